@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# cmap: build the module, the tools and the tests; run them.
+#
+#   make            module + userspace tools
+#   make check      all tests (host unit tests, VM integration tests)
+#   make demo       boot the VM, load the module, run a load, print stats
+#   make vm-shell   interactive shell in the test VM
+#
+# KDIR selects the kernel build tree.  Default: the running kernel's when it
+# has one (a machine that loads modules), else the Debian kernel the QEMU
+# harness boots.  NATIVE=1 runs the integration tests on this machine
+# instead of in a VM.
+
+KVER	?= $(shell scripts/kver.sh)
+KDIR	?= /lib/modules/$(KVER)/build
+NATIVE	?=
+V	?= 0
+
+export KVER KDIR
+
+ifeq ($(NATIVE),1)
+VMRUN	:=
+else
+VMRUN	:= tests/vm/run --
+endif
+
+.PHONY: all module user tests deps vm-deps check demo vm-shell clean
+
+all: module user
+
+deps:
+	@scripts/deps.sh $(if $(NATIVE),,vm)
+
+module: deps
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+user: deps
+	$(MAKE) -C user
+
+tests: deps user
+	$(MAKE) -C tests
+
+check: all tests
+	@tests/run-all $(if $(NATIVE),--native)
+
+demo: all
+	@$(VMRUN) scripts/demo.sh
+
+vm-shell: all
+	@tests/vm/run --interactive
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
+	$(MAKE) -C user clean
+	$(MAKE) -C tests clean

@@ -1,0 +1,1062 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cmap core: a resizable concurrent hash table with RCU lookups and
+ * per-bucket locks.  The design is described in cmap_core.h; the fast
+ * lookup path lives there too.  This file holds the write paths, the
+ * migration between bucket arrays and the resize worker.
+ */
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/lockdep.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/percpu_counter.h>
+#include <linux/random.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+
+#include "cmap_core.h"
+
+#define CREATE_TRACE_POINTS
+#include "cmap_trace.h"
+
+/* Live elements and tables of all tables, checked for leaks at exit. */
+static struct percpu_counter cmap_live_elems;
+static atomic_long_t cmap_live_tables = ATOMIC_LONG_INIT(0);
+
+/*
+ * Accessors that state the protection they rely on: a chain is written only
+ * under its head's lock, and read by writers under that lock.
+ */
+#define cmap_deref_locked(p, h) \
+	rcu_dereference_protected(p, lockdep_is_held(&(h)->lock))
+#define cmap_deref_owned(p)	rcu_dereference_protected(p, 1)
+
+/* Overflow buckets allocated outside the locks, used under them. */
+struct cmap_spares {
+	struct cmap_bucket *list;
+	unsigned int want;
+};
+
+static int cmap_spares_fill(struct cmap_spares *sp, gfp_t gfp)
+{
+	while (sp->want) {
+		struct cmap_bucket *b = kzalloc(sizeof(*b), gfp);
+
+		if (!b)
+			return -ENOMEM;
+		RCU_INIT_POINTER(b->overflow, sp->list);
+		sp->list = b;
+		sp->want--;
+	}
+	return 0;
+}
+
+static struct cmap_bucket *cmap_spare_take(struct cmap_spares *sp)
+{
+	struct cmap_bucket *b = sp->list;
+
+	if (b) {
+		sp->list = cmap_deref_owned(b->overflow);
+		RCU_INIT_POINTER(b->overflow, NULL);
+	}
+	return b;
+}
+
+static void cmap_spares_free(struct cmap_spares *sp)
+{
+	struct cmap_bucket *b;
+
+	while ((b = cmap_spare_take(sp)))
+		kfree(b);
+}
+
+/**
+ * cmap_bucket_lock_contended - take a bucket lock that was found held
+ * @t:        the table
+ * @h:        the head bucket whose lock is wanted
+ * @idx:      its index in its bucket array
+ * @key:      the key of the operation, or NULL (migration, iteration)
+ * @klen:     its length
+ * @subclass: lockdep subclass (nesting during migration)
+ *
+ * Every contended acquisition of a bucket lock goes through this function,
+ * which is never inlined so that BPF can attach to it (fentry/kprobe) and
+ * see who waits for which bucket and key.  It waits, then records the wait
+ * in the bucket's counters (under the lock) and in cmap:contention.
+ */
+noinline void cmap_bucket_lock_contended(struct cmap *t, struct cmap_head *h,
+					 u32 idx, const void *key, u32 klen,
+					 int subclass)
+{
+	u64 start = ktime_get_ns();
+	u64 wait;
+
+	spin_lock_nested(&h->lock, subclass);
+	wait = ktime_get_ns() - start;
+	h->contended++;
+	h->wait_ns += wait;
+	trace_contention(t->id, idx, wait);
+}
+
+/* The one way every bucket lock is taken. */
+static __always_inline void cmap_head_lock(struct cmap *t, struct cmap_head *h,
+					   u32 idx, const void *key, u32 klen,
+					   int subclass)
+{
+	if (unlikely(!spin_trylock(&h->lock)))
+		cmap_bucket_lock_contended(t, h, idx, key, klen, subclass);
+	h->acquisitions++;
+}
+
+static __always_inline void cmap_head_unlock(struct cmap_head *h)
+{
+	spin_unlock(&h->lock);
+}
+
+/* Publish @e in empty slot @i: the slot first, then (release) its tag. */
+static void cmap_slot_set(struct cmap_bucket *b, unsigned int i,
+			  struct cmap_elem *e)
+{
+	union { u64 word; u8 tags[CMAP_SLOTS]; } t = { .word = b->tagword };
+
+	rcu_assign_pointer(b->slots[i], e);
+	t.tags[i] = cmap_tag(e->hash);
+	smp_store_release(&b->tagword, t.word);
+}
+
+static void cmap_slot_clear(struct cmap_bucket *b, unsigned int i)
+{
+	union { u64 word; u8 tags[CMAP_SLOTS]; } t = { .word = b->tagword };
+
+	t.tags[i] = 0;
+	WRITE_ONCE(b->tagword, t.word);
+	RCU_INIT_POINTER(b->slots[i], NULL);
+}
+
+static size_t cmap_elem_size(u32 klen, u32 vlen)
+{
+	return struct_size_t(struct cmap_elem, data, klen + vlen);
+}
+
+/* What an element is charged against max_bytes: its real allocation. */
+static size_t cmap_elem_charge(const struct cmap_elem *e)
+{
+	return kmalloc_size_roundup(cmap_elem_size(e->klen, e->vlen));
+}
+
+/**
+ * cmap_elem_alloc - allocate an element for cmap_put_elem()
+ * @klen: key length, 1..CMAP_KEY_LEN_MAX
+ * @vlen: value length, 0..CMAP_VALUE_LEN_MAX
+ * @gfp:  allocation flags
+ *
+ * The caller fills cmap_elem_kdata() with the key, then the value.
+ *
+ * Return: the element, NULL on -ENOMEM or ERR_PTR(-EINVAL) on bad lengths.
+ */
+struct cmap_elem *cmap_elem_alloc(u32 klen, u32 vlen, gfp_t gfp)
+{
+	struct cmap_elem *e;
+
+	if (!klen || klen > CMAP_KEY_LEN_MAX || vlen > CMAP_VALUE_LEN_MAX)
+		return ERR_PTR(-EINVAL);
+	e = kmalloc(cmap_elem_size(klen, vlen), gfp);
+	if (!e)
+		return NULL;
+	e->klen = klen;
+	e->vlen = vlen;
+	percpu_counter_inc(&cmap_live_elems);
+	return e;
+}
+
+/**
+ * cmap_elem_free - free an element that was never published
+ * @e: the element
+ */
+void cmap_elem_free(struct cmap_elem *e)
+{
+	percpu_counter_dec(&cmap_live_elems);
+	kfree(e);
+}
+
+/* Free an element readers may still see. */
+static void cmap_elem_free_rcu(struct cmap_elem *e)
+{
+	percpu_counter_dec(&cmap_live_elems);
+	kfree_rcu(e, rcu);
+}
+
+static struct cmap_tbl *cmap_tbl_alloc(u32 order, gfp_t gfp)
+{
+	struct cmap_tbl *tbl;
+	u32 i;
+
+	tbl = kvzalloc(struct_size(tbl, heads, 1UL << order), gfp);
+	if (!tbl)
+		return NULL;
+	tbl->order = order;
+	for (i = 0; i < (1U << order); i++)
+		spin_lock_init(&tbl->heads[i].lock);
+	return tbl;
+}
+
+/*
+ * Free a bucket array nobody can reach any more, with its overflow buckets
+ * and, if @elems, the elements still in it.
+ */
+static void cmap_tbl_free(struct cmap *t, struct cmap_tbl *tbl, bool elems)
+{
+	u32 i, s;
+
+	for (i = 0; i < (1U << tbl->order); i++) {
+		struct cmap_bucket *b = &tbl->heads[i].b, *next;
+
+		for (; b; b = next) {
+			next = cmap_deref_owned(b->overflow);
+			for (s = 0; elems && s < CMAP_SLOTS; s++) {
+				struct cmap_elem *e = cmap_deref_owned(b->slots[s]);
+
+				if (!e)
+					continue;
+				atomic_long_sub(cmap_elem_charge(e), &t->bytes);
+				atomic_long_dec(&t->nelems);
+				cmap_elem_free(e);
+			}
+			if (b != &tbl->heads[i].b)
+				kfree(b);
+		}
+	}
+	kvfree(tbl);
+}
+
+/*
+ * Append @e to the locked chain of @h in @tbl: the first free slot, or a
+ * spare overflow bucket.  -EAGAIN (with sp->want set) when none is left.
+ */
+static int cmap_chain_add(struct cmap_tbl *tbl, struct cmap_head *h,
+			  struct cmap_elem *e, struct cmap_spares *sp)
+{
+	struct cmap_bucket *b = &h->b, *last, *nb;
+	unsigned int i;
+
+	do {
+		for (i = 0; i < CMAP_SLOTS; i++) {
+			if (!b->tags[i]) {
+				cmap_slot_set(b, i, e);
+				return 0;
+			}
+		}
+		last = b;
+		b = cmap_deref_locked(b->overflow, h);
+	} while (b);
+
+	nb = cmap_spare_take(sp);
+	if (!nb) {
+		sp->want = 1;
+		return -EAGAIN;
+	}
+	cmap_slot_set(nb, 0, e);
+	rcu_assign_pointer(last->overflow, nb);
+	atomic_long_inc(&tbl->nr_overflow);
+	return 0;
+}
+
+/* Find @key in the locked chain of @h; report its bucket and slot. */
+static struct cmap_elem *cmap_chain_find(struct cmap_head *h, u32 hash,
+					 const void *key, u32 klen,
+					 struct cmap_bucket **bp,
+					 unsigned int *slot)
+{
+	u8 tag = cmap_tag(hash);
+	struct cmap_bucket *b;
+	unsigned int i;
+
+	for (b = &h->b; b; b = cmap_deref_locked(b->overflow, h)) {
+		for (i = 0; i < CMAP_SLOTS; i++) {
+			struct cmap_elem *e;
+
+			if (b->tags[i] != tag)
+				continue;
+			e = cmap_deref_locked(b->slots[i], h);
+			if (cmap_key_eq(e, hash, key, klen)) {
+				*bp = b;
+				*slot = i;
+				return e;
+			}
+		}
+	}
+	return NULL;
+}
+
+/**
+ * cmap_evacuate - migrate one head bucket to the future table
+ * @t:    the table
+ * @otbl: the old bucket array
+ * @oh:   the head bucket, locked
+ * @oidx: its index
+ * @ntbl: @otbl's future
+ * @sp:   spare overflow buckets
+ *
+ * Each element is published in its new bucket before it is cleared from the
+ * old one, so lookups (old, then future) never miss it.  On a grow, the new
+ * buckets of @oh's elements are fed by @oh alone: every writer reaches them
+ * only through @oh, so @oh's lock protects them too.  On a shrink, several
+ * old buckets feed one new bucket, whose lock is taken nested.
+ *
+ * Return: 0 with @oh marked evacuated, or -EAGAIN with sp->want set when
+ * spare buckets ran out; the elements moved so far stay moved, which
+ * readers cannot tell from before.
+ */
+static int cmap_evacuate(struct cmap *t, struct cmap_tbl *otbl,
+			 struct cmap_head *oh, u32 oidx, struct cmap_tbl *ntbl,
+			 struct cmap_spares *sp)
+{
+	struct cmap_head *dh = NULL;
+	struct cmap_bucket *b;
+	unsigned int i;
+	u32 didx;
+	int err = 0;
+
+	if (ntbl->order < otbl->order) {
+		didx = oidx >> (otbl->order - ntbl->order);
+		dh = &ntbl->heads[didx];
+		cmap_head_lock(t, dh, didx, NULL, 0, SINGLE_DEPTH_NESTING);
+	}
+	for (b = &oh->b; b; b = cmap_deref_locked(b->overflow, oh)) {
+		for (i = 0; i < CMAP_SLOTS; i++) {
+			struct cmap_elem *e = cmap_deref_locked(b->slots[i], oh);
+			struct cmap_head *nh;
+
+			if (!e)
+				continue;
+			nh = dh ?: &ntbl->heads[cmap_idx(ntbl, e->hash)];
+			err = cmap_chain_add(ntbl, nh, e, sp);
+			if (err) {
+				/* Enough for the rest of this chain at once. */
+				sp->want = CMAP_SLOTS;
+				goto out;
+			}
+			/* Pairs with smp_rmb() in cmap_lookup(). */
+			smp_wmb();
+			cmap_slot_clear(b, i);
+		}
+	}
+	oh->evacuated = 1;
+out:
+	if (dh)
+		cmap_head_unlock(dh);
+	return err;
+}
+
+/**
+ * cmap_lock_live - lock the head bucket that holds a hash now
+ * @t:    the table
+ * @hash: the hash
+ * @key:  the operation's key (for the contention hook), or NULL
+ * @klen: its length
+ * @sp:   spare overflow buckets for migration
+ * @tblp: out: the bucket array of the returned head
+ * @endp: out, optional: the end of the hash range, starting at @hash's
+ *        head range in the current array, that the returned head holds
+ *        every element of
+ *
+ * Starts at the current array; a bucket with a future table is evacuated
+ * first (the write's share of a resize), then the walk moves on to the
+ * future.  Call under rcu_read_lock().
+ *
+ * Return: the locked head, or ERR_PTR(-EAGAIN) with sp->want set.
+ */
+static struct cmap_head *cmap_lock_live(struct cmap *t, u32 hash,
+					const void *key, u32 klen,
+					struct cmap_spares *sp,
+					struct cmap_tbl **tblp, u64 *endp)
+{
+	struct cmap_tbl *tbl = rcu_dereference(t->tbl);
+	u64 end = CMAP_ITER_END;
+
+	for (;;) {
+		u32 idx = cmap_idx(tbl, hash);
+		struct cmap_head *h = &tbl->heads[idx];
+		struct cmap_tbl *ntbl;
+
+		end = min(end, (u64)(idx + 1) << (32 - tbl->order));
+		cmap_head_lock(t, h, idx, key, klen, 0);
+		ntbl = rcu_dereference(tbl->future);
+		if (!h->evacuated) {
+			int err;
+
+			if (!ntbl) {
+				*tblp = tbl;
+				if (endp)
+					*endp = end;
+				return h;
+			}
+			err = cmap_evacuate(t, tbl, h, idx, ntbl, sp);
+			if (err) {
+				cmap_head_unlock(h);
+				return ERR_PTR(err);
+			}
+		}
+		cmap_head_unlock(h);
+		tbl = ntbl;
+	}
+}
+
+/*
+ * Start a write: rcu_read_lock() and the live head of @hash, locked,
+ * allocating spare buckets (outside the locks) as migration needs them.
+ */
+static struct cmap_head *cmap_write_begin(struct cmap *t, u32 hash,
+					  const void *key, u32 klen,
+					  struct cmap_spares *sp,
+					  struct cmap_tbl **tblp, u64 *endp)
+{
+	struct cmap_head *h;
+	int err;
+
+	for (;;) {
+		rcu_read_lock();
+		h = cmap_lock_live(t, hash, key, klen, sp, tblp, endp);
+		if (!IS_ERR(h))
+			return h;
+		rcu_read_unlock();
+		err = cmap_spares_fill(sp, GFP_KERNEL_ACCOUNT);
+		if (err)
+			return ERR_PTR(err);
+	}
+}
+
+static void cmap_write_end(struct cmap_head *h)
+{
+	cmap_head_unlock(h);
+	rcu_read_unlock();
+}
+
+/* The array order that puts @n entries near half the grow threshold. */
+static u32 cmap_order_for(u64 n)
+{
+	u32 order = 0;
+
+	while (order < CMAP_MAX_ORDER &&
+	       n * 2 * CMAP_GROW_DEN > ((u64)CMAP_GROW_NUM << order))
+		order++;
+	return order;
+}
+
+/*
+ * The order a table of @order should move to: grow above 6.5 entries per
+ * head bucket, shrink below one per two, never below min_order.
+ */
+static u32 cmap_wanted_order(const struct cmap *t, u32 order)
+{
+	u64 n = atomic_long_read(&t->nelems);
+
+	if (n * CMAP_GROW_DEN > ((u64)CMAP_GROW_NUM << order))
+		return max(cmap_order_for(n), order);
+	if (order > t->min_order && n < (1ULL << order) / 2)
+		return max(cmap_order_for(n), t->min_order);
+	return order;
+}
+
+/*
+ * After a write: do a bounded share of an ongoing migration (one bucket
+ * besides the writer's own), and ask the worker for a resize if the live
+ * array is out of bounds.
+ */
+static void cmap_after_write(struct cmap *t, struct cmap_tbl *live)
+{
+	struct cmap_tbl *tbl, *ntbl;
+
+	if (cmap_wanted_order(t, live->order) != live->order)
+		queue_work(system_unbound_wq, &t->resize_work);
+
+	rcu_read_lock();
+	tbl = rcu_dereference(t->tbl);
+	ntbl = rcu_dereference(tbl->future);
+	if (ntbl && atomic_read(&tbl->migrate_next) < (1 << tbl->order)) {
+		u32 idx = atomic_inc_return(&tbl->migrate_next) - 1;
+		struct cmap_spares none = {};
+
+		if (idx < (1U << tbl->order)) {
+			struct cmap_head *h = &tbl->heads[idx];
+
+			cmap_head_lock(t, h, idx, NULL, 0, 0);
+			/* Without spares this may stop half way: the worker
+			 * finishes what writers leave.
+			 */
+			if (!h->evacuated)
+				cmap_evacuate(t, tbl, h, idx, ntbl, &none);
+			cmap_head_unlock(h);
+		}
+	}
+	rcu_read_unlock();
+}
+
+/* Charge a new entry against the limits, under its bucket lock. */
+static bool cmap_charge(struct cmap *t, long entries, long bytes)
+{
+	if (atomic_long_add_return(entries, &t->nelems) > t->max_entries ||
+	    atomic_long_add_return(bytes, &t->bytes) > t->max_bytes) {
+		atomic_long_sub(entries, &t->nelems);
+		atomic_long_sub(bytes, &t->bytes);
+		return false;
+	}
+	return true;
+}
+
+/**
+ * cmap_put_elem - insert or replace an element
+ * @t:    the table
+ * @e:    from cmap_elem_alloc(), key and value filled in; consumed
+ * @mode: enum cmap_put_mode
+ *
+ * Takes the bucket lock of the key (and migrates its bucket if a resize is
+ * in progress).  May sleep.  A replaced element is freed after a grace
+ * period; on failure @e is freed and the table is unchanged.
+ *
+ * Return: 0, -EEXIST, -ENOENT (per @mode), -ENOSPC at the table's limits,
+ * -ENOMEM.
+ */
+int cmap_put_elem(struct cmap *t, struct cmap_elem *e,
+		  enum cmap_put_mode mode)
+{
+	const void *key = cmap_elem_key(e);
+	long charge = cmap_elem_charge(e);
+	struct cmap_spares sp = {};
+	struct cmap_elem *old;
+	struct cmap_tbl *tbl;
+	struct cmap_head *h;
+	int err;
+
+	e->hash = cmap_hash(t, key, e->klen);
+	for (;;) {
+		struct cmap_bucket *b;
+		unsigned int slot;
+
+		h = cmap_write_begin(t, e->hash, key, e->klen, &sp, &tbl, NULL);
+		if (IS_ERR(h)) {
+			err = PTR_ERR(h);
+			old = NULL;
+			break;
+		}
+		err = 0;
+		old = cmap_chain_find(h, e->hash, key, e->klen, &b, &slot);
+		if (old) {
+			if (mode == CMAP_INSERT)
+				err = -EEXIST;
+			else if (!cmap_charge(t, 0, charge - cmap_elem_charge(old)))
+				err = -ENOSPC;
+			else
+				rcu_assign_pointer(b->slots[slot], e);
+		} else if (mode == CMAP_REPLACE) {
+			err = -ENOENT;
+		} else if (!cmap_charge(t, 1, charge)) {
+			err = -ENOSPC;
+		} else {
+			err = cmap_chain_add(tbl, h, e, &sp);
+			if (err)
+				cmap_charge(t, -1, -charge);
+		}
+		cmap_write_end(h);
+		if (err != -EAGAIN)
+			break;
+		err = cmap_spares_fill(&sp, GFP_KERNEL_ACCOUNT);
+		if (err)
+			break;
+	}
+	cmap_spares_free(&sp);
+	if (err) {
+		cmap_elem_free(e);
+		return err;
+	}
+	if (old)
+		cmap_elem_free_rcu(old);
+	cmap_after_write(t, tbl);
+	return 0;
+}
+
+/**
+ * cmap_put - insert or replace a key with a copy of a value
+ * @t:     the table
+ * @key:   key bytes
+ * @klen:  1..CMAP_KEY_LEN_MAX
+ * @value: value bytes
+ * @vlen:  0..CMAP_VALUE_LEN_MAX
+ * @mode:  enum cmap_put_mode
+ *
+ * Return: as cmap_put_elem(), or -EINVAL for bad lengths.
+ */
+int cmap_put(struct cmap *t, const void *key, u32 klen, const void *value,
+	     u32 vlen, enum cmap_put_mode mode)
+{
+	struct cmap_elem *e = cmap_elem_alloc(klen, vlen, GFP_KERNEL_ACCOUNT);
+
+	if (IS_ERR_OR_NULL(e))
+		return e ? PTR_ERR(e) : -ENOMEM;
+	memcpy(cmap_elem_kdata(e), key, klen);
+	memcpy(cmap_elem_kdata(e) + klen, value, vlen);
+	return cmap_put_elem(t, e, mode);
+}
+
+/**
+ * cmap_delete - remove a key
+ * @t:    the table
+ * @key:  key bytes
+ * @klen: key length
+ *
+ * May sleep.  The element is freed after a grace period.
+ *
+ * Return: 0, -ENOENT, -EINVAL for a bad length, or -ENOMEM when the
+ * migration of the key's bucket needed memory it could not get.
+ */
+int cmap_delete(struct cmap *t, const void *key, u32 klen)
+{
+	struct cmap_spares sp = {};
+	struct cmap_elem *e = NULL;
+	struct cmap_tbl *tbl;
+	struct cmap_head *h;
+	struct cmap_bucket *b;
+	unsigned int slot;
+	u32 hash;
+
+	if (!klen || klen > CMAP_KEY_LEN_MAX)
+		return -EINVAL;
+	hash = cmap_hash(t, key, klen);
+	h = cmap_write_begin(t, hash, key, klen, &sp, &tbl, NULL);
+	cmap_spares_free(&sp);
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	e = cmap_chain_find(h, hash, key, klen, &b, &slot);
+	if (e) {
+		cmap_slot_clear(b, slot);
+		cmap_charge(t, -1, -cmap_elem_charge(e));
+	}
+	cmap_write_end(h);
+	if (!e)
+		return -ENOENT;
+	cmap_elem_free_rcu(e);
+	cmap_after_write(t, tbl);
+	return 0;
+}
+
+static void cmap_clear_range(struct cmap *t, struct cmap_head *h, u64 cursor,
+			     u64 end)
+{
+	struct cmap_bucket *b;
+	unsigned int i;
+
+	for (b = &h->b; b; b = cmap_deref_locked(b->overflow, h)) {
+		for (i = 0; i < CMAP_SLOTS; i++) {
+			struct cmap_elem *e = cmap_deref_locked(b->slots[i], h);
+
+			if (!e || e->hash < cursor || e->hash >= end)
+				continue;
+			cmap_slot_clear(b, i);
+			cmap_charge(t, -1, -cmap_elem_charge(e));
+			cmap_elem_free_rcu(e);
+		}
+	}
+}
+
+/* Between two buckets of a long walk: stop on a signal, else breathe. */
+static int cmap_walk_pause(void)
+{
+	if (signal_pending(current))
+		return -EINTR;
+	cond_resched();
+	return 0;
+}
+
+/**
+ * cmap_clear - remove every entry
+ * @t: the table
+ *
+ * Walks hash space one live bucket at a time, under each bucket's lock:
+ * entries that concurrent writers add behind the walk stay.  May sleep.
+ *
+ * Return: 0, -EINTR if a signal stopped it part way, or -ENOMEM.
+ */
+int cmap_clear(struct cmap *t)
+{
+	struct cmap_spares sp = {};
+	struct cmap_tbl *tbl = NULL;
+	u64 cursor = 0, end;
+	int err = 0;
+
+	while (!err && cursor < CMAP_ITER_END) {
+		struct cmap_head *h;
+
+		h = cmap_write_begin(t, cursor, NULL, 0, &sp, &tbl, &end);
+		if (IS_ERR(h)) {
+			err = PTR_ERR(h);
+			break;
+		}
+		cmap_clear_range(t, h, cursor, end);
+		cmap_write_end(h);
+		cursor = end;
+		err = cmap_walk_pause();
+	}
+	cmap_spares_free(&sp);
+	if (tbl)
+		cmap_after_write(t, tbl);
+	return err;
+}
+
+static int cmap_cmp_hash(const void *a, const void *b)
+{
+	const struct cmap_elem *x = *(const struct cmap_elem * const *)a;
+	const struct cmap_elem *y = *(const struct cmap_elem * const *)b;
+
+	return x->hash < y->hash ? -1 : x->hash > y->hash;
+}
+
+/* Gather the elements of [cursor, end) from a locked chain; count all. */
+static unsigned int cmap_collect(struct cmap_head *h, u64 cursor, u64 end,
+				 struct cmap_elem **vec, unsigned int cap)
+{
+	struct cmap_bucket *b;
+	unsigned int i, n = 0;
+
+	for (b = &h->b; b; b = cmap_deref_locked(b->overflow, h)) {
+		for (i = 0; i < CMAP_SLOTS; i++) {
+			struct cmap_elem *e = cmap_deref_locked(b->slots[i], h);
+
+			if (!e || e->hash < cursor || e->hash >= end)
+				continue;
+			if (n < cap)
+				vec[n] = e;
+			n++;
+		}
+	}
+	return n;
+}
+
+/*
+ * Hand out @vec (sorted by hash) one hash value at a time.  Returns how
+ * many @fn took; on a refusal sets *cursor to the refused hash and *errp.
+ */
+static unsigned int cmap_emit(struct cmap_elem **vec, unsigned int n,
+			      cmap_iter_fn fn, void *arg, u64 *cursor,
+			      int *errp)
+{
+	unsigned int i, j, taken = 0;
+
+	sort(vec, n, sizeof(*vec), cmap_cmp_hash, NULL);
+	for (i = 0; i < n; i = j) {
+		int err;
+
+		for (j = i + 1; j < n && vec[j]->hash == vec[i]->hash; j++)
+			;
+		err = fn(arg, (const struct cmap_elem *const *)vec + i, j - i);
+		if (err) {
+			*cursor = vec[i]->hash;
+			*errp = err;
+			break;
+		}
+		taken += j - i;
+	}
+	return taken;
+}
+
+/**
+ * cmap_iter - visit entries in hash order from a cursor
+ * @t:      the table
+ * @cursor: in: 0 or where the last call stopped; out: where to go on,
+ *          CMAP_ITER_END when done
+ * @fn:     called with the elements of one hash value at a time
+ * @arg:    for @fn
+ *
+ * The cursor is a position in hash space.  The elements of each range are
+ * collected under the lock of the one live bucket that holds them all (see
+ * cmap_lock_live()), so every key present from the first call to the last
+ * is handed to @fn exactly once, whatever resizes happen in between.  Stops
+ * when @fn refuses a group (the cursor then points at that group), at the
+ * end, or on a signal.  May sleep between buckets.
+ *
+ * Return: the number of elements @fn took, if any; otherwise 0 at the end,
+ * or @fn's error, -EINVAL for a cursor past the end, -EINTR or -ENOMEM.
+ */
+int cmap_iter(struct cmap *t, u64 *cursor, cmap_iter_fn fn, void *arg)
+{
+	struct cmap_elem *stack[32], **vec = stack;
+	unsigned int cap = ARRAY_SIZE(stack), taken = 0, n;
+	struct cmap_spares sp = {};
+	struct cmap_tbl *tbl;
+	int err = 0;
+	u64 end;
+
+	if (*cursor > CMAP_ITER_END)
+		return -EINVAL;
+	while (!err && *cursor < CMAP_ITER_END) {
+		struct cmap_head *h;
+
+		h = cmap_write_begin(t, *cursor, NULL, 0, &sp, &tbl, &end);
+		if (IS_ERR(h)) {
+			err = PTR_ERR(h);
+			break;
+		}
+		n = cmap_collect(h, *cursor, end, vec, cap);
+		cmap_head_unlock(h);
+		if (n > cap) {
+			rcu_read_unlock();
+			if (vec != stack)
+				kvfree(vec);
+			cap = n + CMAP_SLOTS;
+			vec = kvmalloc_array(cap, sizeof(*vec), GFP_KERNEL);
+			if (!vec) {
+				vec = stack;
+				err = -ENOMEM;
+			}
+			continue;
+		}
+		/* Still under rcu_read_lock(): the elements stay valid. */
+		taken += cmap_emit(vec, n, fn, arg, cursor, &err);
+		rcu_read_unlock();
+		if (err)
+			break;
+		*cursor = end;
+		err = cmap_walk_pause();
+	}
+	cmap_spares_free(&sp);
+	if (vec != stack)
+		kvfree(vec);
+	return taken ? taken : err;
+}
+
+/* The worker's migration of one bucket: it may sleep for spares. */
+static void cmap_migrate_bucket(struct cmap *t, struct cmap_tbl *old, u32 i,
+				struct cmap_tbl *ntbl, struct cmap_spares *sp)
+{
+	struct cmap_head *h = &old->heads[i];
+	int err;
+
+	do {
+		cmap_head_lock(t, h, i, NULL, 0, 0);
+		err = h->evacuated ? 0 : cmap_evacuate(t, old, h, i, ntbl, sp);
+		cmap_head_unlock(h);
+	} while (err == -EAGAIN &&
+		 !cmap_spares_fill(sp, GFP_KERNEL | __GFP_NOFAIL));
+}
+
+/**
+ * cmap_rehash - move a table to a bucket array of another order
+ * @t:     the table
+ * @old:   its current array, without a future
+ * @order: the new order
+ *
+ * Runs in the resize worker under resize_mutex.  Publishes the new array as
+ * @old's future (from then on writers migrate the buckets they touch, and
+ * one more each), migrates every bucket writers have not, makes the new
+ * array current and frees @old after a grace period.  Lookups never wait.
+ *
+ * Return: 0, or -ENOMEM if the new array could not be allocated.
+ */
+static int cmap_rehash(struct cmap *t, struct cmap_tbl *old, u32 order)
+{
+	u32 i, size = 1U << old->order;
+	struct cmap_spares sp = {};
+	struct cmap_tbl *ntbl;
+	u64 start, acq = 0, cont = 0, wait = 0;
+
+	ntbl = cmap_tbl_alloc(order, GFP_KERNEL | __GFP_NOWARN);
+	if (!ntbl)
+		return -ENOMEM;
+	start = ktime_get_ns();
+	trace_resize_start(t->id, size, 1U << order,
+			   atomic_long_read(&t->nelems));
+	rcu_assign_pointer(old->future, ntbl);
+
+	/* Claim buckets alongside the writers... */
+	while ((i = atomic_inc_return(&old->migrate_next) - 1) < size) {
+		cmap_migrate_bucket(t, old, i, ntbl, &sp);
+		cond_resched();
+	}
+	/* ...then sweep for any a writer left half done. */
+	for (i = 0; i < size; i++) {
+		cmap_migrate_bucket(t, old, i, ntbl, &sp);
+		if (!(i & 255))
+			cond_resched();
+	}
+	cmap_spares_free(&sp);
+
+	rcu_assign_pointer(t->tbl, ntbl);
+	/* Nobody reaches @old after this: no lookup, no writer. */
+	synchronize_rcu();
+	for (i = 0; i < size; i++) {
+		acq += old->heads[i].acquisitions;
+		cont += old->heads[i].contended;
+		wait += old->heads[i].wait_ns;
+	}
+	WRITE_ONCE(t->retired_acq, t->retired_acq + acq);
+	WRITE_ONCE(t->retired_cont, t->retired_cont + cont);
+	WRITE_ONCE(t->retired_wait, t->retired_wait + wait);
+	cmap_tbl_free(t, old, false);
+	WRITE_ONCE(t->resizes, t->resizes + 1);
+	trace_resize_end(t->id, size, 1U << order, ktime_get_ns() - start);
+	return 0;
+}
+
+static void cmap_resize_work(struct work_struct *work)
+{
+	struct cmap *t = container_of(work, struct cmap, resize_work);
+	struct cmap_tbl *tbl;
+	u32 order;
+
+	mutex_lock(&t->resize_mutex);
+	for (;;) {
+		tbl = rcu_dereference_protected(t->tbl,
+					lockdep_is_held(&t->resize_mutex));
+		order = min(cmap_wanted_order(t, tbl->order), t->max_order);
+		if (order == tbl->order)
+			break;
+		if (cmap_rehash(t, tbl, order)) {
+			pr_warn_ratelimited("cmap: table %u: no memory to resize to %u buckets; chains grow instead\n",
+					    t->id, 1U << order);
+			break;
+		}
+	}
+	mutex_unlock(&t->resize_mutex);
+}
+
+/**
+ * cmap_create - make an empty table
+ * @params: its configuration
+ *
+ * Return: the table or ERR_PTR(-ENOMEM).
+ */
+struct cmap *cmap_create(const struct cmap_params *params)
+{
+	struct cmap_tbl *tbl;
+	struct cmap *t;
+
+	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
+	if (!t)
+		return ERR_PTR(-ENOMEM);
+	t->id = params->id;
+	t->max_entries = params->max_entries;
+	t->max_bytes = params->max_bytes;
+	t->max_order = max_t(u32, CMAP_MIN_ORDER,
+			     cmap_order_for(params->max_entries) + 1);
+	t->max_order = min_t(u32, t->max_order, CMAP_MAX_ORDER);
+	t->min_order = clamp_t(u32, cmap_order_for(params->size_hint),
+			       CMAP_MIN_ORDER, t->max_order);
+	get_random_bytes(&t->key, sizeof(t->key));
+	mutex_init(&t->resize_mutex);
+	INIT_WORK(&t->resize_work, cmap_resize_work);
+	tbl = cmap_tbl_alloc(t->min_order, GFP_KERNEL_ACCOUNT);
+	if (!tbl) {
+		kfree(t);
+		return ERR_PTR(-ENOMEM);
+	}
+	RCU_INIT_POINTER(t->tbl, tbl);
+	atomic_long_inc(&cmap_live_tables);
+	return t;
+}
+
+/**
+ * cmap_destroy - free a table and every entry in it
+ * @t: the table
+ *
+ * The caller guarantees that nobody uses @t any more, lookups included
+ * (after a grace period).  Waits for a running resize.  Warns if the
+ * table's entry count disagrees with what it freed.
+ */
+void cmap_destroy(struct cmap *t)
+{
+	struct cmap_tbl *tbl, *next;
+
+	cancel_work_sync(&t->resize_work);
+	for (tbl = cmap_deref_owned(t->tbl); tbl; tbl = next) {
+		next = cmap_deref_owned(tbl->future);
+		cmap_tbl_free(t, tbl, true);
+	}
+	WARN(atomic_long_read(&t->nelems) || atomic_long_read(&t->bytes),
+	     "cmap: table %u: %ld entries, %ld bytes unaccounted at destroy\n",
+	     t->id, atomic_long_read(&t->nelems), atomic_long_read(&t->bytes));
+	atomic_long_dec(&cmap_live_tables);
+	kfree(t);
+}
+
+/**
+ * cmap_stats - read a table's counters
+ * @t:  the table
+ * @st: out
+ *
+ * Sums the per-bucket lock counters without taking the locks: a snapshot
+ * that may miss acquisitions in flight.
+ */
+void cmap_stats(struct cmap *t, struct cmap_table_stats *st)
+{
+	struct cmap_tbl *tbl, *ntbl;
+	u32 i;
+
+	memset(st, 0, sizeof(*st));
+	rcu_read_lock();
+	tbl = rcu_dereference(t->tbl);
+	ntbl = rcu_dereference(tbl->future);
+	st->entries = atomic_long_read(&t->nelems);
+	st->buckets = 1U << tbl->order;
+	st->overflow_buckets = atomic_long_read(&tbl->nr_overflow);
+	st->resizing = ntbl;
+	st->resizes = READ_ONCE(t->resizes);
+	st->bytes = atomic_long_read(&t->bytes) +
+		    struct_size(tbl, heads, 1UL << tbl->order) +
+		    st->overflow_buckets * sizeof(struct cmap_bucket);
+	if (ntbl)
+		st->bytes += struct_size(ntbl, heads, 1UL << ntbl->order) +
+			     atomic_long_read(&ntbl->nr_overflow) *
+			     sizeof(struct cmap_bucket);
+	st->acquisitions = READ_ONCE(t->retired_acq);
+	st->contended = READ_ONCE(t->retired_cont);
+	st->wait_ns = READ_ONCE(t->retired_wait);
+	for (; tbl; tbl = rcu_dereference(tbl->future)) {
+		for (i = 0; i < (1U << tbl->order); i++) {
+			struct cmap_head *h = &tbl->heads[i];
+
+			st->acquisitions += data_race(h->acquisitions);
+			st->contended += data_race(h->contended);
+			st->wait_ns += data_race(h->wait_ns);
+		}
+	}
+	rcu_read_unlock();
+}
+
+/**
+ * cmap_core_init - set up the counters shared by all tables
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int cmap_core_init(void)
+{
+	return percpu_counter_init(&cmap_live_elems, 0, GFP_KERNEL);
+}
+
+/**
+ * cmap_core_exit - check for leaks and tear down
+ *
+ * Call after every table is destroyed.  Warns about any table or element
+ * still alive.
+ */
+void cmap_core_exit(void)
+{
+	s64 elems = percpu_counter_sum(&cmap_live_elems);
+
+	WARN(elems || atomic_long_read(&cmap_live_tables),
+	     "cmap: leaking %lld elements and %ld tables at exit\n",
+	     elems, atomic_long_read(&cmap_live_tables));
+	percpu_counter_destroy(&cmap_live_elems);
+}
+
+/**
+ * cmap_live_elements - elements alive in all tables
+ *
+ * Return: the count (exact, summed over CPUs).
+ */
+s64 cmap_live_elements(void)
+{
+	return percpu_counter_sum(&cmap_live_elems);
+}

@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cmap core: a resizable concurrent hash table with RCU lookups.
+ *
+ * Layout (Go's map made concurrent): an array of 2^order head buckets, each
+ * with a spinlock, eight slots and an 8-bit tag per slot, plus a chain of
+ * overflow buckets when the eight slots are full.  A slot points to an
+ * immutable element (key and value inline); replacing a value publishes a
+ * new element, so a reader never sees a torn value.
+ *
+ * Indexing uses the TOP bits of the 32-bit hash: head bucket i of a table of
+ * order o holds exactly the hashes in [i << (32 - o), (i + 1) << (32 - o)).
+ * Buckets therefore cover contiguous, dyadic ranges of hash space at every
+ * table size, which gives two properties the rest relies on:
+ *  - on a resize, the elements of an old bucket go to new buckets that only
+ *    that old bucket feeds (grow) or to exactly one new bucket (shrink);
+ *  - an iteration cursor is a position in hash space that survives resizes.
+ * Tags use the LOW 8 bits of the hash, independent of the bucket index.
+ *
+ * Concurrency:
+ *  - Lookups run under rcu_read_lock() only: no lock, no atomic, no store.
+ *    A lookup searches the current table, then (if a resize is in progress)
+ *    the future table(s).  Migration publishes an element in the new table
+ *    before it clears it from the old one, so a key present throughout a
+ *    resize is always found.
+ *  - Writers lock the head bucket the key maps to through
+ *    cmap_head_lock(); when that table has a future table the writer first
+ *    migrates ("evacuates") its bucket, then works in the future table.
+ *    Every write thus holds one head lock, plus during migration the lock of
+ *    the old bucket it migrates (nested, always old before new).
+ *  - A resize is started by a worker: it allocates the new bucket array,
+ *    publishes it as the old table's future, and migrates buckets; writers
+ *    help with a bounded amount of migration each.  When every old bucket is
+ *    evacuated the new table becomes current and the old array is freed
+ *    after a grace period.
+ *  - Removed and replaced elements are freed with kfree_rcu().
+ *
+ * This file and cmap_core.c know nothing of files, ioctls or BPF.
+ */
+#ifndef _CMAP_CORE_H
+#define _CMAP_CORE_H
+
+#include <linux/atomic.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/siphash.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+#include <asm/unaligned.h>
+
+#define CMAP_SLOTS		8
+#define CMAP_KEY_LEN_MAX	64
+#define CMAP_VALUE_LEN_MAX	4096
+/* Grow above 6.5 entries per head bucket (Go's load factor). */
+#define CMAP_GROW_NUM		13
+#define CMAP_GROW_DEN		2
+#define CMAP_MIN_ORDER		2
+#define CMAP_MAX_ORDER		24
+
+/**
+ * struct cmap_elem - one key/value pair, immutable once published
+ * @rcu:  for kfree_rcu() after removal or replacement
+ * @hash: the table's hash of the key
+ * @klen: key length, 1..CMAP_KEY_LEN_MAX
+ * @vlen: value length, 0..CMAP_VALUE_LEN_MAX
+ * @data: @klen key bytes, then @vlen value bytes
+ */
+struct cmap_elem {
+	struct rcu_head rcu;
+	u32 hash;
+	u16 klen;
+	u16 vlen;
+	u8 data[] __aligned(8);
+};
+
+/**
+ * struct cmap_bucket - eight slots with their tags, and the overflow link
+ * @tags:     tag per slot, 0 = empty; written as one word under the lock
+ * @tagword:  the eight tags as one word, for the lookup's SWAR match
+ * @slots:    elements
+ * @overflow: next bucket of the chain
+ */
+struct cmap_bucket {
+	union {
+		u8 tags[CMAP_SLOTS];
+		u64 tagword;
+	};
+	struct cmap_elem __rcu *slots[CMAP_SLOTS];
+	struct cmap_bucket __rcu *overflow;
+};
+
+/**
+ * struct cmap_head - a head bucket: the lock of its chain and its counters
+ * @lock:         taken by every writer of the chain, via cmap_head_lock()
+ * @evacuated:    all elements moved to the future table (under @lock)
+ * @acquisitions: lock acquisitions (under @lock)
+ * @contended:    acquisitions that found the lock held (under @lock)
+ * @wait_ns:      time spent waiting in those (under @lock)
+ * @b:            the first bucket of the chain
+ */
+struct cmap_head {
+	spinlock_t lock;
+	u32 evacuated;
+	u64 acquisitions;
+	u64 contended;
+	u64 wait_ns;
+	struct cmap_bucket b;
+};
+
+/**
+ * struct cmap_tbl - one bucket array
+ * @order:        log2 of the number of head buckets
+ * @migrate_next: next bucket to claim for migration to @future
+ * @nr_overflow:  overflow buckets chained in this array
+ * @future:       the table being migrated to, if a resize is in progress
+ * @rcu:          for freeing after the table is retired
+ * @heads:        2^@order head buckets
+ */
+struct cmap_tbl {
+	u32 order;
+	atomic_t migrate_next;
+	atomic_long_t nr_overflow;
+	struct cmap_tbl __rcu *future;
+	struct rcu_head rcu;
+	struct cmap_head heads[];
+};
+
+/**
+ * struct cmap_params - configuration of a table
+ * @id:          id reported in tracepoints and passed to contention hooks
+ * @size_hint:   expected entries; sizes the first array and the minimum
+ * @max_entries: PUT fails with -ENOSPC beyond this many entries
+ * @max_bytes:   PUT fails with -ENOSPC beyond this many element bytes
+ */
+struct cmap_params {
+	u32 id;
+	u32 size_hint;
+	u64 max_entries;
+	u64 max_bytes;
+};
+
+/**
+ * struct cmap - a table
+ * @tbl:          the current bucket array
+ * @key:          per-table random hash key
+ * @id:           see struct cmap_params
+ * @min_order:    the table never shrinks below this
+ * @max_order:    nor grows beyond this (from max_entries)
+ * @nelems:       live entries
+ * @bytes:        bytes charged for live entries
+ * @max_entries:  limit
+ * @max_bytes:    limit
+ * @resize_mutex: serializes starting and finishing resizes
+ * @resize_work:  the worker that resizes and migrates
+ * @resizes:      completed resizes (under @resize_mutex)
+ * @retired_acq:  lock counters of retired arrays, carried over
+ * @retired_cont: ditto
+ * @retired_wait: ditto
+ */
+struct cmap {
+	struct cmap_tbl __rcu *tbl;
+	hsiphash_key_t key;
+	u32 id;
+	u32 min_order;
+	u32 max_order;
+	atomic_long_t nelems;
+	atomic_long_t bytes;
+	u64 max_entries;
+	u64 max_bytes;
+	struct mutex resize_mutex;
+	struct work_struct resize_work;
+	u64 resizes;
+	u64 retired_acq;
+	u64 retired_cont;
+	u64 retired_wait;
+};
+
+/* How cmap_put() treats an existing or absent key. */
+enum cmap_put_mode {
+	CMAP_UPSERT,		/* insert or replace */
+	CMAP_INSERT,		/* -EEXIST if present */
+	CMAP_REPLACE,		/* -ENOENT if absent */
+};
+
+/**
+ * struct cmap_table_stats - a snapshot of a table's counters
+ * @entries:          live entries
+ * @buckets:          head buckets of the current array
+ * @overflow_buckets: overflow buckets in the current array
+ * @resizes:          completed resizes
+ * @resizing:         a migration is in progress
+ * @bytes:            element bytes plus bucket arrays
+ * @acquisitions:     bucket lock acquisitions
+ * @contended:        of which contended
+ * @wait_ns:          time waited in contended acquisitions
+ */
+struct cmap_table_stats {
+	u64 entries;
+	u64 buckets;
+	u64 overflow_buckets;
+	u64 resizes;
+	bool resizing;
+	u64 bytes;
+	u64 acquisitions;
+	u64 contended;
+	u64 wait_ns;
+};
+
+/*
+ * The iteration callback gets the elements of one hash value at a time
+ * (usually one) and returns 0 when it took all of them, or a negative errno
+ * to stop without taking any.  It runs under rcu_read_lock() and must not
+ * sleep; the elements are valid until it returns.
+ */
+typedef int (*cmap_iter_fn)(void *arg, const struct cmap_elem *const *elems,
+			    unsigned int n);
+
+#define CMAP_ITER_END		(1ULL << 32)
+
+int cmap_core_init(void);
+void cmap_core_exit(void);
+s64 cmap_live_elements(void);
+
+struct cmap *cmap_create(const struct cmap_params *params);
+void cmap_destroy(struct cmap *t);
+struct cmap_elem *cmap_elem_alloc(u32 klen, u32 vlen, gfp_t gfp);
+void cmap_elem_free(struct cmap_elem *e);
+int cmap_put_elem(struct cmap *t, struct cmap_elem *e,
+		  enum cmap_put_mode mode);
+int cmap_put(struct cmap *t, const void *key, u32 klen, const void *value,
+	     u32 vlen, enum cmap_put_mode mode);
+int cmap_delete(struct cmap *t, const void *key, u32 klen);
+int cmap_clear(struct cmap *t);
+int cmap_iter(struct cmap *t, u64 *cursor, cmap_iter_fn fn, void *arg);
+void cmap_stats(struct cmap *t, struct cmap_table_stats *st);
+
+void cmap_bucket_lock_contended(struct cmap *t, struct cmap_head *h, u32 idx,
+				const void *key, u32 klen, int subclass);
+
+static inline const void *cmap_elem_key(const struct cmap_elem *e)
+{
+	return e->data;
+}
+
+/* Where the owner of a new element writes its key, then its value. */
+static inline u8 *cmap_elem_kdata(struct cmap_elem *e)
+{
+	return e->data;
+}
+
+static inline const void *cmap_elem_value(const struct cmap_elem *e)
+{
+	return e->data + e->klen;
+}
+
+static inline u32 cmap_hash(const struct cmap *t, const void *key, u32 klen)
+{
+	return hsiphash(key, klen, &t->key);
+}
+
+/* Head bucket of @hash: the top @order bits. */
+static inline u32 cmap_idx(const struct cmap_tbl *tbl, u32 hash)
+{
+	return ((u64)hash << tbl->order) >> 32;
+}
+
+static inline u8 cmap_tag(u32 hash)
+{
+	u8 tag = hash;
+
+	return tag ? tag : 1;
+}
+
+/*
+ * Bit 7 of each byte of the result is set where @word's byte equals @tag
+ * (and possibly, rarely, one byte above a true match: callers verify).
+ */
+static inline u64 cmap_tag_match(u64 word, u8 tag)
+{
+	u64 x = word ^ (0x0101010101010101ULL * tag);
+
+	return (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
+}
+
+static inline bool cmap_key_eq(const struct cmap_elem *e, u32 hash,
+			       const void *key, u32 klen)
+{
+	if (e->hash != hash || e->klen != klen)
+		return false;
+	if (klen == sizeof(u64))
+		return get_unaligned((const u64 *)key) ==
+		       *(const u64 *)e->data;
+	return !memcmp(e->data, key, klen);
+}
+
+/* Search one chain under RCU. */
+static __always_inline struct cmap_elem *
+cmap_chain_lookup(struct cmap_bucket *b, u32 hash, const void *key, u32 klen)
+{
+	u8 tag = cmap_tag(hash);
+
+	do {
+		/* Acquire: a tag seen set implies its slot is seen set. */
+		u64 m = cmap_tag_match(smp_load_acquire(&b->tagword), tag);
+
+		while (m) {
+			unsigned int i = __ffs64(m) >> 3;
+			struct cmap_elem *e = rcu_dereference(b->slots[i]);
+
+			if (e && cmap_key_eq(e, hash, key, klen))
+				return e;
+			m &= m - 1;
+		}
+		b = rcu_dereference(b->overflow);
+	} while (b);
+	return NULL;
+}
+
+/**
+ * cmap_lookup - find a key
+ * @t:    the table
+ * @key:  key bytes
+ * @klen: key length
+ *
+ * Call under rcu_read_lock(); the element stays valid until
+ * rcu_read_unlock().  Takes no lock and writes no shared memory.
+ *
+ * Return: the element, or NULL.
+ */
+static inline struct cmap_elem *cmap_lookup(struct cmap *t, const void *key,
+					    u32 klen)
+{
+	u32 hash = cmap_hash(t, key, klen);
+	struct cmap_tbl *tbl = rcu_dereference(t->tbl);
+	struct cmap_elem *e;
+
+	do {
+		e = cmap_chain_lookup(&tbl->heads[cmap_idx(tbl, hash)].b,
+				      hash, key, klen);
+		if (e)
+			return e;
+		/*
+		 * Pairs with the smp_wmb() in cmap_evacuate(): an element
+		 * found missing from the old bucket is already published in
+		 * the future one.
+		 */
+		smp_rmb();
+		tbl = rcu_dereference(tbl->future);
+	} while (tbl);
+	return NULL;
+}
+
+#endif /* _CMAP_CORE_H */

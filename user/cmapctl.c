@@ -1,0 +1,1614 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cmapctl: control and exercise cmap tables through /dev/cmap.
+ *
+ *   cmapctl create NAME            cmapctl -t NAME put KEY VALUE
+ *   cmapctl destroy NAME           cmapctl -t NAME get KEY
+ *   cmapctl ls                     cmapctl -t NAME del KEY
+ *   cmapctl -t NAME stats          cmapctl -t NAME dump | clear
+ *   cmapctl -t NAME load [--threads N --read-pct P --keys K --dist zipf ...]
+ *
+ * Only the UAPI header <linux/cmap.h> is shared with the module.
+ */
+#define _GNU_SOURCE
+#include <argp.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmap_rand.h"
+#include "cmap_util.h"
+
+#define ITER_BUF_START	(64 * 1024)
+#define MAX_THREADS	1024
+
+enum {
+	OPT_NX = 0x100,
+	OPT_XX,
+	OPT_SIZE_HINT,
+	OPT_MAX_ENTRIES,
+	OPT_MAX_BYTES,
+	OPT_MODE,
+	OPT_JSON,
+	OPT_ID,
+	OPT_THREADS,
+	OPT_READ_PCT,
+	OPT_DEL_PCT,
+	OPT_KEYS,
+	OPT_DIST,
+	OPT_THETA,
+	OPT_VALUE_SIZE,
+	OPT_DURATION,
+	OPT_BATCH,
+	OPT_PRELOAD,
+	OPT_NO_PRELOAD,
+	OPT_OPS,
+	OPT_SEED,
+};
+
+static struct env {
+	/* global */
+	const char *table;
+	const char *device;
+	bool verbose;
+	bool hex;
+	bool u64;
+	const char *cmd;	/* the command's name, for messages */
+	/* positional arguments of the command */
+	const char *args[2];
+	int nargs;
+	/* create */
+	struct cmap_config cfg;
+	/* put */
+	__u32 put_flags;
+	/* ls, stats */
+	bool json;
+	__u32 stats_id;
+	/* load */
+	unsigned threads;
+	double read_pct;
+	double del_pct;
+	uint64_t keys;
+	bool zipf;
+	double theta;
+	__u32 value_size;
+	double duration;
+	__u32 batch;
+	bool preload;
+	uint64_t ops_limit;
+	uint64_t seed;
+	bool seed_set;
+} env = {
+	.device = CMAP_DEVICE,
+	.cmd = "cmapctl",
+	.threads = 2,
+	.read_pct = 90,
+	.del_pct = 0,
+	.keys = 10000,
+	.theta = 0.99,
+	.value_size = 8,
+	.duration = 5,
+	.batch = 1,
+	.preload = true,
+};
+
+const char *argp_program_version = "cmapctl 0.1";
+const char *argp_program_bug_address = NULL;
+
+/* ---- messages ------------------------------------------------------------ */
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "cmapctl: %s: ", env.cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+/* die with the message for error @err of command @cmd */
+static void __attribute__((noreturn))
+die_err(unsigned long cmd, __u32 flags, int err, const char *name)
+{
+	char buf[256];
+
+	die("%s", cmap_errmsg(buf, sizeof(buf), cmd, flags, err, name));
+}
+
+static void __attribute__((format(printf, 1, 2)))
+verbose(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!env.verbose)
+		return;
+	fprintf(stderr, "cmapctl: %s: ", env.cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void check_stdout(void)
+{
+	if (fflush(stdout) || ferror(stdout))
+		die("write error on stdout: %s", strerror(errno));
+}
+
+/* ---- common helpers -------------------------------------------------------- */
+
+static void check_table_name(const char *name)
+{
+	const char *why;
+
+	if (cmap_check_name(name, &why))
+		die("invalid table name '%s': %s", name, why);
+}
+
+static int open_device(void)
+{
+	int fd = cmap_dev_open(env.device);
+
+	if (fd < 0)
+		die_err(CMAP_CMD_DEVOPEN, 0, fd, env.device);
+	return fd;
+}
+
+static const char *need_table(void)
+{
+	if (!env.table)
+		die("no table given (use -t NAME)");
+	check_table_name(env.table);
+	return env.table;
+}
+
+/* open the device and bind to the -t table */
+static int open_bound(__u32 *id)
+{
+	unsigned long cmd;
+	const char *name = need_table();
+	int fd;
+
+	fd = cmap_open_table(env.device, name, id, &cmd);
+	if (fd < 0)
+		die_err(cmd, 0, fd, cmd == CMAP_CMD_DEVOPEN ? env.device : name);
+	if (id)
+		verbose("bound to table '%s' (id %u)", name, *id);
+	return fd;
+}
+
+static __u32 parse_key(const char *s, unsigned char key[CMAP_KEY_MAX])
+{
+	size_t len;
+	int n;
+
+	if (env.u64) {
+		uint64_t v;
+
+		if (cmap_parse_u64(s, &v))
+			die("bad key '%s': not an unsigned 64-bit number (--u64)", s);
+		memcpy(key, &v, sizeof(v));
+		return sizeof(v);
+	}
+	if (env.hex) {
+		n = cmap_parse_hex(s, key, CMAP_KEY_MAX);
+		if (n == -E2BIG)
+			die("key too long (max %d bytes)", CMAP_KEY_MAX);
+		if (n < 0)
+			die("bad hex key '%s'", s);
+		if (n == 0)
+			die("key is empty (keys are 1..%d bytes)", CMAP_KEY_MAX);
+		return (__u32)n;
+	}
+	len = strlen(s);
+	if (len == 0)
+		die("key is empty (keys are 1..%d bytes)", CMAP_KEY_MAX);
+	if (len > CMAP_KEY_MAX)
+		die("key too long (max %d bytes)", CMAP_KEY_MAX);
+	memcpy(key, s, len);
+	return (__u32)len;
+}
+
+static __u32 parse_value(const char *s, unsigned char value[CMAP_VALUE_MAX])
+{
+	size_t len;
+	int n;
+
+	if (env.hex) {
+		n = cmap_parse_hex(s, value, CMAP_VALUE_MAX);
+		if (n == -E2BIG)
+			die("value too long (max %d bytes)", CMAP_VALUE_MAX);
+		if (n < 0)
+			die("bad hex value '%s'", s);
+		return (__u32)n;
+	}
+	len = strlen(s);
+	if (len > CMAP_VALUE_MAX)
+		die("value too long (max %d bytes)", CMAP_VALUE_MAX);
+	memcpy(value, s, len);
+	return (__u32)len;
+}
+
+static enum cmap_fmt key_fmt(void)
+{
+	return env.u64 ? CMAP_FMT_U64 : env.hex ? CMAP_FMT_HEX : CMAP_FMT_AUTO;
+}
+
+static enum cmap_fmt value_fmt(void)
+{
+	return env.hex ? CMAP_FMT_HEX : CMAP_FMT_AUTO;
+}
+
+static void json_str(FILE *f, const char *s, size_t max)
+{
+	fputc('"', f);
+	for (size_t i = 0; i < max && s[i]; i++) {
+		unsigned char c = s[i];
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c > 0x7e)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- create, destroy, ls ------------------------------------------------- */
+
+static int cmd_create(void)
+{
+	const char *name = env.nargs ? env.args[0] : env.table;
+	const char *mode;
+	__u32 id;
+	int fd, err;
+
+	if (!name)
+		die("no table name given");
+	check_table_name(name);
+	fd = open_device();
+	err = cmap_create(fd, name, &env.cfg, &id);
+	if (err)
+		die_err(CMAP_IOC_CREATE, 0, err, name);
+	mode = cmap_mode_name(env.cfg.mode);
+	verbose("created table '%s' (id %u, mode %s, size hint %u, max entries %llu, max bytes %llu; 0 = default)",
+		name, id, mode ? mode : "?", env.cfg.size_hint,
+		(unsigned long long)env.cfg.max_entries,
+		(unsigned long long)env.cfg.max_bytes);
+	printf("%u\n", id);
+	check_stdout();
+	close(fd);
+	return 0;
+}
+
+static int cmd_destroy(void)
+{
+	const char *name = env.nargs ? env.args[0] : env.table;
+	__u32 id = 0;
+	int fd, err;
+
+	if (!name)
+		die("no table name given");
+	check_table_name(name);
+	fd = open_device();
+	err = cmap_destroy(fd, name, &id);
+	if (err)
+		die_err(CMAP_IOC_DESTROY, 0, err, name);
+	verbose("destroyed table '%s' (id %u)", name, id);
+	close(fd);
+	return 0;
+}
+
+static int cmd_ls(void)
+{
+	struct cmap_table_info *t;
+	__u32 n, i;
+	int fd, err, w = 4;
+
+	fd = open_device();
+	err = cmap_list(fd, &t, &n);
+	if (err)
+		die_err(CMAP_IOC_LIST, 0, err, NULL);
+	close(fd);
+
+	if (env.json) {
+		printf("[");
+		for (i = 0; i < n; i++) {
+			const char *mode = cmap_mode_name(t[i].mode);
+
+			printf("%s\n  {\"id\": %u, \"name\": ", i ? "," : "", t[i].id);
+			json_str(stdout, t[i].name, sizeof(t[i].name));
+			printf(", \"mode\": ");
+			if (mode)
+				json_str(stdout, mode, SIZE_MAX);
+			else
+				printf("%u", t[i].mode);
+			printf(", \"entries\": %llu, \"bytes\": %llu, \"files\": %u, \"creator_pid\": %d, \"creator_comm\": ",
+			       (unsigned long long)t[i].entries,
+			       (unsigned long long)t[i].bytes, t[i].files,
+			       t[i].creator_pid);
+			json_str(stdout, t[i].creator_comm, sizeof(t[i].creator_comm));
+			printf("}");
+		}
+		printf("%s]\n", n ? "\n" : "");
+	} else {
+		for (i = 0; i < n; i++) {
+			int l = (int)strnlen(t[i].name, sizeof(t[i].name));
+
+			if (l > w)
+				w = l;
+		}
+		printf("%5s  %-*s  %-4s  %10s  %12s  %5s  %7s  %s\n", "ID", w,
+		       "NAME", "MODE", "ENTRIES", "BYTES", "FILES", "PID", "COMM");
+		for (i = 0; i < n; i++) {
+			const char *mode = cmap_mode_name(t[i].mode);
+			char mbuf[16];
+
+			if (!mode) {
+				snprintf(mbuf, sizeof(mbuf), "%u", t[i].mode);
+				mode = mbuf;
+			}
+			printf("%5u  %-*.*s  %-4s  %10llu  %12llu  %5u  %7d  %.*s\n",
+			       t[i].id, w, (int)sizeof(t[i].name), t[i].name, mode,
+			       (unsigned long long)t[i].entries,
+			       (unsigned long long)t[i].bytes, t[i].files,
+			       t[i].creator_pid, (int)sizeof(t[i].creator_comm),
+			       t[i].creator_comm);
+		}
+	}
+	check_stdout();
+	free(t);
+	return 0;
+}
+
+/* ---- put, get, del, clear ------------------------------------------------ */
+
+static int cmd_put(void)
+{
+	static unsigned char value[CMAP_VALUE_MAX];
+	unsigned char key[CMAP_KEY_MAX];
+	__u32 klen, vlen, id;
+	int fd, err;
+
+	klen = parse_key(env.args[0], key);
+	vlen = parse_value(env.args[1], value);
+	fd = open_bound(&id);
+	err = cmap_put(fd, key, klen, value, vlen, env.put_flags);
+	if (err)
+		die_err(CMAP_IOC_PUT, env.put_flags, err, env.table);
+	verbose("put %u-byte key, %u-byte value", klen, vlen);
+	close(fd);
+	return 0;
+}
+
+static int cmd_get(void)
+{
+	unsigned char key[CMAP_KEY_MAX];
+	__u32 klen, vlen, id;
+	void *value;
+	int fd, err;
+
+	klen = parse_key(env.args[0], key);
+	fd = open_bound(&id);
+	err = cmap_get_alloc(fd, key, klen, &value, &vlen);
+	if (err)
+		die_err(CMAP_IOC_GET, 0, err, env.table);
+	verbose("%u-byte value", vlen);
+	cmap_fprint_bytes(stdout, value, vlen, value_fmt());
+	putchar('\n');
+	check_stdout();
+	free(value);
+	close(fd);
+	return 0;
+}
+
+static int cmd_del(void)
+{
+	unsigned char key[CMAP_KEY_MAX];
+	__u32 klen, id;
+	int fd, err;
+
+	klen = parse_key(env.args[0], key);
+	fd = open_bound(&id);
+	err = cmap_delete(fd, key, klen);
+	if (err)
+		die_err(CMAP_IOC_DELETE, 0, err, env.table);
+	close(fd);
+	return 0;
+}
+
+static int cmd_clear(void)
+{
+	__u32 id;
+	int fd, err;
+
+	fd = open_bound(&id);
+	err = cmap_clear(fd);
+	if (err)
+		die_err(CMAP_IOC_CLEAR, 0, err, env.table);
+	close(fd);
+	return 0;
+}
+
+/* ---- dump ------------------------------------------------------------------ */
+
+static int cmd_dump(void)
+{
+	__u32 len = ITER_BUF_START, count, bytes, id, calls = 0;
+	uint64_t total = 0;
+	__u64 cursor = 0, prev;
+	void *buf;
+	int fd, err;
+
+	fd = open_bound(&id);
+	buf = malloc(len);
+	if (!buf)
+		die("out of memory");
+
+	while (cursor != CMAP_ITER_DONE) {
+		const struct cmap_rec *rec;
+		const void *k, *v;
+		__u32 off = 0, n = 0;
+
+		prev = cursor;
+		err = cmap_iter(fd, &cursor, buf, len, &count, &bytes);
+		calls++;
+		if (err == -ENOBUFS) {
+			__u32 want = len * 2;
+
+			if (bytes > CMAP_ITER_BUF_MAX || len >= CMAP_ITER_BUF_MAX)
+				die("ITER needs a %u-byte buffer, more than CMAP_ITER_BUF_MAX", bytes);
+			if (want < bytes)
+				want = bytes;
+			if (want > CMAP_ITER_BUF_MAX)
+				want = CMAP_ITER_BUF_MAX;
+			verbose("ITER: -ENOBUFS, next record needs %u bytes; buffer %u -> %u",
+				bytes, len, want);
+			free(buf);
+			len = want;
+			buf = malloc(len);
+			if (!buf)
+				die("out of memory");
+			continue;
+		}
+		if (err == -EINTR)
+			continue;
+		if (err)
+			die_err(CMAP_IOC_ITER, 0, err, env.table);
+		if (bytes > len)
+			die("ITER reported %u bytes in a %u-byte buffer", bytes, len);
+
+		while ((err = cmap_rec_next(buf, bytes, &off, &rec, &k, &v)) > 0) {
+			cmap_fprint_bytes(stdout, k, rec->key_len, key_fmt());
+			putchar('\t');
+			cmap_fprint_bytes(stdout, v, rec->value_len, value_fmt());
+			putchar('\n');
+			n++;
+		}
+		if (err < 0 || n != count)
+			die("malformed ITER reply (count %u, bytes %u, parsed %u records)",
+			    count, bytes, n);
+		total += n;
+		if (cursor > CMAP_ITER_DONE)
+			die("ITER returned cursor %#llx beyond CMAP_ITER_DONE",
+			    (unsigned long long)cursor);
+		if (cursor == prev && count == 0)
+			die("ITER made no progress at cursor %#llx",
+			    (unsigned long long)cursor);
+	}
+	check_stdout();
+	fprintf(stderr, "%" PRIu64 " entries\n", total);
+	verbose("%u ITER calls, last buffer %u bytes", calls, len);
+	free(buf);
+	close(fd);
+	return 0;
+}
+
+/* ---- stats ----------------------------------------------------------------- */
+
+static int cmd_stats(void)
+{
+	struct cmap_stats st;
+	__u32 id = env.stats_id;
+	const char *mode;
+	char mbuf[16], hb[32];
+	int fd, err;
+
+	if (id) {
+		fd = open_device();
+		err = cmap_stats(fd, id, &st);
+	} else {
+		fd = open_bound(&id);
+		err = cmap_stats(fd, 0, &st);
+	}
+	if (err)
+		die_err(CMAP_IOC_STATS, 0, err, env.stats_id ? NULL : env.table);
+	close(fd);
+
+	mode = cmap_mode_name(st.mode);
+	if (!mode) {
+		snprintf(mbuf, sizeof(mbuf), "%u", st.mode);
+		mode = mbuf;
+	}
+
+#define U(f) ((unsigned long long)st.f)
+	if (env.json) {
+		printf("{\"id\": %u, \"name\": ", id);
+		json_str(stdout, st.name, sizeof(st.name));
+		printf(", \"mode\": ");
+		json_str(stdout, mode, SIZE_MAX);
+		printf(", \"entries\": %llu, \"buckets\": %llu, \"overflow_buckets\": %llu"
+		       ", \"load_factor\": %.3f, \"load_factor_milli\": %llu"
+		       ", \"resizes\": %llu, \"resizing\": %llu, \"bytes\": %llu"
+		       ", \"max_entries\": %llu, \"max_bytes\": %llu"
+		       ", \"puts\": %llu, \"gets\": %llu, \"deletes\": %llu"
+		       ", \"hits\": %llu, \"iters\": %llu"
+		       ", \"lock_acquisitions\": %llu, \"lock_contended\": %llu"
+		       ", \"lock_wait_ns\": %llu, \"creator_pid\": %d, \"creator_comm\": ",
+		       U(entries), U(buckets), U(overflow_buckets),
+		       st.load_factor_milli / 1000.0, U(load_factor_milli),
+		       U(resizes), U(resizing), U(bytes), U(max_entries),
+		       U(max_bytes), U(puts), U(gets), U(deletes), U(hits),
+		       U(iters), U(lock_acquisitions), U(lock_contended),
+		       U(lock_wait_ns), st.creator_pid);
+		json_str(stdout, st.creator_comm, sizeof(st.creator_comm));
+		printf("}\n");
+		check_stdout();
+		return 0;
+	}
+
+	printf("name: %.*s\n", (int)sizeof(st.name), st.name);
+	printf("id: %u\n", id);
+	printf("mode: %s\n", mode);
+	printf("entries: %llu\n", U(entries));
+	printf("buckets: %llu\n", U(buckets));
+	printf("overflow_buckets: %llu\n", U(overflow_buckets));
+	printf("load_factor: %.3f\n", st.load_factor_milli / 1000.0);
+	printf("resizes: %llu\n", U(resizes));
+	printf("resizing: %llu\n", U(resizing));
+	printf("bytes: %llu (%s)\n", U(bytes), cmap_human_bytes(hb, sizeof(hb), st.bytes));
+	printf("max_entries: %llu\n", U(max_entries));
+	printf("max_bytes: %llu (%s)\n", U(max_bytes),
+	       cmap_human_bytes(hb, sizeof(hb), st.max_bytes));
+	printf("puts: %llu\n", U(puts));
+	printf("gets: %llu\n", U(gets));
+	printf("deletes: %llu\n", U(deletes));
+	printf("hits: %llu", U(hits));
+	if (st.gets)
+		printf(" (%.1f%% of gets)", 100.0 * st.hits / st.gets);
+	printf("\n");
+	printf("iters: %llu\n", U(iters));
+	printf("lock_acquisitions: %llu\n", U(lock_acquisitions));
+	printf("lock_contended: %llu", U(lock_contended));
+	if (st.lock_acquisitions)
+		printf(" (%.2f%%)", 100.0 * st.lock_contended / st.lock_acquisitions);
+	printf("\n");
+	printf("lock_wait_ns: %llu", U(lock_wait_ns));
+	if (st.lock_wait_ns)
+		printf(" (%.3f ms)", st.lock_wait_ns / 1e6);
+	printf("\n");
+	printf("creator_pid: %d\n", st.creator_pid);
+	printf("creator_comm: %.*s\n", (int)sizeof(st.creator_comm), st.creator_comm);
+#undef U
+	check_stdout();
+	return 0;
+}
+
+/* ---- load ------------------------------------------------------------------ */
+
+enum { OPK_GET, OPK_PUT, OPK_DEL, OPK_BATCH, OPK_NR };
+static const char *const opk_name[OPK_NR] = { "GET", "PUT", "DEL", "BATCH" };
+
+#define ERR_SLOTS 160	/* errnos counted one by one; larger ones in the last */
+
+struct worker {
+	pthread_t tid;
+	unsigned idx;
+	int fd;
+	int open_err;
+	unsigned long open_cmd;
+	uint64_t rng;
+	uint64_t ops;		/* read by the main thread: atomic accesses */
+	uint64_t gets, hits, misses;
+	uint64_t puts;
+	uint64_t dels, del_misses;
+	uint64_t mismatches;
+	uint64_t errs[OPK_NR][ERR_SLOTS];
+	int fatal;		/* errno that stopped this worker */
+	unsigned char *vals;	/* batch: a CMAP_VALUE_MAX slot per op */
+	struct cmap_batch_op *ops_arr;
+	uint64_t *keys_arr;
+} __attribute__((aligned(64)));
+
+static struct load_ctx {
+	struct cmap_zipf zipf;
+	uint32_t get_thr, del_thr;	/* op choice, in millionths */
+	pthread_barrier_t opened, go;
+	int aborted;			/* a worker could not open */
+	int stop;			/* atomic */
+	unsigned finished;		/* atomic */
+	int fatal;			/* atomic: first fatal errno */
+} L;
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+	__atomic_store_n(&L.stop, 1, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t pick_key(uint64_t *rng)
+{
+	if (env.zipf)
+		return cmap_zipf_next(&L.zipf, rng);
+	return cmap_rand_below(rng, env.keys);
+}
+
+static inline int pick_op(uint64_t *rng)
+{
+	uint32_t r = (uint32_t)cmap_rand_below(rng, 1000000);
+
+	if (r < L.get_thr)
+		return OPK_GET;
+	if (r < L.del_thr)
+		return OPK_DEL;
+	return OPK_PUT;
+}
+
+/* a value for key @k: the key's bytes first (as much as fits), then filler */
+static void fill_value(unsigned char *v, __u32 len, uint64_t k)
+{
+	memcpy(v, &k, len < sizeof(k) ? len : sizeof(k));
+}
+
+static void init_filler(unsigned char *v, __u32 len)
+{
+	for (__u32 i = 0; i < len; i++)
+		v[i] = (unsigned char)('a' + i % 26);
+}
+
+static bool value_ok(const unsigned char *v, __u32 len, uint64_t k)
+{
+	return !memcmp(v, &k, len < sizeof(k) ? len : sizeof(k));
+}
+
+/* errors that make going on pointless: stop every worker */
+static bool fatal_errno(int err)
+{
+	switch (err) {
+	case EIDRM: case EBADFD: case ENOTTY: case EINVAL: case EFAULT:
+	case E2BIG: case EBADF:
+		return true;
+	}
+	return false;
+}
+
+static void count_err(struct worker *w, int opk, int err)
+{
+	if (err < 0)
+		err = -err;
+	w->errs[opk][err < ERR_SLOTS ? err : ERR_SLOTS - 1]++;
+	if (fatal_errno(err)) {
+		int zero = 0;
+
+		w->fatal = err;
+		__atomic_compare_exchange_n(&L.fatal, &zero, err, false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+		__atomic_store_n(&L.stop, 1, __ATOMIC_RELAXED);
+	}
+}
+
+static void tally(struct worker *w, int opk, int err, uint64_t k,
+		  const unsigned char *v, __u32 vlen)
+{
+	switch (opk) {
+	case OPK_GET:
+		w->gets++;
+		if (!err) {
+			w->hits++;
+			if (!value_ok(v, vlen, k)) {
+				w->mismatches++;
+				if (env.verbose && w->mismatches <= 5)
+					fprintf(stderr, "cmapctl: load: thread %u: key %" PRIu64
+						": value does not match its key\n", w->idx, k);
+			}
+		} else if (err == ENOENT) {
+			w->misses++;
+		} else {
+			count_err(w, opk, err);
+		}
+		break;
+	case OPK_PUT:
+		w->puts++;
+		if (err)
+			count_err(w, opk, err);
+		break;
+	case OPK_DEL:
+		w->dels++;
+		if (err == ENOENT)
+			w->del_misses++;
+		else if (err)
+			count_err(w, opk, err);
+		break;
+	}
+}
+
+static bool should_stop(struct worker *w)
+{
+	if (__atomic_load_n(&L.stop, __ATOMIC_RELAXED))
+		return true;
+	return env.ops_limit && w->ops >= env.ops_limit;
+}
+
+static void run_single(struct worker *w)
+{
+	static __thread unsigned char buf[CMAP_VALUE_MAX];
+	static __thread unsigned char put[CMAP_VALUE_MAX];
+	struct cmap_kv kv;
+
+	init_filler(put, env.value_size);
+	memset(&kv, 0, sizeof(kv));
+	kv.size = sizeof(kv);
+
+	while (!should_stop(w)) {
+		uint64_t k = pick_key(&w->rng);
+		int opk = pick_op(&w->rng), err = 0;
+		unsigned long cmd;
+
+		kv.key = (__u64)(uintptr_t)&k;
+		kv.key_len = sizeof(k);
+		switch (opk) {
+		case OPK_GET:
+			cmd = CMAP_IOC_GET;
+			kv.flags = 0;
+			kv.value = (__u64)(uintptr_t)buf;
+			kv.value_len = sizeof(buf);
+			break;
+		case OPK_PUT:
+			cmd = CMAP_IOC_PUT;
+			fill_value(put, env.value_size, k);
+			kv.flags = CMAP_PUT_ANY;
+			kv.value = (__u64)(uintptr_t)put;
+			kv.value_len = env.value_size;
+			break;
+		default:
+			cmd = CMAP_IOC_DELETE;
+			kv.flags = 0;
+			kv.value = 0;
+			kv.value_len = 0;
+			break;
+		}
+		if (ioctl(w->fd, cmd, &kv) < 0)
+			err = errno;
+		tally(w, opk, err, k, buf, kv.value_len);
+		__atomic_store_n(&w->ops, w->ops + 1, __ATOMIC_RELAXED);
+	}
+}
+
+static void run_batch(struct worker *w)
+{
+	struct cmap_batch_op *ops = w->ops_arr;
+
+	for (__u32 i = 0; i < env.batch; i++)
+		init_filler(w->vals + (size_t)i * CMAP_VALUE_MAX, env.value_size);
+
+	while (!should_stop(w)) {
+		__u32 n = env.batch, done, i;
+		int err;
+
+		if (env.ops_limit && env.ops_limit - w->ops < n)
+			n = (__u32)(env.ops_limit - w->ops);
+		memset(ops, 0, n * sizeof(*ops));
+		for (i = 0; i < n; i++) {
+			unsigned char *slot = w->vals + (size_t)i * CMAP_VALUE_MAX;
+			uint64_t k = pick_key(&w->rng);
+
+			w->keys_arr[i] = k;
+			ops[i].key = (__u64)(uintptr_t)&w->keys_arr[i];
+			ops[i].key_len = sizeof(k);
+			switch (pick_op(&w->rng)) {
+			case OPK_GET:
+				ops[i].op = CMAP_OP_GET;
+				ops[i].value = (__u64)(uintptr_t)slot;
+				ops[i].value_len = CMAP_VALUE_MAX;
+				break;
+			case OPK_PUT:
+				ops[i].op = CMAP_OP_PUT;
+				ops[i].flags = CMAP_PUT_ANY;
+				fill_value(slot, env.value_size, k);
+				ops[i].value = (__u64)(uintptr_t)slot;
+				ops[i].value_len = env.value_size;
+				break;
+			default:
+				ops[i].op = CMAP_OP_DELETE;
+				break;
+			}
+		}
+		err = cmap_batch(w->fd, ops, n, &done);
+		if (err) {
+			if (err == -EINTR)
+				continue;
+			count_err(w, OPK_BATCH, err);
+			continue;
+		}
+		for (i = 0; i < done; i++) {
+			int opk = ops[i].op == CMAP_OP_GET ? OPK_GET :
+				  ops[i].op == CMAP_OP_PUT ? OPK_PUT : OPK_DEL;
+
+			tally(w, opk, -ops[i].result, w->keys_arr[i],
+			      w->vals + (size_t)i * CMAP_VALUE_MAX,
+			      ops[i].value_len);
+		}
+		__atomic_store_n(&w->ops, w->ops + done, __ATOMIC_RELAXED);
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	unsigned long cmd = 0;
+
+	w->fd = cmap_open_table(env.device, env.table, NULL, &cmd);
+	if (w->fd < 0) {
+		w->open_err = -w->fd;
+		w->open_cmd = cmd;
+	}
+	pthread_barrier_wait(&L.opened);
+	pthread_barrier_wait(&L.go);	/* main checked every open */
+	if (!L.aborted) {
+		if (env.batch > 1)
+			run_batch(w);
+		else
+			run_single(w);
+	}
+	__atomic_fetch_add(&L.finished, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static const char *errno_hint(int opk, int err)
+{
+	static char buf[160];
+
+	return cmap_errmsg(buf, sizeof(buf),
+			   opk == OPK_GET ? CMAP_IOC_GET : opk == OPK_PUT ?
+			   CMAP_IOC_PUT : opk == OPK_DEL ? CMAP_IOC_DELETE :
+			   CMAP_IOC_BATCH, 0, err, env.table);
+}
+
+/* PUT keys 0..K-1 through BATCH, CMAP_BATCH_MAX at a time */
+static int preload(int fd)
+{
+	struct cmap_batch_op *ops = calloc(CMAP_BATCH_MAX, sizeof(*ops));
+	uint64_t *keys = calloc(CMAP_BATCH_MAX, sizeof(*keys));
+	size_t vsz = env.value_size ? env.value_size : 1;
+	unsigned char *vals = malloc(CMAP_BATCH_MAX * vsz);
+	uint64_t next = 0, failed = 0, errs[ERR_SLOTS] = { 0 };
+	double t0 = now(), tick = t0 + 1, t;
+	int err;
+
+	if (!ops || !keys || !vals)
+		die("out of memory");
+	for (int i = 0; i < CMAP_BATCH_MAX; i++)
+		init_filler(vals + i * vsz, env.value_size);
+
+	while (next < env.keys && !interrupted) {
+		__u32 n = CMAP_BATCH_MAX, done, i;
+
+		if (env.keys - next < n)
+			n = (__u32)(env.keys - next);
+		memset(ops, 0, n * sizeof(*ops));
+		for (i = 0; i < n; i++) {
+			keys[i] = next + i;
+			fill_value(vals + i * vsz, env.value_size, keys[i]);
+			ops[i].op = CMAP_OP_PUT;
+			ops[i].flags = CMAP_PUT_ANY;
+			ops[i].key = (__u64)(uintptr_t)&keys[i];
+			ops[i].key_len = sizeof(keys[i]);
+			ops[i].value = (__u64)(uintptr_t)(vals + i * vsz);
+			ops[i].value_len = env.value_size;
+		}
+		err = cmap_batch(fd, ops, n, &done);
+		if (err == -EINTR)
+			continue;
+		if (err)
+			die_err(CMAP_IOC_BATCH, 0, err, env.table);
+		for (i = 0; i < done; i++) {
+			int e = -ops[i].result;
+
+			if (e) {
+				failed++;
+				errs[e > 0 && e < ERR_SLOTS ? e : ERR_SLOTS - 1]++;
+			}
+		}
+		next += done;
+		t = now();
+		if (t >= tick) {
+			fprintf(stderr, "preload: %" PRIu64 "/%" PRIu64 " keys (%.0f%%), %.0f puts/s\n",
+				next, env.keys, 100.0 * next / env.keys,
+				next / (t - t0));
+			tick = t + 1;
+		}
+	}
+	t = now() - t0;
+	if (interrupted) {
+		fprintf(stderr, "preload: interrupted after %" PRIu64 " keys\n", next);
+	} else {
+		if (env.verbose || t >= 1)
+			fprintf(stderr, "preload: %" PRIu64 " keys in %.2f s (%.0f puts/s)\n",
+				next, t, t > 0 ? next / t : 0.0);
+	}
+	if (failed) {
+		fprintf(stderr, "cmapctl: load: preload: %" PRIu64 " of %" PRIu64 " puts failed:\n",
+			failed, next);
+		for (int e = 0; e < ERR_SLOTS; e++)
+			if (errs[e])
+				fprintf(stderr, "  %s: %" PRIu64 " (%s)\n",
+					cmap_errno_name(e), errs[e],
+					errno_hint(OPK_PUT, e));
+	}
+	free(ops);
+	free(keys);
+	free(vals);
+	return interrupted ? -EINTR : 0;
+}
+
+static void print_config(FILE *f)
+{
+	fprintf(f, "config: %u threads, %" PRIu64 " keys ", env.threads, env.keys);
+	if (env.zipf)
+		fprintf(f, "zipf(%.3g)", env.theta);
+	else
+		fprintf(f, "uniform");
+	fprintf(f, ", get %g%% put %g%% del %g%%, %u-byte values, batch %u",
+		env.read_pct, 100 - env.read_pct - env.del_pct, env.del_pct,
+		env.value_size, env.batch);
+	if (env.duration > 0)
+		fprintf(f, ", %g s", env.duration);
+	if (env.ops_limit)
+		fprintf(f, ", %" PRIu64 " ops per thread", env.ops_limit);
+	fprintf(f, "\n");
+}
+
+static uint64_t total_ops(struct worker *w)
+{
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; i < env.threads; i++)
+		sum += __atomic_load_n(&w[i].ops, __ATOMIC_RELAXED);
+	return sum;
+}
+
+static int cmd_load(void)
+{
+	struct worker *w;
+	struct sigaction sa;
+	sigset_t block, old;
+	uint64_t seed, last_ops = 0;
+	double t0, t_end, t_last, elapsed, t;
+	bool progress;
+	__u32 id;
+	int fd, err;
+
+	if (env.read_pct + env.del_pct > 100)
+		die("--read-pct + --del-pct is more than 100");
+	L.get_thr = (uint32_t)(env.read_pct * 10000 + 0.5);
+	L.del_thr = (uint32_t)((env.read_pct + env.del_pct) * 10000 + 0.5);
+
+	fd = open_bound(&id);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESETHAND;	/* a second Ctrl-C kills */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	if (env.zipf) {
+		t = now();
+		cmap_zipf_init(&L.zipf, env.keys, env.theta);
+		verbose("zeta(%" PRIu64 ", %g) = %g in %.3f s", env.keys,
+			env.theta, L.zipf.zetan, now() - t);
+	}
+
+	if (env.preload && preload(fd))
+		die("interrupted");
+
+	seed = env.seed_set ? env.seed : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	verbose("seed %" PRIu64, seed);
+
+	w = aligned_alloc(64, sizeof(*w) * env.threads);
+	if (!w)
+		die("out of memory");
+	memset(w, 0, sizeof(*w) * env.threads);
+	for (unsigned i = 0; i < env.threads; i++) {
+		uint64_t s = seed + i;
+
+		w[i].idx = i;
+		w[i].fd = -1;
+		w[i].rng = cmap_rand_next(&s);
+		if (env.batch > 1) {
+			w[i].vals = malloc((size_t)env.batch * CMAP_VALUE_MAX);
+			w[i].ops_arr = calloc(env.batch, sizeof(*w[i].ops_arr));
+			w[i].keys_arr = calloc(env.batch, sizeof(*w[i].keys_arr));
+			if (!w[i].vals || !w[i].ops_arr || !w[i].keys_arr)
+				die("out of memory");
+		}
+	}
+
+	pthread_barrier_init(&L.opened, NULL, env.threads + 1);
+	pthread_barrier_init(&L.go, NULL, env.threads + 1);
+
+	/* only the main thread takes SIGINT/SIGTERM: workers' ioctls go on */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	for (unsigned i = 0; i < env.threads; i++) {
+		err = pthread_create(&w[i].tid, NULL, worker_main, &w[i]);
+		if (err)
+			die("cannot create thread %u: %s", i, strerror(err));
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+	pthread_barrier_wait(&L.opened);
+	for (unsigned i = 0; i < env.threads; i++) {
+		if (w[i].open_err) {
+			char buf[256];
+
+			L.aborted = 1;
+			fprintf(stderr, "cmapctl: load: thread %u: %s\n", i,
+				cmap_errmsg(buf, sizeof(buf), w[i].open_cmd,
+					    0, w[i].open_err,
+					    w[i].open_cmd == CMAP_CMD_DEVOPEN ?
+					    env.device : env.table));
+			break;
+		}
+	}
+	t0 = now();
+	pthread_barrier_wait(&L.go);
+	if (L.aborted) {
+		for (unsigned i = 0; i < env.threads; i++)
+			pthread_join(w[i].tid, NULL);
+		exit(1);
+	}
+
+	progress = env.duration == 0 || env.duration > 3;
+	t_end = env.duration > 0 ? t0 + env.duration : INFINITY;
+	t_last = t0;
+	while (!interrupted &&
+	       __atomic_load_n(&L.finished, __ATOMIC_ACQUIRE) < env.threads &&
+	       !__atomic_load_n(&L.stop, __ATOMIC_RELAXED)) {
+		double next_tick = t_last + 1, until, dt;
+		struct timespec ts;
+
+		t = now();
+		if (t >= t_end)
+			break;
+		until = next_tick < t_end ? next_tick : t_end;
+		if (until > t + 0.1)
+			until = t + 0.1;	/* notice finished workers */
+		dt = until - t;
+		ts.tv_sec = (time_t)dt;
+		ts.tv_nsec = (long)((dt - ts.tv_sec) * 1e9);
+		nanosleep(&ts, NULL);	/* EINTR on Ctrl-C */
+
+		t = now();
+		if (t >= next_tick && t < t_end) {
+			uint64_t ops = total_ops(w);
+
+			if (progress)
+				fprintf(stderr, "load: %5.1f s  %12" PRIu64 " ops  %10.0f ops/s  (last %.1f s: %.0f ops/s)\n",
+					t - t0, ops, ops / (t - t0), t - t_last,
+					(ops - last_ops) / (t - t_last));
+			last_ops = ops;
+			t_last = t;
+		}
+	}
+	__atomic_store_n(&L.stop, 1, __ATOMIC_RELAXED);
+	for (unsigned i = 0; i < env.threads; i++)
+		pthread_join(w[i].tid, NULL);
+	elapsed = now() - t0;
+
+	/* ---- results ---- */
+	{
+		struct worker sum;
+		uint64_t errors = 0;
+
+		memset(&sum, 0, sizeof(sum));
+		for (unsigned i = 0; i < env.threads; i++) {
+			sum.ops += w[i].ops;
+			sum.gets += w[i].gets;
+			sum.hits += w[i].hits;
+			sum.misses += w[i].misses;
+			sum.puts += w[i].puts;
+			sum.dels += w[i].dels;
+			sum.del_misses += w[i].del_misses;
+			sum.mismatches += w[i].mismatches;
+			for (int k = 0; k < OPK_NR; k++)
+				for (int e = 0; e < ERR_SLOTS; e++)
+					sum.errs[k][e] += w[i].errs[k][e];
+			if (w[i].fd >= 0)
+				close(w[i].fd);
+		}
+		for (int k = 0; k < OPK_NR; k++)
+			for (int e = 0; e < ERR_SLOTS; e++)
+				errors += sum.errs[k][e];
+
+		printf("table: %s (id %u)\n", env.table, id);
+		print_config(stdout);
+		printf("duration: %.2f s%s\n", elapsed, interrupted ? " (interrupted)" : "");
+		printf("ops: %" PRIu64 " (%.0f ops/s)\n", sum.ops,
+		       elapsed > 0 ? sum.ops / elapsed : 0.0);
+		printf("gets: %" PRIu64 " (hits %" PRIu64 ", misses %" PRIu64,
+		       sum.gets, sum.hits, sum.misses);
+		if (sum.gets)
+			printf(", hit rate %.1f%%", 100.0 * sum.hits / sum.gets);
+		printf(")\n");
+		printf("puts: %" PRIu64 "\n", sum.puts);
+		printf("dels: %" PRIu64 " (misses %" PRIu64 ")\n", sum.dels,
+		       sum.del_misses);
+		printf("errors: %" PRIu64 "\n", errors);
+		for (int k = 0; k < OPK_NR; k++)
+			for (int e = 0; e < ERR_SLOTS; e++)
+				if (sum.errs[k][e])
+					printf("  %s %s: %" PRIu64 " (%s)\n",
+					       opk_name[k], cmap_errno_name(e),
+					       sum.errs[k][e], errno_hint(k, e));
+		printf("value mismatches: %" PRIu64 "\n", sum.mismatches);
+		printf("threads:\n");
+		for (unsigned i = 0; i < env.threads; i++)
+			printf("  %u: %" PRIu64 " ops (%.0f ops/s)\n", i, w[i].ops,
+			       elapsed > 0 ? w[i].ops / elapsed : 0.0);
+		check_stdout();
+
+		for (unsigned i = 0; i < env.threads; i++) {
+			free(w[i].vals);
+			free(w[i].ops_arr);
+			free(w[i].keys_arr);
+		}
+		free(w);
+		close(fd);
+		if (L.fatal) {
+			char buf[256];
+
+			die("stopped: %s", cmap_errmsg(buf, sizeof(buf), CMAP_IOC_BATCH,
+						     0, L.fatal, env.table));
+		}
+		if (errors)
+			die("%" PRIu64 " operations failed", errors);
+		if (sum.mismatches)
+			die("%" PRIu64 " values read back did not match their key",
+			    sum.mismatches);
+	}
+	return 0;
+}
+
+/* ---- option parsing -------------------------------------------------------- */
+
+static uint64_t arg_size(struct argp_state *state, const char *opt,
+			 const char *arg, unsigned unit, uint64_t min,
+			 uint64_t max)
+{
+	uint64_t v;
+
+	if (cmap_parse_size(arg, unit, &v))
+		argp_error(state, "invalid %s '%s': not a number", opt, arg);
+	if (v < min || v > max)
+		argp_error(state, "invalid %s '%s': must be %" PRIu64 "..%" PRIu64,
+			   opt, arg, min, max);
+	return v;
+}
+
+static double arg_double(struct argp_state *state, const char *opt,
+			 const char *arg, double min, double max)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || isnan(v))
+		argp_error(state, "invalid %s '%s': not a number", opt, arg);
+	if (v < min || v > max)
+		argp_error(state, "invalid %s '%s': must be %g..%g", opt, arg,
+			   min, max);
+	return v;
+}
+
+static const struct argp_option common_opts[] = {
+	{ "table", 't', "NAME", 0, "Table to work on", 0 },
+	{ "device", 'd', "PATH", 0, "cmap device (default " CMAP_DEVICE ")", 0 },
+	{ "hex", 'x', NULL, 0, "Keys and values are hex bytes, in and out", 0 },
+	{ "u64", 'u', NULL, 0,
+	  "KEY is an unsigned number stored as 8 native-endian bytes, the "
+	  "keys `load` uses (dump: print 8-byte keys so)", 0 },
+	{ "verbose", 'v', NULL, 0, "Say more on stderr", 0 },
+	{},
+};
+
+static error_t parse_common(int key, char *arg, struct argp_state *state)
+{
+	(void)state;
+	switch (key) {
+	case 't':
+		env.table = arg;
+		break;
+	case 'd':
+		env.device = arg;
+		break;
+	case 'x':
+		env.hex = true;
+		break;
+	case 'u':
+		env.u64 = true;
+		break;
+	case 'v':
+		env.verbose = true;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp common_argp = { common_opts, parse_common, NULL, NULL, NULL, NULL, NULL };
+
+static const struct argp_child common_child[] = {
+	{ &common_argp, 0, "Global options:", 1 },
+	{},
+};
+
+struct command {
+	const char *name;
+	const char *alias;
+	int (*run)(void);
+	int min_args, max_args;
+	struct argp argp;
+};
+
+static const struct command *cur;
+
+static error_t parse_sub(int key, char *arg, struct argp_state *state)
+{
+	uint64_t v;
+
+	switch (key) {
+	case OPT_NX:
+		env.put_flags = CMAP_PUT_NOEXIST;
+		break;
+	case OPT_XX:
+		env.put_flags = CMAP_PUT_EXIST;
+		break;
+	case OPT_SIZE_HINT:
+		env.cfg.size_hint = (__u32)arg_size(state, "--size-hint", arg, 1000, 0, UINT32_MAX);
+		break;
+	case OPT_MAX_ENTRIES:
+		env.cfg.max_entries = arg_size(state, "--max-entries", arg, 1000, 0, UINT64_MAX);
+		break;
+	case OPT_MAX_BYTES:
+		env.cfg.max_bytes = arg_size(state, "--max-bytes", arg, 1024, 0, UINT64_MAX);
+		break;
+	case OPT_MODE: {
+		int m = cmap_mode_parse(arg);
+
+		if (m < 0)
+			argp_error(state, "invalid --mode '%s' (known: rcu)", arg);
+		env.cfg.mode = (__u32)m;
+		break;
+	}
+	case OPT_JSON:
+		env.json = true;
+		break;
+	case OPT_ID:
+		env.stats_id = (__u32)arg_size(state, "--id", arg, 1, 1, UINT32_MAX);
+		break;
+	case OPT_THREADS:
+		env.threads = (unsigned)arg_size(state, "--threads", arg, 1000, 1, MAX_THREADS);
+		break;
+	case OPT_READ_PCT:
+		env.read_pct = arg_double(state, "--read-pct", arg, 0, 100);
+		break;
+	case OPT_DEL_PCT:
+		env.del_pct = arg_double(state, "--del-pct", arg, 0, 100);
+		break;
+	case OPT_KEYS:
+		env.keys = arg_size(state, "--keys", arg, 1000, 1, UINT64_MAX);
+		break;
+	case OPT_DIST:
+		if (!strcmp(arg, "uniform"))
+			env.zipf = false;
+		else if (!strcmp(arg, "zipf") || !strcmp(arg, "zipfian"))
+			env.zipf = true;
+		else
+			argp_error(state, "invalid --dist '%s' (uniform or zipf)", arg);
+		break;
+	case OPT_THETA:
+		env.theta = arg_double(state, "--theta", arg, 0, 1);
+		if (env.theta <= 0 || env.theta >= 1)
+			argp_error(state, "invalid --theta '%s': must be between 0 and 1, exclusive", arg);
+		break;
+	case OPT_VALUE_SIZE:
+		env.value_size = (__u32)arg_size(state, "--value-size", arg, 1024, 0, CMAP_VALUE_MAX);
+		break;
+	case OPT_DURATION:
+		env.duration = arg_double(state, "--duration", arg, 0, 1e9);
+		break;
+	case OPT_BATCH:
+		env.batch = (__u32)arg_size(state, "--batch", arg, 1000, 1, CMAP_BATCH_MAX);
+		break;
+	case OPT_PRELOAD:
+		env.preload = true;
+		break;
+	case OPT_NO_PRELOAD:
+		env.preload = false;
+		break;
+	case OPT_OPS:
+		env.ops_limit = arg_size(state, "--ops", arg, 1000, 0, UINT64_MAX);
+		break;
+	case OPT_SEED:
+		if (cmap_parse_u64(arg, &v))
+			argp_error(state, "invalid --seed '%s'", arg);
+		env.seed = v;
+		env.seed_set = true;
+		break;
+	case ARGP_KEY_ARG:
+		if (env.nargs >= cur->max_args)
+			argp_error(state, "too many arguments");
+		env.args[env.nargs++] = arg;
+		break;
+	case ARGP_KEY_END:
+		if (env.nargs < cur->min_args)
+			argp_error(state, "missing argument%s",
+				   cur->min_args - env.nargs > 1 ? "s" : "");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp_option create_opts[] = {
+	{ "size-hint", OPT_SIZE_HINT, "N", 0, "Expected number of entries: sizes the first bucket array (default: small)", 0 },
+	{ "max-entries", OPT_MAX_ENTRIES, "N", 0, "Limit on live entries (default: the module's default_max_entries)", 0 },
+	{ "max-bytes", OPT_MAX_BYTES, "N", 0, "Limit on bytes held, e.g. 64M (default: the module's default_max_bytes)", 0 },
+	{ "mode", OPT_MODE, "MODE", 0, "Synchronization mode: rcu (default)", 0 },
+	{},
+};
+
+static const struct argp_option put_opts[] = {
+	{ "nx", OPT_NX, NULL, 0, "Insert only: fail if KEY exists (CMAP_PUT_NOEXIST)", 0 },
+	{ "xx", OPT_XX, NULL, 0, "Replace only: fail if KEY is absent (CMAP_PUT_EXIST)", 0 },
+	{},
+};
+
+static const struct argp_option json_opts[] = {
+	{ "json", OPT_JSON, NULL, 0, "Print JSON", 0 },
+	{},
+};
+
+static const struct argp_option stats_opts[] = {
+	{ "json", OPT_JSON, NULL, 0, "Print one JSON object", 0 },
+	{ "id", OPT_ID, "ID", 0, "Table by id instead of -t (does not bind to it)", 0 },
+	{},
+};
+
+static const struct argp_option load_opts[] = {
+	{ "threads", OPT_THREADS, "N", 0, "Threads, each with its own file bound to the table (default 2)", 0 },
+	{ "read-pct", OPT_READ_PCT, "P", 0, "Percent of ops that are GETs (default 90)", 0 },
+	{ "del-pct", OPT_DEL_PCT, "P", 0, "Percent of ops that are DELETEs (default 0); the rest are PUTs", 0 },
+	{ "keys", OPT_KEYS, "K", 0, "Key space: 8-byte keys 0..K-1 (default 10000; 1M = 1000000)", 0 },
+	{ "dist", OPT_DIST, "DIST", 0, "Key distribution: uniform (default) or zipf", 0 },
+	{ "theta", OPT_THETA, "T", 0, "Zipf skew, 0 < T < 1 (default 0.99)", 0 },
+	{ "value-size", OPT_VALUE_SIZE, "B", 0, "Bytes per PUT value, 0..4096 (default 8)", 0 },
+	{ "duration", OPT_DURATION, "SEC", 0, "Seconds to run (default 5; 0: until Ctrl-C or --ops)", 0 },
+	{ "batch", OPT_BATCH, "N", 0, "Ops per CMAP_IOC_BATCH call, 1..1024 (default 1: single ioctls)", 0 },
+	{ "preload", OPT_PRELOAD, NULL, 0, "PUT every key first, through BATCH (default)", 0 },
+	{ "no-preload", OPT_NO_PRELOAD, NULL, 0, "Start from what the table holds", 0 },
+	{ "ops", OPT_OPS, "N", 0, "Stop each thread after N ops (default: no limit)", 0 },
+	{ "seed", OPT_SEED, "S", 0, "Random seed (default: time and pid)", 0 },
+	{},
+};
+
+#define SUB(opts, args, doc) \
+	{ opts, parse_sub, args, doc, common_child, NULL, NULL }
+
+static const struct command commands[] = {
+	{ "create", NULL, cmd_create, 0, 1, SUB(create_opts, "NAME",
+	  "Create a table (named NAME, or by -t) and print its id.\v"
+	  "Names are 1..31 bytes of printable ASCII without '/'. Sizes take "
+	  "suffixes k, M, G (--max-bytes: powers of 1024).\n\n"
+	  "Examples:\n"
+	  "  cmapctl create t1\n"
+	  "  cmapctl create bench --size-hint 1M --max-entries 2M --max-bytes 512M") },
+	{ "destroy", NULL, cmd_destroy, 0, 1, SUB(NULL, "NAME",
+	  "Destroy a table (named NAME, or by -t). Files still bound to it get "
+	  "EIDRM.\v"
+	  "Example:\n  cmapctl destroy t1") },
+	{ "ls", "list", cmd_ls, 0, 0, SUB(json_opts, NULL,
+	  "List the tables: id, name, mode, entries, bytes, bound files, "
+	  "creator pid and comm.") },
+	{ "put", "set", cmd_put, 2, 2, SUB(put_opts, "KEY VALUE",
+	  "Insert or replace KEY with VALUE in the -t table.\v"
+	  "KEY is 1..64 bytes, VALUE 0..4096 bytes, given as text, or as hex "
+	  "with --hex. Use -- before a VALUE that starts with '-'.\n\n"
+	  "Examples:\n"
+	  "  cmapctl -t t1 put hello world\n"
+	  "  cmapctl -t t1 put --nx hello world     # fails if hello exists\n"
+	  "  cmapctl -t t1 --hex put 00ff 0102030405\n"
+	  "  cmapctl -t bench --u64 put 42 x") },
+	{ "get", NULL, cmd_get, 1, 1, SUB(NULL, "KEY",
+	  "Print KEY's value from the -t table: as text when printable, else "
+	  "as 0x and hex (--hex: always hex). Exit 1 if absent.\v"
+	  "Examples:\n"
+	  "  cmapctl -t t1 get hello\n"
+	  "  cmapctl -t bench --u64 get 42") },
+	{ "del", "rm", cmd_del, 1, 1, SUB(NULL, "KEY",
+	  "Delete KEY from the -t table. Exit 1 if absent.") },
+	{ "clear", NULL, cmd_clear, 0, 0, SUB(NULL, NULL,
+	  "Delete every key of the -t table.") },
+	{ "dump", NULL, cmd_dump, 0, 0, SUB(NULL, NULL,
+	  "Print every entry of the -t table as KEY<TAB>VALUE lines (in hash "
+	  "order), then the count on stderr.\v"
+	  "Keys and values print as text when printable, else as 0x and hex; "
+	  "--hex prints all as hex, --u64 prints 8-byte keys as numbers.\n\n"
+	  "Example:\n  cmapctl -t t1 dump | sort") },
+	{ "stats", NULL, cmd_stats, 0, 0, SUB(stats_opts, NULL,
+	  "Print the counters of the -t table (or of --id ID), one "
+	  "'field: value' per line.") },
+	{ "load", "bench", cmd_load, 0, 0, SUB(load_opts, NULL,
+	  "Run a multi-threaded GET/PUT/DELETE load on the -t table and print "
+	  "throughput and counts.\v"
+	  "Keys are 8-byte native-endian numbers 0..K-1 (see --u64); a PUT's "
+	  "value starts with its key's bytes, which every GET hit checks. "
+	  "Progress goes to stderr once a second on runs longer than 3 s; "
+	  "Ctrl-C stops early and still prints the results. Exit status 1 if "
+	  "any operation failed (misses are not failures) or a value did not "
+	  "match its key.\n\n"
+	  "Examples:\n"
+	  "  cmapctl create bench --size-hint 100k\n"
+	  "  cmapctl -t bench load --threads 4 --read-pct 90 --keys 100000 --dist zipf --duration 10\n"
+	  "  cmapctl -t bench load --keys 1M --batch 64 --read-pct 50 --del-pct 10\n"
+	  "  cmapctl -t bench load --no-preload --ops 1000 --threads 1 --seed 1") },
+	{},
+};
+
+static const struct command *find_command(const char *name)
+{
+	for (const struct command *c = commands; c->name; c++)
+		if (!strcmp(name, c->name) || (c->alias && !strcmp(name, c->alias)))
+			return c;
+	return NULL;
+}
+
+static int cmd_index;
+
+static error_t parse_top(int key, char *arg, struct argp_state *state)
+{
+	(void)arg;
+	switch (key) {
+	case ARGP_KEY_ARG:
+		/* the command: the rest of argv is its own */
+		cmd_index = state->next;
+		state->next = state->argc;
+		break;
+	case ARGP_KEY_END:
+		if (!cmd_index)
+			argp_error(state, "no command given");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const char top_doc[] =
+	"Control and exercise cmap tables through " CMAP_DEVICE ".\n\n"
+	"Commands:\n"
+	"  create NAME      create a table, print its id\n"
+	"  destroy NAME     destroy a table\n"
+	"  ls               list the tables\n"
+	"  put KEY VALUE    insert or replace a key      (these need -t NAME)\n"
+	"  get KEY          print a key's value\n"
+	"  del KEY          delete a key\n"
+	"  clear            delete every key\n"
+	"  dump             print every KEY<TAB>VALUE\n"
+	"  stats            print the table's counters\n"
+	"  load             run a multi-threaded load and report throughput\n"
+	"  help [COMMAND]   this help, or a command's\n"
+	"Run 'cmapctl COMMAND --help' for a command's options.\v"
+	"Global options may also follow the command. Tables live in the "
+	"kernel until destroyed or until cmap.ko is unloaded.\n\n"
+	"Examples:\n"
+	"  cmapctl create t1\n"
+	"  cmapctl -t t1 put hello world\n"
+	"  cmapctl -t t1 get hello\n"
+	"  cmapctl -t t1 dump\n"
+	"  cmapctl ls\n"
+	"  cmapctl -t t1 stats\n"
+	"  cmapctl create bench && cmapctl -t bench load --threads 4 --read-pct 90 --keys 100000 --dist zipf --duration 10\n"
+	"  cmapctl destroy t1";
+
+static const struct argp_child top_children[] = {
+	{ &common_argp, 0, NULL, 0 },
+	{},
+};
+
+static const struct argp top_argp = {
+	NULL, parse_top, "COMMAND [ARG...]", top_doc, top_children, NULL, NULL
+};
+
+int main(int argc, char **argv)
+{
+	static char progname[64];
+	const struct command *c;
+	char **sub_argv;
+	int sub_argc;
+
+	argp_err_exit_status = 1;
+	argp_parse(&top_argp, argc, argv, ARGP_IN_ORDER, NULL, NULL);
+
+	if (!strcmp(argv[cmd_index], "help")) {
+		if (cmd_index + 1 >= argc) {
+			argp_help(&top_argp, stdout, ARGP_HELP_STD_HELP, "cmapctl");
+			return 0;
+		}
+		c = find_command(argv[cmd_index + 1]);
+		if (!c) {
+			fprintf(stderr, "cmapctl: unknown command '%s' (see cmapctl --help)\n",
+				argv[cmd_index + 1]);
+			return 1;
+		}
+		snprintf(progname, sizeof(progname), "cmapctl %s", c->name);
+		argp_help(&c->argp, stdout, ARGP_HELP_STD_HELP, progname);
+		return 0;
+	}
+
+	c = find_command(argv[cmd_index]);
+	if (!c) {
+		fprintf(stderr, "cmapctl: unknown command '%s' (see cmapctl --help)\n",
+			argv[cmd_index]);
+		return 1;
+	}
+	cur = c;
+	env.cmd = c->name;
+
+	/* parse the command's own arguments, named "cmapctl CMD" in messages */
+	snprintf(progname, sizeof(progname), "cmapctl %s", c->name);
+	sub_argc = argc - cmd_index;
+	sub_argv = calloc(sub_argc + 1, sizeof(*sub_argv));
+	if (!sub_argv)
+		die("out of memory");
+	sub_argv[0] = progname;
+	for (int i = 1; i < sub_argc; i++)
+		sub_argv[i] = argv[cmd_index + i];
+	argp_parse(&c->argp, sub_argc, sub_argv, 0, NULL, NULL);
+
+	return c->run();
+}
