@@ -91,6 +91,7 @@ static void cmap_spares_free(struct cmap_spares *sp)
 noinline void cmap_bucket_lock_contended(struct cmap *t, struct cmap_head *h,
 					 u32 idx, const void *key, u32 klen,
 					 int subclass)
+	__acquires(&h->lock)
 {
 	u64 start = ktime_get_ns();
 	u64 wait;
@@ -106,6 +107,7 @@ noinline void cmap_bucket_lock_contended(struct cmap *t, struct cmap_head *h,
 static __always_inline void cmap_head_lock(struct cmap *t, struct cmap_head *h,
 					   u32 idx, const void *key, u32 klen,
 					   int subclass)
+	__acquires(&h->lock)
 {
 	if (unlikely(!spin_trylock(&h->lock)))
 		cmap_bucket_lock_contended(t, h, idx, key, klen, subclass);
@@ -113,6 +115,7 @@ static __always_inline void cmap_head_lock(struct cmap *t, struct cmap_head *h,
 }
 
 static __always_inline void cmap_head_unlock(struct cmap_head *h)
+	__releases(&h->lock)
 {
 	spin_unlock(&h->lock);
 }
@@ -234,11 +237,14 @@ static void cmap_tbl_free(struct cmap *t, struct cmap_tbl *tbl, bool elems)
 }
 
 /*
- * Append @e to the locked chain of @h in @tbl: the first free slot, or a
- * spare overflow bucket.  -EAGAIN (with sp->want set) when none is left.
+ * Append @e to the chain of @h in @tbl: the first free slot, or a spare
+ * overflow bucket.  @owner is the locked head that protects the chain: @h
+ * itself, or during a grow the old bucket that alone feeds @h.
+ * -EAGAIN (with sp->want set) when no spare is left.
  */
 static int cmap_chain_add(struct cmap_tbl *tbl, struct cmap_head *h,
-			  struct cmap_elem *e, struct cmap_spares *sp)
+			  struct cmap_head *owner, struct cmap_elem *e,
+			  struct cmap_spares *sp)
 {
 	struct cmap_bucket *b = &h->b, *last, *nb;
 	unsigned int i;
@@ -251,7 +257,7 @@ static int cmap_chain_add(struct cmap_tbl *tbl, struct cmap_head *h,
 			}
 		}
 		last = b;
-		b = cmap_deref_locked(b->overflow, h);
+		b = cmap_deref_locked(b->overflow, owner);
 	} while (b);
 
 	nb = cmap_spare_take(sp);
@@ -292,6 +298,35 @@ static struct cmap_elem *cmap_chain_find(struct cmap_head *h, u32 hash,
 	return NULL;
 }
 
+/* Move the chain of @oh to @ntbl; @dh is the locked destination or NULL. */
+static int cmap_move_chain(struct cmap_head *oh, struct cmap_tbl *ntbl,
+			   struct cmap_head *dh, struct cmap_spares *sp)
+{
+	struct cmap_bucket *b;
+	unsigned int i;
+
+	for (b = &oh->b; b; b = cmap_deref_locked(b->overflow, oh)) {
+		for (i = 0; i < CMAP_SLOTS; i++) {
+			struct cmap_elem *e = cmap_deref_locked(b->slots[i], oh);
+			struct cmap_head *nh;
+
+			if (!e)
+				continue;
+			nh = dh ?: &ntbl->heads[cmap_idx(ntbl, e->hash)];
+			if (cmap_chain_add(ntbl, nh, dh ?: oh, e, sp)) {
+				/* Enough for the rest of this chain at once. */
+				sp->want = CMAP_SLOTS;
+				return -EAGAIN;
+			}
+			/* Pairs with smp_rmb() in cmap_lookup(). */
+			smp_wmb();
+			cmap_slot_clear(b, i);
+		}
+	}
+	oh->evacuated = 1;
+	return 0;
+}
+
 /**
  * cmap_evacuate - migrate one head bucket to the future table
  * @t:    the table
@@ -315,40 +350,16 @@ static int cmap_evacuate(struct cmap *t, struct cmap_tbl *otbl,
 			 struct cmap_head *oh, u32 oidx, struct cmap_tbl *ntbl,
 			 struct cmap_spares *sp)
 {
-	struct cmap_head *dh = NULL;
-	struct cmap_bucket *b;
-	unsigned int i;
 	u32 didx;
-	int err = 0;
+	int err;
 
-	if (ntbl->order < otbl->order) {
-		didx = oidx >> (otbl->order - ntbl->order);
-		dh = &ntbl->heads[didx];
-		cmap_head_lock(t, dh, didx, NULL, 0, SINGLE_DEPTH_NESTING);
-	}
-	for (b = &oh->b; b; b = cmap_deref_locked(b->overflow, oh)) {
-		for (i = 0; i < CMAP_SLOTS; i++) {
-			struct cmap_elem *e = cmap_deref_locked(b->slots[i], oh);
-			struct cmap_head *nh;
-
-			if (!e)
-				continue;
-			nh = dh ?: &ntbl->heads[cmap_idx(ntbl, e->hash)];
-			err = cmap_chain_add(ntbl, nh, e, sp);
-			if (err) {
-				/* Enough for the rest of this chain at once. */
-				sp->want = CMAP_SLOTS;
-				goto out;
-			}
-			/* Pairs with smp_rmb() in cmap_lookup(). */
-			smp_wmb();
-			cmap_slot_clear(b, i);
-		}
-	}
-	oh->evacuated = 1;
-out:
-	if (dh)
-		cmap_head_unlock(dh);
+	if (ntbl->order >= otbl->order)
+		return cmap_move_chain(oh, ntbl, NULL, sp);
+	didx = oidx >> (otbl->order - ntbl->order);
+	cmap_head_lock(t, &ntbl->heads[didx], didx, NULL, 0,
+		       SINGLE_DEPTH_NESTING);
+	err = cmap_move_chain(oh, ntbl, &ntbl->heads[didx], sp);
+	cmap_head_unlock(&ntbl->heads[didx]);
 	return err;
 }
 
@@ -368,12 +379,14 @@ out:
  * first (the write's share of a resize), then the walk moves on to the
  * future.  Call under rcu_read_lock().
  *
- * Return: the locked head, or ERR_PTR(-EAGAIN) with sp->want set.
+ * Return: the locked head, or ERR_PTR(-EAGAIN) with sp->want set (and
+ * no lock held: see cmap_write_failed()).
  */
 static struct cmap_head *cmap_lock_live(struct cmap *t, u32 hash,
 					const void *key, u32 klen,
 					struct cmap_spares *sp,
 					struct cmap_tbl **tblp, u64 *endp)
+	__acquires(bucket)
 {
 	struct cmap_tbl *tbl = rcu_dereference(t->tbl);
 	u64 end = CMAP_ITER_END;
@@ -393,11 +406,14 @@ static struct cmap_head *cmap_lock_live(struct cmap *t, u32 hash,
 				*tblp = tbl;
 				if (endp)
 					*endp = end;
+				__release(&h->lock);	/* for sparse */
+				__acquire(bucket);
 				return h;
 			}
 			err = cmap_evacuate(t, tbl, h, idx, ntbl, sp);
 			if (err) {
 				cmap_head_unlock(h);
+				__acquire(bucket);	/* for sparse: none held */
 				return ERR_PTR(err);
 			}
 		}
@@ -407,13 +423,27 @@ static struct cmap_head *cmap_lock_live(struct cmap *t, u32 hash,
 }
 
 /*
+ * sparse cannot follow a lock that a function returns only on success:
+ * the lock helpers below claim "bucket" on every path, and callers settle
+ * the failure path with cmap_write_failed().
+ */
+static inline void cmap_write_failed(void)
+	__releases(RCU) __releases(bucket)
+{
+	__release(RCU);
+	__release(bucket);
+}
+
+/*
  * Start a write: rcu_read_lock() and the live head of @hash, locked,
  * allocating spare buckets (outside the locks) as migration needs them.
+ * On failure nothing is held.
  */
 static struct cmap_head *cmap_write_begin(struct cmap *t, u32 hash,
 					  const void *key, u32 klen,
 					  struct cmap_spares *sp,
 					  struct cmap_tbl **tblp, u64 *endp)
+	__acquires(RCU) __acquires(bucket)
 {
 	struct cmap_head *h;
 	int err;
@@ -423,16 +453,31 @@ static struct cmap_head *cmap_write_begin(struct cmap *t, u32 hash,
 		h = cmap_lock_live(t, hash, key, klen, sp, tblp, endp);
 		if (!IS_ERR(h))
 			return h;
+		__release(bucket);	/* for sparse: none was held */
 		rcu_read_unlock();
 		err = cmap_spares_fill(sp, GFP_KERNEL_ACCOUNT);
-		if (err)
+		if (err) {
+			__acquire(RCU);	/* for sparse, see above */
+			__acquire(bucket);
 			return ERR_PTR(err);
+		}
 	}
 }
 
-static void cmap_write_end(struct cmap_head *h)
+/* Unlock the head cmap_write_begin() returned, staying under RCU. */
+static void cmap_write_unlock(struct cmap_head *h)
+	__releases(bucket)
 {
+	__acquire(&h->lock);	/* for sparse: "bucket" is h->lock */
+	__release(bucket);
 	cmap_head_unlock(h);
+}
+
+/* Unlock the head cmap_write_begin() returned, and leave RCU. */
+static void cmap_write_end(struct cmap_head *h)
+	__releases(bucket) __releases(RCU)
+{
+	cmap_write_unlock(h);
 	rcu_read_unlock();
 }
 
@@ -496,11 +541,18 @@ static void cmap_after_write(struct cmap *t, struct cmap_tbl *live)
 	rcu_read_unlock();
 }
 
-/* Charge a new entry against the limits, under its bucket lock. */
+/*
+ * Charge (or with negative counts, refund) entries and bytes against the
+ * table's limits, under the entry's bucket lock.  A charge that would pass
+ * a limit is undone and refused.
+ */
 static bool cmap_charge(struct cmap *t, long entries, long bytes)
 {
-	if (atomic_long_add_return(entries, &t->nelems) > t->max_entries ||
-	    atomic_long_add_return(bytes, &t->bytes) > t->max_bytes) {
+	if (atomic_long_add_return(entries, &t->nelems) > (long)t->max_entries) {
+		atomic_long_sub(entries, &t->nelems);
+		return false;
+	}
+	if (atomic_long_add_return(bytes, &t->bytes) > (long)t->max_bytes) {
 		atomic_long_sub(entries, &t->nelems);
 		atomic_long_sub(bytes, &t->bytes);
 		return false;
@@ -539,6 +591,7 @@ int cmap_put_elem(struct cmap *t, struct cmap_elem *e,
 
 		h = cmap_write_begin(t, e->hash, key, e->klen, &sp, &tbl, NULL);
 		if (IS_ERR(h)) {
+			cmap_write_failed();
 			err = PTR_ERR(h);
 			old = NULL;
 			break;
@@ -557,7 +610,7 @@ int cmap_put_elem(struct cmap *t, struct cmap_elem *e,
 		} else if (!cmap_charge(t, 1, charge)) {
 			err = -ENOSPC;
 		} else {
-			err = cmap_chain_add(tbl, h, e, &sp);
+			err = cmap_chain_add(tbl, h, h, e, &sp);
 			if (err)
 				cmap_charge(t, -1, -charge);
 		}
@@ -628,8 +681,10 @@ int cmap_delete(struct cmap *t, const void *key, u32 klen)
 	hash = cmap_hash(t, key, klen);
 	h = cmap_write_begin(t, hash, key, klen, &sp, &tbl, NULL);
 	cmap_spares_free(&sp);
-	if (IS_ERR(h))
+	if (IS_ERR(h)) {
+		cmap_write_failed();
 		return PTR_ERR(h);
+	}
 	e = cmap_chain_find(h, hash, key, klen, &b, &slot);
 	if (e) {
 		cmap_slot_clear(b, slot);
@@ -692,6 +747,7 @@ int cmap_clear(struct cmap *t)
 
 		h = cmap_write_begin(t, cursor, NULL, 0, &sp, &tbl, &end);
 		if (IS_ERR(h)) {
+			cmap_write_failed();
 			err = PTR_ERR(h);
 			break;
 		}
@@ -796,11 +852,12 @@ int cmap_iter(struct cmap *t, u64 *cursor, cmap_iter_fn fn, void *arg)
 
 		h = cmap_write_begin(t, *cursor, NULL, 0, &sp, &tbl, &end);
 		if (IS_ERR(h)) {
+			cmap_write_failed();
 			err = PTR_ERR(h);
 			break;
 		}
 		n = cmap_collect(h, *cursor, end, vec, cap);
-		cmap_head_unlock(h);
+		cmap_write_unlock(h);
 		if (n > cap) {
 			rcu_read_unlock();
 			if (vec != stack)
@@ -1010,6 +1067,8 @@ void cmap_stats(struct cmap *t, struct cmap_table_stats *st)
 		st->bytes += struct_size(ntbl, heads, 1UL << ntbl->order) +
 			     atomic_long_read(&ntbl->nr_overflow) *
 			     sizeof(struct cmap_bucket);
+	st->max_entries = t->max_entries;
+	st->max_bytes = t->max_bytes;
 	st->acquisitions = READ_ONCE(t->retired_acq);
 	st->contended = READ_ONCE(t->retired_cont);
 	st->wait_ns = READ_ONCE(t->retired_wait);

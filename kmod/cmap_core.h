@@ -192,6 +192,8 @@ enum cmap_put_mode {
  * @resizes:          completed resizes
  * @resizing:         a migration is in progress
  * @bytes:            element bytes plus bucket arrays
+ * @max_entries:      the table's limit
+ * @max_bytes:        the table's limit
  * @acquisitions:     bucket lock acquisitions
  * @contended:        of which contended
  * @wait_ns:          time waited in contended acquisitions
@@ -203,6 +205,8 @@ struct cmap_table_stats {
 	u64 resizes;
 	bool resizing;
 	u64 bytes;
+	u64 max_entries;
+	u64 max_bytes;
 	u64 acquisitions;
 	u64 contended;
 	u64 wait_ns;
@@ -253,6 +257,17 @@ static inline u8 *cmap_elem_kdata(struct cmap_elem *e)
 static inline const void *cmap_elem_value(const struct cmap_elem *e)
 {
 	return e->data + e->klen;
+}
+
+/* Live entries, and the bytes they are charged: cheap, for listings. */
+static inline u64 cmap_nr_entries(const struct cmap *t)
+{
+	return atomic_long_read(&t->nelems);
+}
+
+static inline u64 cmap_nr_bytes(const struct cmap *t)
+{
+	return atomic_long_read(&t->bytes);
 }
 
 static inline u32 cmap_hash(const struct cmap *t, const void *key, u32 klen)

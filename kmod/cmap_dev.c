@@ -205,7 +205,7 @@ static long cmap_ioc_create(struct cmap_file *f, void __user *arg)
 		return err;
 	if (req.flags || req.pad || !cmap_zeroed(req.reserved, sizeof(req.reserved)) ||
 	    !cmap_zeroed(req.config.reserved, sizeof(req.config.reserved)) ||
-	    req.config.mode >= CMAP_MODE_COUNT || req.id)
+	    req.config.mode >= CMAP_MODE_COUNT)
 		return -EINVAL;
 	err = cmap_check_name(req.name);
 	if (err)
@@ -310,7 +310,7 @@ static long cmap_ioc_list(void __user *arg)
 	err = cmap_copy_req(&req, sizeof(req), arg, &usize);
 	if (err)
 		return err;
-	if (req.flags || req.total || !cmap_zeroed(req.reserved, sizeof(req.reserved)) ||
+	if (req.flags || !cmap_zeroed(req.reserved, sizeof(req.reserved)) ||
 	    req.count > 65536)
 		return -EINVAL;
 	if (req.count) {
@@ -331,8 +331,8 @@ static long cmap_ioc_list(void __user *arg)
 		p->files = atomic_read(&obj->files);
 		strscpy(p->name, obj->name, sizeof(p->name));
 		strscpy(p->creator_comm, obj->comm, sizeof(p->creator_comm));
-		p->entries = atomic_long_read(&obj->map->nelems);
-		p->bytes = atomic_long_read(&obj->map->bytes);
+		p->entries = cmap_nr_entries(obj->map);
+		p->bytes = cmap_nr_bytes(obj->map);
 		n++;
 	}
 	mutex_unlock(&cmap_reg_mutex);
@@ -471,7 +471,7 @@ static long cmap_ioc_batch(struct cmap_obj *obj, void __user *arg)
 	err = cmap_copy_req(&req, sizeof(req), arg, &usize);
 	if (err)
 		return err;
-	if (req.flags || req.done || !cmap_zeroed(req.reserved, sizeof(req.reserved)) ||
+	if (req.flags || !cmap_zeroed(req.reserved, sizeof(req.reserved)) ||
 	    !req.count || req.count > CMAP_BATCH_MAX)
 		return -EINVAL;
 	len = array_size(req.count, sizeof(*ops));
@@ -485,7 +485,7 @@ static long cmap_ioc_batch(struct cmap_obj *obj, void __user *arg)
 	for (i = 0; i < req.count; i++) {
 		struct cmap_batch_op *op = &ops[i];
 
-		err = op->reserved || op->result ? -EINVAL :
+		err = op->reserved ? -EINVAL :
 		      cmap_check_kv(op->op, op->flags, op->value, op->key_len,
 				    op->value_len);
 		if (err)
@@ -561,7 +561,7 @@ static long cmap_ioc_iter(struct cmap_obj *obj, void __user *arg)
 	err = cmap_copy_req(&req, sizeof(req), arg, &usize);
 	if (err)
 		return err;
-	if (req.flags || req.count || req.bytes || req.pad ||
+	if (req.flags || req.pad ||
 	    !cmap_zeroed(req.reserved, sizeof(req.reserved)) ||
 	    !req.buf_len || req.buf_len > CMAP_ITER_BUF_MAX ||
 	    req.cursor > CMAP_ITER_DONE)
@@ -595,13 +595,7 @@ static long cmap_ioc_stats(struct cmap_file *f, void __user *arg)
 	err = cmap_copy_req(&req, sizeof(req), arg, &usize);
 	if (err)
 		return err;
-	if (req.flags || req.mode || req.pad || req.creator_pid ||
-	    !cmap_zeroed(req.name, sizeof(req.name)) ||
-	    !cmap_zeroed(req.creator_comm, sizeof(req.creator_comm)) ||
-	    !cmap_zeroed(&req.entries,
-			 offsetof(struct cmap_stats, creator_pid) -
-			 offsetof(struct cmap_stats, entries)) ||
-	    !cmap_zeroed(req.reserved, sizeof(req.reserved)))
+	if (req.flags || !cmap_zeroed(req.reserved, sizeof(req.reserved)))
 		return -EINVAL;
 	if (req.id) {
 		mutex_lock(&cmap_reg_mutex);
@@ -618,6 +612,9 @@ static long cmap_ioc_stats(struct cmap_file *f, void __user *arg)
 	}
 
 	cmap_stats(obj->map, &ts);
+	/* Everything but size and id is output: start from zero. */
+	memset(&req, 0, sizeof(req));
+	req.size = usize;
 	req.id = obj->id;
 	req.mode = obj->mode;
 	strscpy(req.name, obj->name, sizeof(req.name));
@@ -630,8 +627,8 @@ static long cmap_ioc_stats(struct cmap_file *f, void __user *arg)
 	req.resizes = ts.resizes;
 	req.resizing = ts.resizing;
 	req.bytes = ts.bytes;
-	req.max_entries = obj->map->max_entries;
-	req.max_bytes = obj->map->max_bytes;
+	req.max_entries = ts.max_entries;
+	req.max_bytes = ts.max_bytes;
 	req.lock_acquisitions = ts.acquisitions;
 	req.lock_contended = ts.contended;
 	req.lock_wait_ns = ts.wait_ns;

@@ -10,7 +10,9 @@
  *    a smaller struct from an older userspace (missing fields read as zero)
  *    and a larger one as long as the bytes it does not know are zero
  *    (otherwise -E2BIG), so the ABI can grow at the end.
- *  - Reserved fields and padding must be zero (-EINVAL otherwise).
+ *  - Reserved fields and padding must be zero (-EINVAL otherwise).  Fields
+ *    documented as "out" are ignored on input, so a request struct can be
+ *    reused from call to call (an ITER loop just passes it back).
  *  - User pointers are carried in __u64 fields.
  *  - A failed operation changes nothing in the table.
  *
