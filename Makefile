@@ -3,19 +3,21 @@
 # cmap: build the module, the tools and the tests; run them.
 #
 #   make            module + userspace tools
-#   make check      all tests (host unit tests, VM integration tests)
+#   make check      all tests: host unit tests, then the VM integration suite
 #   make demo       boot the VM, load the module, run a load, print stats
-#   make vm-shell   interactive shell in the test VM
+#   make vm-shell   interactive shell in the test VM (repo at the same path)
 #
 # KDIR selects the kernel build tree.  Default: the running kernel's when it
 # has one (a machine that loads modules), else the Debian kernel the QEMU
-# harness boots.  NATIVE=1 runs the integration tests on this machine
-# instead of in a VM.
+# harness boots.  NATIVE=1 runs the integration tests and the demo on this
+# machine (root, module loading) instead of in a VM.
+#
+# Each area adds its own targets in mk/<area>.mk; the list of everything
+# `make check` must build first is CHECK_DEPS.
 
 KVER	?= $(shell scripts/kver.sh)
 KDIR	?= /lib/modules/$(KVER)/build
 NATIVE	?=
-V	?= 0
 
 export KVER KDIR
 
@@ -25,12 +27,14 @@ else
 VMRUN	:= tests/vm/run --
 endif
 
-.PHONY: all module user tests deps vm-deps check demo vm-shell clean
+CHECK_DEPS := all tests
+
+.PHONY: all module user tests deps check demo vm-shell clean
 
 all: module user
 
 deps:
-	@scripts/deps.sh $(if $(NATIVE),,vm)
+	@scripts/deps.sh $(if $(filter 1,$(NATIVE)),,vm)
 
 module: deps
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
@@ -41,8 +45,10 @@ user: deps
 tests: deps user
 	$(MAKE) -C tests
 
-check: all tests
-	@tests/run-all $(if $(NATIVE),--native)
+include $(sort $(wildcard mk/*.mk))
+
+check: $(CHECK_DEPS)
+	@tests/run-all $(if $(filter 1,$(NATIVE)),--native)
 
 demo: all
 	@$(VMRUN) scripts/demo.sh
@@ -54,3 +60,4 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
 	$(MAKE) -C user clean
 	$(MAKE) -C tests clean
+	rm -rf build

@@ -27,6 +27,45 @@
 static struct percpu_counter cmap_live_elems;
 static atomic_long_t cmap_live_tables = ATOMIC_LONG_INIT(0);
 
+/* Fault injection: the countdown to the allocation that must fail. */
+static atomic_t cmap_fail_nth = ATOMIC_INIT(0);
+
+/**
+ * cmap_fault_arm - make the Nth allocation from now fail
+ * @nth: 1 for the next one; 0 disarms
+ *
+ * Counts every allocation of the core and of its callers that ask
+ * cmap_fault(), in all tables; allocations that must not fail
+ * (__GFP_NOFAIL) are not counted.
+ */
+void cmap_fault_arm(int nth)
+{
+	atomic_set(&cmap_fail_nth, max(nth, 0));
+}
+
+/**
+ * cmap_fault_armed - allocations left before the injected failure
+ *
+ * Return: 0 when disarmed (or after the failure happened).
+ */
+int cmap_fault_armed(void)
+{
+	return atomic_read(&cmap_fail_nth);
+}
+
+/**
+ * cmap_fault - decide whether an allocation fails by injection
+ * @gfp: the allocation's flags
+ *
+ * Return: true if the caller must treat this allocation as failed.
+ */
+bool cmap_fault(gfp_t gfp)
+{
+	if (likely(!atomic_read(&cmap_fail_nth)) || (gfp & __GFP_NOFAIL))
+		return false;
+	return atomic_dec_return(&cmap_fail_nth) == 0;
+}
+
 /*
  * Accessors that state the protection they rely on: a chain is written only
  * under its head's lock, and read by writers under that lock.
@@ -44,7 +83,8 @@ struct cmap_spares {
 static int cmap_spares_fill(struct cmap_spares *sp, gfp_t gfp)
 {
 	while (sp->want) {
-		struct cmap_bucket *b = kzalloc(sizeof(*b), gfp);
+		struct cmap_bucket *b = cmap_fault(gfp) ? NULL :
+					kzalloc(sizeof(*b), gfp);
 
 		if (!b)
 			return -ENOMEM;
@@ -167,7 +207,7 @@ struct cmap_elem *cmap_elem_alloc(u32 klen, u32 vlen, gfp_t gfp)
 
 	if (!klen || klen > CMAP_KEY_LEN_MAX || vlen > CMAP_VALUE_LEN_MAX)
 		return ERR_PTR(-EINVAL);
-	e = kmalloc(cmap_elem_size(klen, vlen), gfp);
+	e = cmap_fault(gfp) ? NULL : kmalloc(cmap_elem_size(klen, vlen), gfp);
 	if (!e)
 		return NULL;
 	e->klen = klen;
@@ -198,6 +238,8 @@ static struct cmap_tbl *cmap_tbl_alloc(u32 order, gfp_t gfp)
 	struct cmap_tbl *tbl;
 	u32 i;
 
+	if (cmap_fault(gfp))
+		return NULL;
 	tbl = kvzalloc(struct_size(tbl, heads, 1UL << order), gfp);
 	if (!tbl)
 		return NULL;
@@ -863,7 +905,8 @@ int cmap_iter(struct cmap *t, u64 *cursor, cmap_iter_fn fn, void *arg)
 			if (vec != stack)
 				kvfree(vec);
 			cap = n + CMAP_SLOTS;
-			vec = kvmalloc_array(cap, sizeof(*vec), GFP_KERNEL);
+			vec = cmap_fault(GFP_KERNEL) ? NULL :
+			      kvmalloc_array(cap, sizeof(*vec), GFP_KERNEL);
 			if (!vec) {
 				vec = stack;
 				err = -ENOMEM;
@@ -990,7 +1033,7 @@ struct cmap *cmap_create(const struct cmap_params *params)
 	struct cmap_tbl *tbl;
 	struct cmap *t;
 
-	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
+	t = cmap_fault(GFP_KERNEL) ? NULL : kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
 	if (!t)
 		return ERR_PTR(-ENOMEM);
 	t->id = params->id;

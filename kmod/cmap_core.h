@@ -223,6 +223,10 @@ typedef int (*cmap_iter_fn)(void *arg, const struct cmap_elem *const *elems,
 
 #define CMAP_ITER_END		(1ULL << 32)
 
+void cmap_fault_arm(int nth);
+int cmap_fault_armed(void);
+bool cmap_fault(gfp_t gfp);
+
 int cmap_core_init(void);
 void cmap_core_exit(void);
 s64 cmap_live_elements(void);

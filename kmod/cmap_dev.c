@@ -12,6 +12,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cred.h>
+#include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -211,10 +212,12 @@ static long cmap_ioc_create(struct cmap_file *f, void __user *arg)
 	if (err)
 		return err;
 
-	obj = kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
+	obj = cmap_fault(GFP_KERNEL) ? NULL :
+	      kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
 	if (!obj)
 		return -ENOMEM;
-	obj->ops = alloc_percpu_gfp(struct cmap_op_stats, GFP_KERNEL_ACCOUNT);
+	obj->ops = cmap_fault(GFP_KERNEL) ? NULL :
+		   alloc_percpu_gfp(struct cmap_op_stats, GFP_KERNEL_ACCOUNT);
 	if (!obj->ops) {
 		kfree(obj);
 		return -ENOMEM;
@@ -410,7 +413,7 @@ static int cmap_do_op(struct cmap_obj *obj, u32 op, u32 flags, u64 ukey,
 	this_cpu_inc(ops->gets);
 	len = min_t(u32, *vlen, CMAP_VALUE_MAX);
 	if (len > sizeof(small)) {
-		buf = kmalloc(len, GFP_KERNEL);
+		buf = cmap_fault(GFP_KERNEL) ? NULL : kmalloc(len, GFP_KERNEL);
 		if (!buf)
 			return -ENOMEM;
 	}
@@ -475,7 +478,7 @@ static long cmap_ioc_batch(struct cmap_obj *obj, void __user *arg)
 	    !req.count || req.count > CMAP_BATCH_MAX)
 		return -EINVAL;
 	len = array_size(req.count, sizeof(*ops));
-	ops = kvmalloc(len, GFP_KERNEL);
+	ops = cmap_fault(GFP_KERNEL) ? NULL : kvmalloc(len, GFP_KERNEL);
 	if (!ops)
 		return -ENOMEM;
 	if (copy_from_user(ops, u64_to_user_ptr(req.ops), len)) {
@@ -568,7 +571,7 @@ static long cmap_ioc_iter(struct cmap_obj *obj, void __user *arg)
 		return -EINVAL;
 	this_cpu_inc(obj->ops->iters);
 	ib.len = req.buf_len;
-	ib.buf = kvmalloc(ib.len, GFP_KERNEL);
+	ib.buf = cmap_fault(GFP_KERNEL) ? NULL : kvmalloc(ib.len, GFP_KERNEL);
 	if (!ib.buf)
 		return -ENOMEM;
 	ret = cmap_iter(obj->map, &req.cursor, cmap_iter_pack, &ib);
@@ -743,6 +746,29 @@ static struct miscdevice cmap_misc = {
 	.mode	= 0600,
 };
 
+/*
+ * debugfs cmap/fail_nth: write N to make the Nth allocation from now fail
+ * (core and device, all tables); reads the allocations left, 0 = disarmed.
+ */
+static int cmap_fail_nth_get(void *data, u64 *val)
+{
+	*val = cmap_fault_armed();
+	return 0;
+}
+
+static int cmap_fail_nth_set(void *data, u64 val)
+{
+	if (val > INT_MAX)
+		return -EINVAL;
+	cmap_fault_arm(val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(cmap_fail_nth_fops, cmap_fail_nth_get,
+			 cmap_fail_nth_set, "%llu\n");
+
+static struct dentry *cmap_debugfs;
+
 static int __init cmap_init(void)
 {
 	int err;
@@ -758,6 +784,9 @@ static int __init cmap_init(void)
 	err = misc_register(&cmap_misc);
 	if (err)
 		goto err_wq;
+	cmap_debugfs = debugfs_create_dir("cmap", NULL);
+	debugfs_create_file_unsafe("fail_nth", 0600, cmap_debugfs, NULL,
+				   &cmap_fail_nth_fops);
 	return 0;
 err_wq:
 	destroy_workqueue(cmap_wq);
@@ -771,6 +800,7 @@ static void __exit cmap_exit(void)
 	struct cmap_obj *obj;
 	unsigned long i;
 
+	debugfs_remove(cmap_debugfs);
 	misc_deregister(&cmap_misc);
 	/* No file is open (each holds a module reference): only the registry. */
 	mutex_lock(&cmap_reg_mutex);

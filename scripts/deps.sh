@@ -1,13 +1,20 @@
 #!/bin/sh
 # Installs the Debian/Ubuntu packages cmap needs, if any are missing.
-# Usage: scripts/deps.sh [vm]   ("vm": also what the QEMU harness needs)
+# The lists are scripts/deps.d/*.list: one package per line, "vm:" before
+# those only the QEMU harness needs, "#" comments.
+#   scripts/deps.sh [vm]   ("vm": include the vm: packages; the default on a
+#                           machine whose running kernel has no build tree)
 set -e
-pkgs="make gcc libc6-dev pkg-config libcmocka-dev kmod"
-if [ -d "/lib/modules/$(uname -r)/build" ] && [ "$1" != vm ]; then
-	:	# native: the running kernel's headers are there
-else
-	pkgs="$pkgs linux-image-amd64 linux-headers-amd64 qemu-system-x86 busybox-static cpio"
-fi
+here=$(dirname "$0")
+vm=$1
+[ -d "/lib/modules/$(uname -r)/build" ] || vm=vm
+pkgs=$(sed -e 's/#.*//' "$here"/deps.d/*.list | while read -r p; do
+	case "$p" in
+	"") ;;
+	vm:*) [ "$vm" = vm ] && echo "${p#vm:}" ;;
+	*) echo "$p" ;;
+	esac
+done | sort -u)
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
