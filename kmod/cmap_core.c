@@ -26,6 +26,8 @@
 /* Live elements and tables of all tables, checked for leaks at exit. */
 static struct percpu_counter cmap_live_elems;
 static atomic_long_t cmap_live_tables = ATOMIC_LONG_INIT(0);
+/* Resize workers and deferred frees of bucket arrays. */
+static struct workqueue_struct *cmap_core_wq;
 
 /* Fault injection: the countdown to the allocation that must fail. */
 static atomic_t cmap_fail_nth = ATOMIC_INIT(0);
@@ -73,6 +75,9 @@ bool cmap_fault(gfp_t gfp)
 #define cmap_deref_locked(p, h) \
 	rcu_dereference_protected(p, lockdep_is_held(&(h)->lock))
 #define cmap_deref_owned(p)	rcu_dereference_protected(p, 1)
+/* A chain protected by @owner's lock, or private to the caller if NULL. */
+#define cmap_deref_chain(p, owner) \
+	rcu_dereference_protected(p, !(owner) || lockdep_is_held(&(owner)->lock))
 
 /* Overflow buckets allocated outside the locks, used under them. */
 struct cmap_spares {
@@ -251,7 +256,7 @@ static struct cmap_tbl *cmap_tbl_alloc(u32 order, gfp_t gfp)
 
 /*
  * Free a bucket array nobody can reach any more, with its overflow buckets
- * and, if @elems, the elements still in it.
+ * and, if @elems, the elements still in it (uncharged from @t).
  */
 static void cmap_tbl_free(struct cmap *t, struct cmap_tbl *tbl, bool elems)
 {
@@ -278,10 +283,26 @@ static void cmap_tbl_free(struct cmap *t, struct cmap_tbl *tbl, bool elems)
 	kvfree(tbl);
 }
 
+static void cmap_tbl_free_work(struct work_struct *work)
+{
+	struct cmap_tbl *tbl = container_of(to_rcu_work(work), struct cmap_tbl,
+					    free_work);
+
+	cmap_tbl_free(NULL, tbl, false);
+}
+
+/* Free a retired array (not its elements) after a grace period. */
+static void cmap_tbl_free_rcu(struct cmap_tbl *tbl)
+{
+	INIT_RCU_WORK(&tbl->free_work, cmap_tbl_free_work);
+	queue_rcu_work(cmap_core_wq, &tbl->free_work);
+}
+
 /*
  * Append @e to the chain of @h in @tbl: the first free slot, or a spare
  * overflow bucket.  @owner is the locked head that protects the chain: @h
- * itself, or during a grow the old bucket that alone feeds @h.
+ * itself, or during a grow the old bucket that alone feeds @h; NULL for a
+ * private array (copy-on-write) nobody else can reach yet.
  * -EAGAIN (with sp->want set) when no spare is left.
  */
 static int cmap_chain_add(struct cmap_tbl *tbl, struct cmap_head *h,
@@ -299,7 +320,7 @@ static int cmap_chain_add(struct cmap_tbl *tbl, struct cmap_head *h,
 			}
 		}
 		last = b;
-		b = cmap_deref_locked(b->overflow, owner);
+		b = cmap_deref_chain(b->overflow, owner);
 	} while (b);
 
 	nb = cmap_spare_take(sp);
@@ -465,6 +486,126 @@ static struct cmap_head *cmap_lock_live(struct cmap *t, u32 hash,
 }
 
 /*
+ * racecheck: report @op meeting the writer inside the table, the way Go's
+ * runtime reports "concurrent map writes" (and "concurrent map read and map
+ * write" for lookups).  The writer's comm is copied without a lock: it can
+ * be a moment stale, its pid cannot.
+ */
+static noinline void cmap_race_report(struct cmap *t, enum cmap_race_op op)
+{
+	char comm[TASK_COMM_LEN];
+	int pid = atomic_read(&t->writer_pid);
+
+	atomic_long_inc(op == CMAP_RACE_GET ? &t->read_races : &t->races);
+	data_race(memcpy(comm, t->writer_comm, sizeof(comm)));
+	comm[TASK_COMM_LEN - 1] = 0;
+	trace_race(t->id, pid, comm, data_race(t->writer_op),
+		   task_pid_nr(current), current->comm, op);
+}
+
+/*
+ * racecheck: mark the table as being written, like Go's hashWriting flag.
+ * A writer that finds the mark does not touch the table.
+ */
+static bool cmap_race_enter(struct cmap *t, enum cmap_race_op op)
+{
+	if (t->sync != CMAP_SYNC_RACECHECK)
+		return true;
+	if (atomic_cmpxchg(&t->writer_pid, 0, task_pid_nr(current))) {
+		cmap_race_report(t, op);
+		return false;
+	}
+	data_race(t->writer_op = op);
+	data_race(memcpy(t->writer_comm, current->comm, TASK_COMM_LEN));
+	return true;
+}
+
+static void cmap_race_exit(struct cmap *t)
+{
+	if (t->sync == CMAP_SYNC_RACECHECK)
+		atomic_set_release(&t->writer_pid, 0);
+}
+
+/*
+ * The mode's lock around a write: the rwlock (written) or the spinlock.
+ * Contended acquisitions are counted.  Nothing for the other modes.
+ */
+static void cmap_sync_lock(struct cmap *t)
+	__acquires(sync)
+{
+	if (t->sync == CMAP_SYNC_RWLOCK) {
+		if (!write_trylock(&t->rwlock)) {
+			atomic_long_inc(&t->sync_contended);
+			write_lock(&t->rwlock);
+		}
+		__release(&t->rwlock);	/* for sparse: counted as "sync" */
+	} else if (t->sync == CMAP_SYNC_SPINLOCK) {
+		if (!spin_trylock(&t->glock)) {
+			atomic_long_inc(&t->sync_contended);
+			spin_lock(&t->glock);
+		}
+		__release(&t->glock);
+	}
+	__acquire(sync);
+}
+
+static void cmap_sync_unlock(struct cmap *t)
+	__releases(sync)
+{
+	__release(sync);
+	if (t->sync == CMAP_SYNC_RWLOCK) {
+		__acquire(&t->rwlock);
+		write_unlock(&t->rwlock);
+	} else if (t->sync == CMAP_SYNC_SPINLOCK) {
+		__acquire(&t->glock);
+		spin_unlock(&t->glock);
+	}
+}
+
+/**
+ * cmap_lookup_sync - the lookup of the rwlock, spinlock and racecheck modes
+ * @t:    the table
+ * @key:  key bytes
+ * @klen: key length
+ *
+ * Like cmap_lookup_rcu(), inside the mode's read lock; racecheck counts a
+ * lookup that finds a writer inside (Go's "concurrent map read and map
+ * write") and fires cmap:race, then answers correctly all the same.
+ * Call under rcu_read_lock().
+ *
+ * Return: the element, or NULL.
+ */
+struct cmap_elem *cmap_lookup_sync(struct cmap *t, const void *key, u32 klen)
+{
+	struct cmap_elem *e;
+
+	switch (t->sync) {
+	case CMAP_SYNC_RWLOCK:
+		if (!read_trylock(&t->rwlock)) {
+			atomic_long_inc(&t->sync_contended);
+			read_lock(&t->rwlock);
+		}
+		e = cmap_lookup_rcu(t, key, klen);
+		read_unlock(&t->rwlock);
+		return e;
+	case CMAP_SYNC_SPINLOCK:
+		if (!spin_trylock(&t->glock)) {
+			atomic_long_inc(&t->sync_contended);
+			spin_lock(&t->glock);
+		}
+		e = cmap_lookup_rcu(t, key, klen);
+		spin_unlock(&t->glock);
+		return e;
+	case CMAP_SYNC_RACECHECK:
+		if (unlikely(atomic_read(&t->writer_pid)))
+			cmap_race_report(t, CMAP_RACE_GET);
+		fallthrough;
+	default:
+		return cmap_lookup_rcu(t, key, klen);
+	}
+}
+
+/*
  * sparse cannot follow a lock that a function returns only on success:
  * the lock helpers below claim "bucket" on every path, and callers settle
  * the failure path with cmap_write_failed().
@@ -492,10 +633,14 @@ static struct cmap_head *cmap_write_begin(struct cmap *t, u32 hash,
 
 	for (;;) {
 		rcu_read_lock();
+		cmap_sync_lock(t);
 		h = cmap_lock_live(t, hash, key, klen, sp, tblp, endp);
-		if (!IS_ERR(h))
+		if (!IS_ERR(h)) {
+			__release(sync);	/* for sparse: part of "bucket" */
 			return h;
+		}
 		__release(bucket);	/* for sparse: none was held */
+		cmap_sync_unlock(t);
 		rcu_read_unlock();
 		err = cmap_spares_fill(sp, GFP_KERNEL_ACCOUNT);
 		if (err) {
@@ -507,19 +652,21 @@ static struct cmap_head *cmap_write_begin(struct cmap *t, u32 hash,
 }
 
 /* Unlock the head cmap_write_begin() returned, staying under RCU. */
-static void cmap_write_unlock(struct cmap_head *h)
+static void cmap_write_unlock(struct cmap *t, struct cmap_head *h)
 	__releases(bucket)
 {
-	__acquire(&h->lock);	/* for sparse: "bucket" is h->lock */
+	__acquire(&h->lock);	/* for sparse: "bucket" is h->lock + sync */
+	__acquire(sync);
 	__release(bucket);
 	cmap_head_unlock(h);
+	cmap_sync_unlock(t);
 }
 
 /* Unlock the head cmap_write_begin() returned, and leave RCU. */
-static void cmap_write_end(struct cmap_head *h)
+static void cmap_write_end(struct cmap *t, struct cmap_head *h)
 	__releases(bucket) __releases(RCU)
 {
-	cmap_write_unlock(h);
+	cmap_write_unlock(t, h);
 	rcu_read_unlock();
 }
 
@@ -559,7 +706,7 @@ static void cmap_after_write(struct cmap *t, struct cmap_tbl *live)
 	struct cmap_tbl *tbl, *ntbl;
 
 	if (cmap_wanted_order(t, live->order) != live->order)
-		queue_work(system_unbound_wq, &t->resize_work);
+		queue_work(cmap_core_wq, &t->resize_work);
 
 	rcu_read_lock();
 	tbl = rcu_dereference(t->tbl);
@@ -602,21 +749,9 @@ static bool cmap_charge(struct cmap *t, long entries, long bytes)
 	return true;
 }
 
-/**
- * cmap_put_elem - insert or replace an element
- * @t:    the table
- * @e:    from cmap_elem_alloc(), key and value filled in; consumed
- * @mode: enum cmap_put_mode
- *
- * Takes the bucket lock of the key (and migrates its bucket if a resize is
- * in progress).  May sleep.  A replaced element is freed after a grace
- * period; on failure @e is freed and the table is unchanged.
- *
- * Return: 0, -EEXIST, -ENOENT (per @mode), -ENOSPC at the table's limits,
- * -ENOMEM.
- */
-int cmap_put_elem(struct cmap *t, struct cmap_elem *e,
-		  enum cmap_put_mode mode)
+/* The put of every mode but cow: under the key's bucket lock. */
+static int cmap_put_locked(struct cmap *t, struct cmap_elem *e,
+			   enum cmap_put_mode mode)
 {
 	const void *key = cmap_elem_key(e);
 	long charge = cmap_elem_charge(e);
@@ -626,7 +761,6 @@ int cmap_put_elem(struct cmap *t, struct cmap_elem *e,
 	struct cmap_head *h;
 	int err;
 
-	e->hash = cmap_hash(t, key, e->klen);
 	for (;;) {
 		struct cmap_bucket *b;
 		unsigned int slot;
@@ -656,7 +790,7 @@ int cmap_put_elem(struct cmap *t, struct cmap_elem *e,
 			if (err)
 				cmap_charge(t, -1, -charge);
 		}
-		cmap_write_end(h);
+		cmap_write_end(t, h);
 		if (err != -EAGAIN)
 			break;
 		err = cmap_spares_fill(&sp, GFP_KERNEL_ACCOUNT);
@@ -672,6 +806,146 @@ int cmap_put_elem(struct cmap *t, struct cmap_elem *e,
 		cmap_elem_free_rcu(old);
 	cmap_after_write(t, tbl);
 	return 0;
+}
+
+/* Copy-on-write: add @e to a private array, allocating as needed. */
+static int cmap_cow_add(struct cmap_tbl *tbl, struct cmap_elem *e,
+			struct cmap_spares *sp)
+{
+	struct cmap_head *h = &tbl->heads[cmap_idx(tbl, e->hash)];
+
+	while (cmap_chain_add(tbl, h, NULL, e, sp))
+		if (cmap_spares_fill(sp, GFP_KERNEL_ACCOUNT))
+			return -ENOMEM;
+	return 0;
+}
+
+/*
+ * Copy-on-write: a private copy of @old at @order, without @skip and with
+ * @add.  The elements are shared: they are immutable.
+ */
+static struct cmap_tbl *cmap_cow_copy(struct cmap_tbl *old, u32 order,
+				      const struct cmap_elem *skip,
+				      struct cmap_elem *add)
+{
+	struct cmap_spares sp = {};
+	struct cmap_tbl *ntbl;
+	struct cmap_bucket *b;
+	unsigned int s;
+	u32 i;
+
+	ntbl = cmap_tbl_alloc(order, GFP_KERNEL_ACCOUNT);
+	if (!ntbl)
+		return NULL;
+	for (i = 0; i < (1U << old->order); i++) {
+		for (b = &old->heads[i].b; b; b = cmap_deref_owned(b->overflow)) {
+			for (s = 0; s < CMAP_SLOTS; s++) {
+				struct cmap_elem *e = cmap_deref_owned(b->slots[s]);
+
+				if (e && e != skip && cmap_cow_add(ntbl, e, &sp))
+					goto fail;
+			}
+		}
+		if (!(i & 1023))
+			cond_resched();
+	}
+	if (add && cmap_cow_add(ntbl, add, &sp))
+		goto fail;
+	cmap_spares_free(&sp);
+	return ntbl;
+fail:
+	cmap_spares_free(&sp);
+	cmap_tbl_free(NULL, ntbl, false);
+	return NULL;
+}
+
+/*
+ * Copy-on-write put (@e set, consumed) or delete (@e NULL): under the
+ * writers' mutex, copy the current array (resized if the entry count asks
+ * for it) with the change applied, publish the copy, and free the old
+ * array after a grace period.  Readers never wait: they see the old array
+ * or the new one.
+ */
+static int cmap_cow_write(struct cmap *t, struct cmap_elem *e,
+			  const void *key, u32 klen, u32 hash,
+			  enum cmap_put_mode mode)
+{
+	long charge = e ? cmap_elem_charge(e) : 0;
+	struct cmap_tbl *old, *ntbl;
+	struct cmap_elem *cur;
+	u32 order;
+	int err = 0;
+
+	mutex_lock(&t->cow_mutex);
+	old = rcu_dereference_protected(t->tbl,
+					lockdep_is_held(&t->cow_mutex));
+	rcu_read_lock();
+	cur = cmap_chain_lookup(&old->heads[cmap_idx(old, hash)].b, hash,
+				key, klen);
+	rcu_read_unlock();
+	if (e && cur && mode == CMAP_INSERT)
+		err = -EEXIST;
+	else if (!cur && (!e || mode == CMAP_REPLACE))
+		err = -ENOENT;
+	else if (!cmap_charge(t, !cur - !e,
+			      charge - (cur ? cmap_elem_charge(cur) : 0)))
+		err = -ENOSPC;
+	if (err)
+		goto unlock;
+	order = min(cmap_wanted_order(t, old->order), t->max_order);
+	ntbl = cmap_cow_copy(old, order, cur, e);
+	if (!ntbl) {
+		cmap_charge(t, !e - !cur,
+			    (cur ? cmap_elem_charge(cur) : 0) - charge);
+		err = -ENOMEM;
+		goto unlock;
+	}
+	rcu_assign_pointer(t->tbl, ntbl);
+	if (order != old->order)
+		WRITE_ONCE(t->resizes, t->resizes + 1);
+unlock:
+	mutex_unlock(&t->cow_mutex);
+	if (err) {
+		if (e)
+			cmap_elem_free(e);
+		return err;
+	}
+	cmap_tbl_free_rcu(old);
+	if (cur)
+		cmap_elem_free_rcu(cur);
+	return 0;
+}
+
+/**
+ * cmap_put_elem - insert or replace an element
+ * @t:    the table
+ * @e:    from cmap_elem_alloc(), key and value filled in; consumed
+ * @mode: enum cmap_put_mode
+ *
+ * Takes the bucket lock of the key (and migrates its bucket if a resize is
+ * in progress), inside the mode's own lock if it has one; copy-on-write
+ * tables copy instead.  May sleep.  A replaced element is freed after a
+ * grace period; on failure @e is freed and the table is unchanged.
+ *
+ * Return: 0, -EEXIST, -ENOENT (per @mode), -ENOSPC at the table's limits,
+ * -ENOMEM, or in racecheck mode -EBUSY when another writer is inside.
+ */
+int cmap_put_elem(struct cmap *t, struct cmap_elem *e,
+		  enum cmap_put_mode mode)
+{
+	int err;
+
+	e->hash = cmap_hash(t, cmap_elem_key(e), e->klen);
+	if (t->sync == CMAP_SYNC_COW)
+		return cmap_cow_write(t, e, cmap_elem_key(e), e->klen, e->hash,
+				      mode);
+	if (!cmap_race_enter(t, CMAP_RACE_PUT)) {
+		cmap_elem_free(e);
+		return -EBUSY;
+	}
+	err = cmap_put_locked(t, e, mode);
+	cmap_race_exit(t);
+	return err;
 }
 
 /**
@@ -697,18 +971,9 @@ int cmap_put(struct cmap *t, const void *key, u32 klen, const void *value,
 	return cmap_put_elem(t, e, mode);
 }
 
-/**
- * cmap_delete - remove a key
- * @t:    the table
- * @key:  key bytes
- * @klen: key length
- *
- * May sleep.  The element is freed after a grace period.
- *
- * Return: 0, -ENOENT, -EINVAL for a bad length, or -ENOMEM when the
- * migration of the key's bucket needed memory it could not get.
- */
-int cmap_delete(struct cmap *t, const void *key, u32 klen)
+/* The delete of every mode but cow: under the key's bucket lock. */
+static int cmap_delete_locked(struct cmap *t, const void *key, u32 klen,
+			      u32 hash)
 {
 	struct cmap_spares sp = {};
 	struct cmap_elem *e = NULL;
@@ -716,11 +981,7 @@ int cmap_delete(struct cmap *t, const void *key, u32 klen)
 	struct cmap_head *h;
 	struct cmap_bucket *b;
 	unsigned int slot;
-	u32 hash;
 
-	if (!klen || klen > CMAP_KEY_LEN_MAX)
-		return -EINVAL;
-	hash = cmap_hash(t, key, klen);
 	h = cmap_write_begin(t, hash, key, klen, &sp, &tbl, NULL);
 	cmap_spares_free(&sp);
 	if (IS_ERR(h)) {
@@ -732,12 +993,41 @@ int cmap_delete(struct cmap *t, const void *key, u32 klen)
 		cmap_slot_clear(b, slot);
 		cmap_charge(t, -1, -cmap_elem_charge(e));
 	}
-	cmap_write_end(h);
+	cmap_write_end(t, h);
 	if (!e)
 		return -ENOENT;
 	cmap_elem_free_rcu(e);
 	cmap_after_write(t, tbl);
 	return 0;
+}
+
+/**
+ * cmap_delete - remove a key
+ * @t:    the table
+ * @key:  key bytes
+ * @klen: key length
+ *
+ * May sleep.  The element is freed after a grace period.
+ *
+ * Return: 0, -ENOENT, -EINVAL for a bad length, -ENOMEM when the migration
+ * of the key's bucket (or a cow copy) needed memory it could not get, or
+ * in racecheck mode -EBUSY when another writer is inside.
+ */
+int cmap_delete(struct cmap *t, const void *key, u32 klen)
+{
+	u32 hash;
+	int err;
+
+	if (!klen || klen > CMAP_KEY_LEN_MAX)
+		return -EINVAL;
+	hash = cmap_hash(t, key, klen);
+	if (t->sync == CMAP_SYNC_COW)
+		return cmap_cow_write(t, NULL, key, klen, hash, CMAP_UPSERT);
+	if (!cmap_race_enter(t, CMAP_RACE_DELETE))
+		return -EBUSY;
+	err = cmap_delete_locked(t, key, klen, hash);
+	cmap_race_exit(t);
+	return err;
 }
 
 static void cmap_clear_range(struct cmap *t, struct cmap_head *h, u64 cursor,
@@ -768,16 +1058,8 @@ static int cmap_walk_pause(void)
 	return 0;
 }
 
-/**
- * cmap_clear - remove every entry
- * @t: the table
- *
- * Walks hash space one live bucket at a time, under each bucket's lock:
- * entries that concurrent writers add behind the walk stay.  May sleep.
- *
- * Return: 0, -EINTR if a signal stopped it part way, or -ENOMEM.
- */
-int cmap_clear(struct cmap *t)
+/* The clear of every mode but cow: a walk of the live buckets. */
+static int cmap_clear_locked(struct cmap *t)
 {
 	struct cmap_spares sp = {};
 	struct cmap_tbl *tbl = NULL;
@@ -794,13 +1076,69 @@ int cmap_clear(struct cmap *t)
 			break;
 		}
 		cmap_clear_range(t, h, cursor, end);
-		cmap_write_end(h);
+		cmap_write_end(t, h);
 		cursor = end;
 		err = cmap_walk_pause();
 	}
 	cmap_spares_free(&sp);
 	if (tbl)
 		cmap_after_write(t, tbl);
+	return err;
+}
+
+/* Copy-on-write clear: publish an empty array, free the old one later. */
+static int cmap_cow_clear(struct cmap *t)
+{
+	struct cmap_tbl *old, *ntbl;
+	struct cmap_bucket *b;
+	unsigned int s;
+	u32 i;
+
+	ntbl = cmap_tbl_alloc(t->min_order, GFP_KERNEL_ACCOUNT);
+	if (!ntbl)
+		return -ENOMEM;
+	mutex_lock(&t->cow_mutex);
+	old = rcu_dereference_protected(t->tbl,
+					lockdep_is_held(&t->cow_mutex));
+	rcu_assign_pointer(t->tbl, ntbl);
+	for (i = 0; i < (1U << old->order); i++) {
+		for (b = &old->heads[i].b; b; b = cmap_deref_owned(b->overflow)) {
+			for (s = 0; s < CMAP_SLOTS; s++) {
+				struct cmap_elem *e = cmap_deref_owned(b->slots[s]);
+
+				if (!e)
+					continue;
+				cmap_charge(t, -1, -cmap_elem_charge(e));
+				cmap_elem_free_rcu(e);
+			}
+		}
+	}
+	mutex_unlock(&t->cow_mutex);
+	cmap_tbl_free_rcu(old);
+	return 0;
+}
+
+/**
+ * cmap_clear - remove every entry
+ * @t: the table
+ *
+ * Walks hash space one live bucket at a time, under each bucket's lock:
+ * entries that concurrent writers add behind the walk stay.  A cow table
+ * publishes an empty array instead.  May sleep.
+ *
+ * Return: 0, -EINTR if a signal stopped it part way, -ENOMEM, or in
+ * racecheck mode -EBUSY when another writer is inside.
+ */
+int cmap_clear(struct cmap *t)
+{
+	int err;
+
+	if (t->sync == CMAP_SYNC_COW)
+		return cmap_cow_clear(t);
+	if (!cmap_race_enter(t, CMAP_RACE_CLEAR))
+		return -EBUSY;
+	err = cmap_clear_locked(t);
+	cmap_race_exit(t);
 	return err;
 }
 
@@ -899,7 +1237,7 @@ int cmap_iter(struct cmap *t, u64 *cursor, cmap_iter_fn fn, void *arg)
 			break;
 		}
 		n = cmap_collect(h, *cursor, end, vec, cap);
-		cmap_write_unlock(h);
+		cmap_write_unlock(t, h);
 		if (n > cap) {
 			rcu_read_unlock();
 			if (vec != stack)
@@ -1026,7 +1364,8 @@ static void cmap_resize_work(struct work_struct *work)
  * cmap_create - make an empty table
  * @params: its configuration
  *
- * Return: the table or ERR_PTR(-ENOMEM).
+ * Return: the table, ERR_PTR(-EINVAL) for an unknown sync mode, or
+ * ERR_PTR(-ENOMEM).
  */
 struct cmap *cmap_create(const struct cmap_params *params)
 {
@@ -1036,7 +1375,15 @@ struct cmap *cmap_create(const struct cmap_params *params)
 	t = cmap_fault(GFP_KERNEL) ? NULL : kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
 	if (!t)
 		return ERR_PTR(-ENOMEM);
+	if (params->sync >= CMAP_SYNC_COUNT) {
+		kfree(t);
+		return ERR_PTR(-EINVAL);
+	}
 	t->id = params->id;
+	t->sync = params->sync;
+	rwlock_init(&t->rwlock);
+	spin_lock_init(&t->glock);
+	mutex_init(&t->cow_mutex);
 	t->max_entries = params->max_entries;
 	t->max_bytes = params->max_bytes;
 	t->max_order = max_t(u32, CMAP_MIN_ORDER,
@@ -1113,7 +1460,10 @@ void cmap_stats(struct cmap *t, struct cmap_table_stats *st)
 	st->max_entries = t->max_entries;
 	st->max_bytes = t->max_bytes;
 	st->acquisitions = READ_ONCE(t->retired_acq);
-	st->contended = READ_ONCE(t->retired_cont);
+	st->contended = READ_ONCE(t->retired_cont) +
+			atomic_long_read(&t->sync_contended);
+	st->races = atomic_long_read(&t->races);
+	st->read_races = atomic_long_read(&t->read_races);
 	st->wait_ns = READ_ONCE(t->retired_wait);
 	for (; tbl; tbl = rcu_dereference(tbl->future)) {
 		for (i = 0; i < (1U << tbl->order); i++) {
@@ -1134,7 +1484,16 @@ void cmap_stats(struct cmap *t, struct cmap_table_stats *st)
  */
 int cmap_core_init(void)
 {
-	return percpu_counter_init(&cmap_live_elems, 0, GFP_KERNEL);
+	int err = percpu_counter_init(&cmap_live_elems, 0, GFP_KERNEL);
+
+	if (err)
+		return err;
+	cmap_core_wq = alloc_workqueue("cmap_core", WQ_UNBOUND, 0);
+	if (!cmap_core_wq) {
+		percpu_counter_destroy(&cmap_live_elems);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /**
@@ -1145,7 +1504,11 @@ int cmap_core_init(void)
  */
 void cmap_core_exit(void)
 {
-	s64 elems = percpu_counter_sum(&cmap_live_elems);
+	s64 elems;
+
+	rcu_barrier();			/* queue_rcu_work() has queued... */
+	destroy_workqueue(cmap_core_wq);	/* ...and the frees have run */
+	elems = percpu_counter_sum(&cmap_live_elems);
 
 	WARN(elems || atomic_long_read(&cmap_live_tables),
 	     "cmap: leaking %lld elements and %ld tables at exit\n",

@@ -43,6 +43,7 @@
 #include <linux/atomic.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/siphash.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
@@ -115,7 +116,7 @@ struct cmap_head {
  * @migrate_next: next bucket to claim for migration to @future
  * @nr_overflow:  overflow buckets chained in this array
  * @future:       the table being migrated to, if a resize is in progress
- * @rcu:          for freeing after the table is retired
+ * @free_work:    frees a copy-on-write array after a grace period
  * @heads:        2^@order head buckets
  */
 struct cmap_tbl {
@@ -123,8 +124,31 @@ struct cmap_tbl {
 	atomic_t migrate_next;
 	atomic_long_t nr_overflow;
 	struct cmap_tbl __rcu *future;
-	struct rcu_head rcu;
+	struct rcu_work free_work;
 	struct cmap_head heads[];
+};
+
+/*
+ * Synchronization strategies.  All share the bucket layout, the bucket
+ * locks (which keep migration safe) and the API; they differ in what a
+ * lookup and a write take in addition.
+ */
+enum cmap_sync {
+	CMAP_SYNC_RCU,		/* lookups: RCU only; writes: a bucket lock */
+	CMAP_SYNC_RWLOCK,	/* plus one rwlock: read by lookups, written */
+	CMAP_SYNC_SPINLOCK,	/* plus one spinlock around every op */
+	CMAP_SYNC_COW,		/* lookups: RCU; writes copy the array under
+				 * a mutex and publish the copy */
+	CMAP_SYNC_RACECHECK,	/* one writer at a time or -EBUSY + cmap:race */
+	CMAP_SYNC_COUNT,
+};
+
+/* Operation kinds reported by racecheck (same values as UAPI cmap_op). */
+enum cmap_race_op {
+	CMAP_RACE_PUT = 1,
+	CMAP_RACE_GET = 2,
+	CMAP_RACE_DELETE = 3,
+	CMAP_RACE_CLEAR = 4,
 };
 
 /**
@@ -133,10 +157,12 @@ struct cmap_tbl {
  * @size_hint:   expected entries; sizes the first array and the minimum
  * @max_entries: PUT fails with -ENOSPC beyond this many entries
  * @max_bytes:   PUT fails with -ENOSPC beyond this many element bytes
+ * @sync:        enum cmap_sync
  */
 struct cmap_params {
 	u32 id;
 	u32 size_hint;
+	u32 sync;
 	u64 max_entries;
 	u64 max_bytes;
 };
@@ -145,6 +171,7 @@ struct cmap_params {
  * struct cmap - a table
  * @tbl:          the current bucket array
  * @key:          per-table random hash key
+ * @sync:         enum cmap_sync, fixed at creation
  * @id:           see struct cmap_params
  * @min_order:    the table never shrinks below this
  * @max_order:    nor grows beyond this (from max_entries)
@@ -158,10 +185,20 @@ struct cmap_params {
  * @retired_acq:  lock counters of retired arrays, carried over
  * @retired_cont: ditto
  * @retired_wait: ditto
+ * @rwlock:       CMAP_SYNC_RWLOCK's lock
+ * @glock:        CMAP_SYNC_SPINLOCK's lock
+ * @cow_mutex:    serializes CMAP_SYNC_COW's writers
+ * @sync_contended: acquisitions of @rwlock or @glock that had to wait
+ * @writer_pid:   racecheck: pid of the writer inside, 0 if none
+ * @writer_op:    racecheck: its enum cmap_race_op
+ * @writer_comm:  racecheck: its comm (written after @writer_pid)
+ * @races:        racecheck: writes refused
+ * @read_races:   racecheck: lookups during a write
  */
 struct cmap {
 	struct cmap_tbl __rcu *tbl;
 	hsiphash_key_t key;
+	u32 sync;
 	u32 id;
 	u32 min_order;
 	u32 max_order;
@@ -175,6 +212,15 @@ struct cmap {
 	u64 retired_acq;
 	u64 retired_cont;
 	u64 retired_wait;
+	rwlock_t rwlock;
+	spinlock_t glock;
+	struct mutex cow_mutex;
+	atomic_long_t sync_contended;
+	atomic_t writer_pid;
+	u32 writer_op;
+	char writer_comm[TASK_COMM_LEN];
+	atomic_long_t races;
+	atomic_long_t read_races;
 };
 
 /* How cmap_put() treats an existing or absent key. */
@@ -197,6 +243,8 @@ enum cmap_put_mode {
  * @acquisitions:     bucket lock acquisitions
  * @contended:        of which contended
  * @wait_ns:          time waited in contended acquisitions
+ * @races:            racecheck: writes refused
+ * @read_races:       racecheck: lookups during a write
  */
 struct cmap_table_stats {
 	u64 entries;
@@ -210,6 +258,8 @@ struct cmap_table_stats {
 	u64 acquisitions;
 	u64 contended;
 	u64 wait_ns;
+	u64 races;
+	u64 read_races;
 };
 
 /*
@@ -244,6 +294,7 @@ int cmap_clear(struct cmap *t);
 int cmap_iter(struct cmap *t, u64 *cursor, cmap_iter_fn fn, void *arg);
 void cmap_stats(struct cmap *t, struct cmap_table_stats *st);
 
+struct cmap_elem *cmap_lookup_sync(struct cmap *t, const void *key, u32 klen);
 void cmap_bucket_lock_contended(struct cmap *t, struct cmap_head *h, u32 idx,
 				const void *key, u32 klen, int subclass);
 
@@ -338,18 +389,19 @@ cmap_chain_lookup(struct cmap_bucket *b, u32 hash, const void *key, u32 klen)
 }
 
 /**
- * cmap_lookup - find a key
+ * cmap_lookup_rcu - find a key, taking nothing but RCU
  * @t:    the table
  * @key:  key bytes
  * @klen: key length
  *
- * Call under rcu_read_lock(); the element stays valid until
- * rcu_read_unlock().  Takes no lock and writes no shared memory.
+ * The lookup of CMAP_SYNC_RCU and CMAP_SYNC_COW.  Call under
+ * rcu_read_lock(); the element stays valid until rcu_read_unlock().  Takes
+ * no lock and writes no shared memory.
  *
  * Return: the element, or NULL.
  */
-static inline struct cmap_elem *cmap_lookup(struct cmap *t, const void *key,
-					    u32 klen)
+static inline struct cmap_elem *cmap_lookup_rcu(struct cmap *t,
+						const void *key, u32 klen)
 {
 	u32 hash = cmap_hash(t, key, klen);
 	struct cmap_tbl *tbl = rcu_dereference(t->tbl);
@@ -369,6 +421,26 @@ static inline struct cmap_elem *cmap_lookup(struct cmap *t, const void *key,
 		tbl = rcu_dereference(tbl->future);
 	} while (tbl);
 	return NULL;
+}
+
+/**
+ * cmap_lookup - find a key, as the table's mode says
+ * @t:    the table
+ * @key:  key bytes
+ * @klen: key length
+ *
+ * Call under rcu_read_lock(); the element stays valid until
+ * rcu_read_unlock().  In the rcu and cow modes this is cmap_lookup_rcu();
+ * the other modes take their lock or check for a writer.
+ *
+ * Return: the element, or NULL.
+ */
+static inline struct cmap_elem *cmap_lookup(struct cmap *t, const void *key,
+					    u32 klen)
+{
+	if (likely(t->sync == CMAP_SYNC_RCU || t->sync == CMAP_SYNC_COW))
+		return cmap_lookup_rcu(t, key, klen);
+	return cmap_lookup_sync(t, key, klen);
 }
 
 #endif /* _CMAP_CORE_H */

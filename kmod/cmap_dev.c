@@ -193,6 +193,14 @@ static struct cmap_obj *cmap_find_locked(const char *name, u32 id)
 	return NULL;
 }
 
+static const enum cmap_sync cmap_sync_of_mode[CMAP_MODE_COUNT] = {
+	[CMAP_MODE_RCU] = CMAP_SYNC_RCU,
+	[CMAP_MODE_RWLOCK] = CMAP_SYNC_RWLOCK,
+	[CMAP_MODE_SPINLOCK] = CMAP_SYNC_SPINLOCK,
+	[CMAP_MODE_COW] = CMAP_SYNC_COW,
+	[CMAP_MODE_RACECHECK] = CMAP_SYNC_RACECHECK,
+};
+
 static long cmap_ioc_create(struct cmap_file *f, void __user *arg)
 {
 	struct cmap_params params = {};
@@ -228,6 +236,12 @@ static long cmap_ioc_create(struct cmap_file *f, void __user *arg)
 	obj->mode = req.config.mode;
 	refcount_set(&obj->ref, 2);	/* the registry's and the file's */
 
+	/* cmap:race reports the core's op kinds as UAPI cmap_op values. */
+	BUILD_BUG_ON((int)CMAP_RACE_PUT != (int)CMAP_OP_PUT ||
+		     (int)CMAP_RACE_GET != (int)CMAP_OP_GET ||
+		     (int)CMAP_RACE_DELETE != (int)CMAP_OP_DELETE ||
+		     (int)CMAP_RACE_CLEAR != (int)CMAP_OP_CLEAR);
+	params.sync = cmap_sync_of_mode[req.config.mode];
 	params.size_hint = req.config.size_hint;
 	params.max_entries = req.config.max_entries ?: default_max_entries;
 	params.max_bytes = req.config.max_bytes ?: default_max_bytes;
@@ -635,6 +649,8 @@ static long cmap_ioc_stats(struct cmap_file *f, void __user *arg)
 	req.lock_acquisitions = ts.acquisitions;
 	req.lock_contended = ts.contended;
 	req.lock_wait_ns = ts.wait_ns;
+	req.races = ts.races;
+	req.read_races = ts.read_races;
 	for_each_possible_cpu(cpu) {
 		struct cmap_op_stats *s = per_cpu_ptr(obj->ops, cpu);
 

@@ -341,6 +341,10 @@ int cmap_rec_next(const void *buf, __u32 bytes, __u32 *off,
 
 static const char *const mode_names[CMAP_MODE_COUNT] = {
 	[CMAP_MODE_RCU] = "rcu",
+	[CMAP_MODE_RWLOCK] = "rwlock",
+	[CMAP_MODE_SPINLOCK] = "spinlock",
+	[CMAP_MODE_COW] = "cow",
+	[CMAP_MODE_RACECHECK] = "racecheck",
 };
 
 const char *cmap_mode_name(__u32 mode)
@@ -354,6 +358,22 @@ int cmap_mode_parse(const char *s)
 		if (mode_names[i] && !strcasecmp(s, mode_names[i]))
 			return i;
 	return -EINVAL;
+}
+
+const char *cmap_mode_list(void)
+{
+	static char buf[128];
+
+	if (!buf[0]) {
+		for (int i = 0; i < CMAP_MODE_COUNT; i++) {
+			if (!mode_names[i])
+				continue;
+			if (buf[0])
+				strncat(buf, ", ", sizeof(buf) - strlen(buf) - 1);
+			strncat(buf, mode_names[i], sizeof(buf) - strlen(buf) - 1);
+		}
+	}
+	return buf;
 }
 
 const char *cmap_errno_name(int err)
@@ -439,6 +459,9 @@ const char *cmap_errmsg(char *buf, size_t size, unsigned long cmd,
 				snprintf(buf, size, "no such table");
 			return buf;
 		case CMAP_IOC_PUT:
+			snprintf(buf, size, "key not found%s",
+				 flags == CMAP_PUT_EXIST ? " (replace-only put)" : "");
+			return buf;
 		case CMAP_IOC_GET:
 		case CMAP_IOC_DELETE:
 			snprintf(buf, size, "key not found");
@@ -451,7 +474,8 @@ const char *cmap_errmsg(char *buf, size_t size, unsigned long cmd,
 			return buf;
 		}
 		if (cmd == CMAP_IOC_PUT) {
-			snprintf(buf, size, "key exists");
+			snprintf(buf, size, "key exists%s",
+				 flags == CMAP_PUT_NOEXIST ? " (insert-only put)" : "");
 			return buf;
 		}
 		break;
@@ -470,6 +494,9 @@ const char *cmap_errmsg(char *buf, size_t size, unsigned long cmd,
 		return buf;
 	case ENOBUFS:
 		snprintf(buf, size, "buffer too small");
+		return buf;
+	case EBUSY:
+		snprintf(buf, size, "another writer was inside the table (racecheck mode)");
 		return buf;
 	}
 

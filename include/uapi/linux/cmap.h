@@ -36,6 +36,7 @@
  *  -ENOSPC  the table's max_entries or max_bytes limit would be exceeded
  *  -ENOBUFS a caller's buffer is too small; the needed size is reported
  *  -ENOMEM  the kernel is really out of memory
+ *  -EBUSY   racecheck mode only: another writer was inside the table
  *  -EINTR   a long request (BATCH, LIST) was interrupted by a signal
  *           after doing nothing; with partial progress it returns 0 and
  *           reports how far it got
@@ -54,9 +55,21 @@
 #define CMAP_BATCH_MAX		1024	/* ops in one BATCH call */
 #define CMAP_ITER_BUF_MAX	(1U << 20) /* bytes of one ITER buffer */
 
-/* Synchronization strategy of a table, chosen at CREATE. */
+/*
+ * Synchronization strategy of a table, chosen at CREATE.  All modes share
+ * the bucket layout and the API, so comparing them isolates the strategy.
+ */
 enum cmap_mode {
-	CMAP_MODE_RCU = 0,	/* RCU lookups, per-bucket spinlocks */
+	CMAP_MODE_RCU = 0,	/* RCU lookups, per-bucket spinlocks (default) */
+	CMAP_MODE_RWLOCK,	/* one rwlock around the table (RWMutex) */
+	CMAP_MODE_SPINLOCK,	/* one spinlock around the table (Mutex) */
+	CMAP_MODE_COW,		/* readers RCU-dereference an immutable table;
+				 * each write copies it under a mutex and
+				 * publishes the copy (atomic.Value); a write
+				 * costs O(entries) */
+	CMAP_MODE_RACECHECK,	/* single-writer map, Go style: a second
+				 * concurrent writer gets -EBUSY and fires
+				 * cmap:race; reads during a write are counted */
 	CMAP_MODE_COUNT,
 };
 
@@ -157,6 +170,7 @@ enum cmap_op {
 	CMAP_OP_PUT = 1,
 	CMAP_OP_GET = 2,
 	CMAP_OP_DELETE = 3,
+	CMAP_OP_CLEAR = 4,	/* in cmap:race events only, not in BATCH */
 };
 
 /**
@@ -277,6 +291,9 @@ struct cmap_iter {
  * @lock_wait_ns:  time spent waiting in contended acquisitions
  * @creator_pid:   out: pid of the creating task
  * @creator_comm:  out: its comm
+ * @pad:           zero
+ * @races:         racecheck: writes refused because another was inside
+ * @read_races:    racecheck: lookups that ran during a write
  * @reserved:      must be zero in, zero out
  */
 struct cmap_stats {
@@ -305,7 +322,9 @@ struct cmap_stats {
 	__s32 creator_pid;
 	char creator_comm[16];
 	__u32 pad;
-	__u64 reserved[6];
+	__u64 races;
+	__u64 read_races;
+	__u64 reserved[4];
 };
 
 /**
@@ -350,6 +369,114 @@ struct cmap_list {
 	__u64 reserved[2];
 };
 
+/* struct cmap_bench.dist */
+enum cmap_dist {
+	CMAP_DIST_UNIFORM = 0,
+	CMAP_DIST_ZIPF = 1,
+};
+
+/* The rhashtable baseline's bit in struct cmap_bench.modes */
+#define CMAP_BENCH_RHASHTABLE	(1U << 31)
+#define CMAP_BENCH_MAX_THREADS	64
+
+/**
+ * struct cmap_bench_result - one mode's (or rhashtable's) result
+ * @mode:           enum cmap_mode, or 31 for rhashtable
+ * @threads:        threads that ran
+ * @ops:            operations done
+ * @reads:          of which lookups
+ * @writes:         of which puts (and deletes)
+ * @failed:         operations that failed (other than lookups that missed)
+ * @elapsed_ns:     wall time of the timed phase
+ * @ops_per_sec:    @ops / elapsed
+ * @read_ns:        mean lookup latency (sampled)
+ * @write_ns:       mean put latency (sampled)
+ * @p50_ns:         op latency percentiles and max (sampled, all ops)
+ * @p99_ns:         ditto
+ * @p999_ns:        ditto
+ * @max_ns:         ditto
+ * @contended:      contended bucket/global lock acquisitions during the run
+ * @acquisitions:   lock acquisitions during the run
+ * @resizes:        resizes completed during the run (preload included)
+ * @busy:           rhashtable: inserts that failed with -EBUSY (and were
+ *                  retried); cmap: 0
+ * @entries:        entries at the end
+ * @bytes:          memory held at the end: elements + bucket arrays
+ * @reserved:       zero
+ */
+struct cmap_bench_result {
+	__u32 mode;
+	__u32 threads;
+	__u64 ops;
+	__u64 reads;
+	__u64 writes;
+	__u64 failed;
+	__u64 elapsed_ns;
+	__u64 ops_per_sec;
+	__u64 read_ns;
+	__u64 write_ns;
+	__u64 p50_ns;
+	__u64 p99_ns;
+	__u64 p999_ns;
+	__u64 max_ns;
+	__u64 contended;
+	__u64 acquisitions;
+	__u64 resizes;
+	__u64 busy;
+	__u64 entries;
+	__u64 bytes;
+	__u64 reserved[4];
+};
+
+/* struct cmap_bench.flags */
+#define CMAP_BENCH_NO_PRELOAD	(1U << 0)	/* start from an empty table */
+#define CMAP_BENCH_GROWTH	(1U << 1)	/* time inserts of @keys fresh
+						 * keys into an empty table
+						 * (growth run: read_pct and
+						 * duration ignored) */
+
+/**
+ * struct cmap_bench - CMAP_IOC_BENCH: the in-kernel benchmark
+ * @size:       sizeof(struct cmap_bench)
+ * @flags:      CMAP_BENCH_*
+ * @modes:      bit (1 << enum cmap_mode) per mode to run, plus
+ *              CMAP_BENCH_RHASHTABLE; run one after the other, same workload
+ * @threads:    kernel threads, 1..CMAP_BENCH_MAX_THREADS, pinned to CPUs
+ *              round-robin
+ * @duration_ms: timed phase per mode, 1..600000
+ * @read_pct:   0..100: lookups; the rest are puts of existing keys
+ * @keys:       key count, 1..16M; 8-byte keys 0..keys-1
+ * @dist:       enum cmap_dist
+ * @zipf_theta_milli: zipf's theta times 1000 (default 990 when 0)
+ * @value_size: 0..CMAP_VALUE_MAX
+ * @nresults:   in: capacity of @results; out: results written
+ * @interrupted: out: 1 if a signal stopped the run (results are partial)
+ * @results:    user pointer to struct cmap_bench_result[@nresults]
+ * @reserved:   must be zero
+ *
+ * The file need not be bound to a table: each mode runs on a private
+ * table.  Threads sleep briefly every few thousand operations so that RCU
+ * Tasks grace periods (BPF trampolines) can complete during a run.
+ * A signal stops the run: the call returns 0 with @interrupted set and the
+ * results so far.  -EINVAL for bad parameters, -ENOMEM.
+ */
+struct cmap_bench {
+	__u32 size;
+	__u32 flags;
+	__u32 modes;
+	__u32 threads;
+	__u32 duration_ms;
+	__u32 read_pct;
+	__u32 keys;
+	__u32 dist;
+	__u32 zipf_theta_milli;
+	__u32 value_size;
+	__u32 nresults;
+	__u32 interrupted;
+	__u64 results;
+	__u64 reserved[4];
+};
+
 #define CMAP_IOC_MAGIC		0xCA
 
 #define CMAP_IOC_CREATE		_IOWR(CMAP_IOC_MAGIC, 1, struct cmap_create)
@@ -363,5 +490,6 @@ struct cmap_list {
 #define CMAP_IOC_BATCH		_IOWR(CMAP_IOC_MAGIC, 9, struct cmap_batch)
 #define CMAP_IOC_ITER		_IOWR(CMAP_IOC_MAGIC, 10, struct cmap_iter)
 #define CMAP_IOC_STATS		_IOWR(CMAP_IOC_MAGIC, 11, struct cmap_stats)
+#define CMAP_IOC_BENCH		_IOWR(CMAP_IOC_MAGIC, 12, struct cmap_bench)
 
 #endif /* _UAPI_LINUX_CMAP_H */

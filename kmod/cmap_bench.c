@@ -1,0 +1,1206 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cmap benchmark: CMAP_IOC_BENCH.
+ *
+ * One request names a workload and a set of backends: any of the table's
+ * synchronization modes (each on a private table made with cmap_create())
+ * and the kernel's rhashtable as the baseline.  The backends run one after
+ * the other with the same workload:
+ *
+ *  - preload: the threads insert keys 0..keys-1 (8-byte keys, values of
+ *    value_size bytes that start with the key's bytes), each its own range
+ *    (racecheck: thread 0 alone, it allows one writer), from a table of the
+ *    default size so that growth is real.  Pending resizes are then let to
+ *    finish.
+ *  - timed phase: the threads, pinned to the online CPUs round-robin, start
+ *    together and each loops for duration_ms: pick a key (uniform, or
+ *    zipfian with item 0 the hottest), then a lookup (read_pct percent:
+ *    under rcu_read_lock(), the value is copied out and its key prefix
+ *    checked, like a GET) or an upsert of that key with a new value.  Every
+ *    64th operation is timed with ktime_get_ns() into a per-thread
+ *    log-linear histogram (16 sub-buckets per power of two: 6% resolution).
+ *  - growth (CMAP_BENCH_GROWTH): instead of the two phases above, the
+ *    threads insert keys 0..keys-1 into an empty table, each its own range,
+ *    and every insert is timed.
+ *
+ * Timing: a sampled latency has the cost of one ktime_get_ns() call taken
+ * out (each thread calibrates it as the minimum of back-to-back reads).  So
+ * that RCU Tasks grace periods (BPF trampoline attach) can complete during a
+ * run, each thread sleeps for ~50 us every 10 ms; those sleeps are not part
+ * of its running time.  elapsed_ns is the longest thread's running time and
+ * ops_per_sec is ops / elapsed_ns.
+ *
+ * rhashtable baseline: objects { rhash_head, u64 key, rcu_head, u32 vlen,
+ * value[] } from kmalloc(), like cmap's elements; key_len 8, automatic
+ * shrinking.  Lookups use rhashtable_lookup() under rcu_read_lock(); an
+ * upsert publishes a new object with rhashtable_replace_fast() (the old one
+ * goes to kfree_rcu()) or inserts with rhashtable_lookup_get_insert_fast();
+ * an insert refused with -EBUSY is counted in @busy and retried after a
+ * short sleep.  It has no lock counters (bit spinlocks); its resizes are
+ * counted as the net doublings of its bucket table.  Its memory is its
+ * objects (each as kmalloc_size_roundup()) plus the bucket table.
+ *
+ * Signals: the caller waits interruptibly.  A signal sets a stop flag that
+ * the threads test before every operation (and every preload insert); the
+ * call joins them, frees the table and returns 0 with @interrupted set and
+ * the results so far, the interrupted backend's included.  Nothing outlives
+ * the call: threads are joined and tables freed before it returns.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitops.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/ktime.h>
+#include <linux/log2.h>
+#include <linux/math64.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/random.h>
+#include <linux/rhashtable.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/unaligned.h>
+
+#include <linux/cmap.h>
+
+#include "cmap_core.h"
+#include "cmap_bench.h"
+
+#define BENCH_MODE_RHT		31	/* ilog2(CMAP_BENCH_RHASHTABLE) */
+#define BENCH_MAX_KEYS		(1U << 24)
+#define BENCH_MAX_DURATION_MS	600000
+#define BENCH_THETA_DEFAULT	990
+
+/* One operation in BENCH_SAMPLE is timed; the stop flag is read on each. */
+#define BENCH_SAMPLE		64
+/* Sleep BENCH_PAUSE_US every BENCH_PAUSE_NS of running, for RCU Tasks. */
+#define BENCH_PAUSE_NS		(10 * NSEC_PER_MSEC)
+#define BENCH_PAUSE_US		50
+/* rhashtable said -EBUSY: wait this long before trying again. */
+#define BENCH_BUSY_US		20
+
+/* Latency histogram: values 0..31 exact, then 16 buckets per power of 2. */
+#define BENCH_HIST_SUB_BITS	4
+#define BENCH_HIST_SUB		(1U << BENCH_HIST_SUB_BITS)
+#define BENCH_HIST_BUCKETS	((64 - BENCH_HIST_SUB_BITS + 1) * BENCH_HIST_SUB)
+
+/* ------------------------------------------------------------------------
+ * Fixed-point arithmetic for the zipfian generator (no FPU in the kernel).
+ * Values are Q32: 32 integer and 32 fraction bits.
+ */
+#define FX_ONE			((s64)1 << 32)
+
+/* 2^(2^-k) in Q62, k = 1..32 */
+static const u64 fx_exp2_frac[32] = {
+	0x5a827999fcef3242ULL, 0x4c1bf828c6dc54b8ULL, 0x45cae0f1f545eb73ULL,
+	0x42d561b3e6243d8aULL, 0x4166c34c5615d0ecULL, 0x40b268f9de0183baULL,
+	0x4058f6a7ecccd5b6ULL, 0x402c6be96af2fb58ULL, 0x4016321b687027a8ULL,
+	0x400b18178ba33b14ULL, 0x40058bce410147e8ULL, 0x4002c5d7bff71dafULL,
+	0x400162e807ee7e5bULL, 0x4000b1730df6a524ULL, 0x400058b9497b8152ULL,
+	0x40002c5c955dd701ULL, 0x4000162e46d6f26cULL, 0x40000b1722757b1bULL,
+	0x4000058b90fd3e0cULL, 0x400002c5c86f3f26ULL, 0x40000162e433c79bULL,
+	0x400000b17218edd0ULL, 0x40000058b90c3968ULL, 0x4000002c5c860d54ULL,
+	0x400000162e4302d2ULL, 0x4000000b17218073ULL, 0x400000058b90bffcULL,
+	0x40000002c5c85fefULL, 0x4000000162e42ff3ULL, 0x40000000b17217f9ULL,
+	0x4000000058b90bfcULL, 0x400000002c5c85feULL,
+};
+
+static u64 fx_mul(u64 a, u64 b)
+{
+	return mul_u64_u64_shr(a, b, 32);
+}
+
+static u64 fx_div(u64 a, u64 b)
+{
+	return mul_u64_u64_div_u64(a, FX_ONE, b);
+}
+
+static s64 fx_smul(s64 a, s64 b)
+{
+	s64 m = mul_u64_u64_shr(abs(a), abs(b), 32);
+
+	return (a < 0) != (b < 0) ? -m : m;
+}
+
+/* log2 of a positive Q32 value, in Q32: one result bit per squaring. */
+static s64 fx_log2(u64 x)
+{
+	int msb = fls64(x) - 1;
+	u64 m = msb >= 62 ? x >> (msb - 62) : x << (62 - msb);	/* [1, 2) Q62 */
+	s64 r = (s64)(msb - 32) * FX_ONE;
+	int k;
+
+	for (k = 1; k <= 32; k++) {
+		m = mul_u64_u64_shr(m, m, 62);
+		if (m >= 1ULL << 63) {
+			m >>= 1;
+			r += 1LL << (32 - k);
+		}
+	}
+	return r;
+}
+
+/* 2^y for a Q32 exponent y, in Q32 (saturates above 2^32). */
+static u64 fx_exp2(s64 y)
+{
+	s64 ip = y >> 32;		/* floor */
+	u32 f = (u32)y;
+	u64 m = 1ULL << 62;		/* 1.0 in Q62 */
+	int k;
+
+	for (k = 1; k <= 32; k++)
+		if (f & (1U << (32 - k)))
+			m = mul_u64_u64_shr(m, fx_exp2_frac[k - 1], 62);
+	if (ip >= 32)
+		return U64_MAX;
+	if (ip >= 30)
+		return m << (ip - 30);
+	if (ip <= -34)
+		return 0;
+	return m >> (30 - ip);
+}
+
+/* x^p for a positive Q32 x and a signed Q32 p */
+static u64 fx_pow(u64 x, s64 p)
+{
+	return fx_exp2(fx_smul(fx_log2(x), p));
+}
+
+/*
+ * Zipfian keys, the method of Gray et al. ("Quickly generating
+ * billion-record synthetic databases", SIGMOD 1994) as in YCSB and in
+ * cmapctl load: key 0 has probability 1/zeta(n), key 1 2^-theta/zeta(n),
+ * beyond that key = n * (eta * u - eta + 1)^(1 / (1 - theta)) for a
+ * uniform u.  That last function is tabulated once at BENCH_ZIPF_STEPS + 1
+ * points and interpolated linearly (its error there is far below one key).
+ */
+#define BENCH_ZIPF_BITS		16
+#define BENCH_ZIPF_STEPS	(1U << BENCH_ZIPF_BITS)
+#define BENCH_ZETA_EXACT	4096
+
+struct bench_zipf {
+	u64 n;
+	u64 u0;		/* u below this: key 0 (Q32) */
+	u64 u1;		/* below this: key 1 */
+	u64 *key;	/* BENCH_ZIPF_STEPS + 1 keys, Q16, non-decreasing */
+};
+
+/*
+ * zeta(n, theta) = sum of i^-theta for i = 1..n, in Q32: exact over the
+ * first BENCH_ZETA_EXACT terms, then Euler-Maclaurin (whose next term is
+ * below 1e-14 there).
+ */
+static u64 bench_zeta(u64 n, s64 theta)
+{
+	u64 m = min_t(u64, n, BENCH_ZETA_EXACT), sum = 0, a, b, i;
+	s64 om = FX_ONE - theta;
+
+	for (i = 1; i <= m; i++)
+		sum += fx_pow(i << 32, -theta);
+	if (n == m)
+		return sum;
+	a = (m + 1) << 32;
+	b = n << 32;
+	sum += fx_div(fx_pow(b, om) - fx_pow(a, om), om);
+	sum += (fx_pow(a, -theta) + fx_pow(b, -theta)) / 2;
+	sum += fx_mul(theta, fx_pow(a, -theta - FX_ONE) -
+			     fx_pow(b, -theta - FX_ONE)) / 12;
+	return sum;
+}
+
+static int bench_zipf_init(struct bench_zipf *z, u64 n, u32 theta_milli)
+{
+	s64 theta = div_u64((u64)theta_milli << 32, 1000);
+	s64 alpha = div_u64(1000ULL << 32, 1000 - theta_milli);
+	u64 zetan = bench_zeta(n, theta);
+	u64 zeta2 = FX_ONE + fx_exp2(-theta);
+	u64 eta, prev = 0;
+	u32 j;
+
+	z->n = n;
+	z->u0 = fx_div(FX_ONE, zetan);
+	z->u1 = fx_div(zeta2, zetan);
+	z->key = NULL;
+	if (n < 3)		/* u0 and u1 cover every u */
+		return 0;
+	z->key = kvmalloc_array(BENCH_ZIPF_STEPS + 1, sizeof(*z->key),
+				GFP_KERNEL);
+	if (!z->key)
+		return -ENOMEM;
+	/* eta = (1 - (2/n)^(1 - theta)) / (1 - zeta2 / zeta(n)) */
+	eta = fx_div(FX_ONE - fx_exp2(fx_smul(FX_ONE - theta,
+					      FX_ONE - fx_log2(n << 32))),
+		     FX_ONE - fx_div(zeta2, zetan));
+	for (j = 0; j <= BENCH_ZIPF_STEPS; j++) {
+		u64 u = (u64)j << (32 - BENCH_ZIPF_BITS);
+		u64 v = FX_ONE - fx_mul(eta, FX_ONE - u);
+		u64 k = v ? mul_u64_u64_shr(n << 16, fx_pow(v, alpha), 32) : 0;
+
+		prev = z->key[j] = max(k, prev);
+		if (!(j & 1023))
+			cond_resched();
+	}
+	return 0;
+}
+
+static void bench_zipf_free(struct bench_zipf *z)
+{
+	kvfree(z->key);
+}
+
+static __always_inline u64 bench_zipf_next(const struct bench_zipf *z, u32 r)
+{
+	u32 j = r >> (32 - BENCH_ZIPF_BITS);
+	u64 f = r & (BENCH_ZIPF_STEPS - 1);
+	u64 lo, k;
+
+	if (r < z->u0)
+		return 0;
+	if (r < z->u1)
+		return 1;
+	lo = z->key[j];
+	k = (lo + (((z->key[j + 1] - lo) * f) >> BENCH_ZIPF_BITS)) >> 16;
+	return min(k, z->n - 1);
+}
+
+/* splitmix64: one word of state per thread */
+static __always_inline u64 bench_rand(u64 *state)
+{
+	u64 z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* ------------------------------------------------------------------------
+ * Runs
+ */
+enum bench_kind {
+	BENCH_CMAP,
+	BENCH_RHT,
+};
+
+/* The rhashtable baseline's object: cmap's element, rhashtable style. */
+struct bench_obj {
+	struct rhash_head node;
+	u64 key;
+	struct rcu_head rcu;
+	u32 vlen;
+	u8 value[];
+};
+
+static const struct rhashtable_params bench_rht_params = {
+	.key_len		= sizeof(u64),
+	.key_offset		= offsetof(struct bench_obj, key),
+	.head_offset		= offsetof(struct bench_obj, node),
+	.automatic_shrinking	= true,
+};
+
+struct bench_run;
+
+/**
+ * struct bench_thread - one benchmark thread and what it measured
+ * @run:        the run it belongs to
+ * @task:       its kthread
+ * @rng:        random state
+ * @lo:         first key of its preload or growth range
+ * @hi:         end of that range
+ * @val:        value buffer for puts
+ * @out:        buffer lookups copy values into
+ * @timer_ns:   cost of one ktime_get_ns(), taken out of each sample
+ * @last_pause: when it last slept
+ * @slept:      time spent in those sleeps
+ * @run_ns:     timed phase, sleeps excluded
+ * @ops:        operations of the timed phase
+ * @reads:      of which lookups
+ * @writes:     of which puts
+ * @failed:     failed operations (preload included)
+ * @busy:       rhashtable -EBUSY answers (retried)
+ * @objs:       rhashtable objects allocated and not freed
+ * @read_sum:   sampled lookup latencies
+ * @read_cnt:   their count
+ * @write_sum:  sampled put latencies
+ * @write_cnt:  their count
+ * @max_ns:     largest sample
+ * @hist:       all samples
+ */
+struct bench_thread {
+	struct bench_run *run;
+	struct task_struct *task;
+	u64 rng;
+	u64 lo;
+	u64 hi;
+	u8 *val;
+	u8 *out;
+	u64 timer_ns;
+	u64 last_pause;
+	u64 slept;
+	u64 run_ns;
+	u64 ops;
+	u64 reads;
+	u64 writes;
+	u64 failed;
+	u64 busy;
+	long objs;
+	u64 read_sum;
+	u64 read_cnt;
+	u64 write_sum;
+	u64 write_cnt;
+	u64 max_ns;
+	u64 hist[BENCH_HIST_BUCKETS];
+} ____cacheline_aligned_in_smp;
+
+/**
+ * struct bench_run - one backend's run
+ * @stop:      set by the caller: at the deadline, on a signal, on failure
+ * @req:       the workload
+ * @zipf:      zipfian keys, when the workload asks for them
+ * @kind:      cmap or rhashtable
+ * @mode:      enum cmap_mode, or BENCH_MODE_RHT
+ * @map:       the cmap table
+ * @ht:        the rhashtable
+ * @ht_order0: log2 of the rhashtable's first bucket count
+ * @obj_size:  kmalloc size of a rhashtable object
+ * @loading:   threads still preloading
+ * @running:   threads not done yet
+ * @loaded:    completed when @loading reaches zero
+ * @go:        start of the timed phase
+ * @done:      completed when @running reaches zero
+ * @nthreads:  threads
+ * @th:        the threads
+ */
+struct bench_run {
+	bool stop ____cacheline_aligned_in_smp;
+	const struct cmap_bench *req ____cacheline_aligned_in_smp;
+	const struct bench_zipf *zipf;
+	enum bench_kind kind;
+	u32 mode;
+	struct cmap *map;
+	struct rhashtable ht;
+	u32 ht_order0;
+	u32 obj_size;
+	atomic_t loading;
+	atomic_t running;
+	struct completion loaded;
+	struct completion go;
+	struct completion done;
+	u32 nthreads;
+	struct bench_thread th[];
+};
+
+static __always_inline bool bench_stopped(const struct bench_run *run)
+{
+	return READ_ONCE(run->stop);
+}
+
+/* A value for @key: the key's bytes first (as many as fit), then filler. */
+static void bench_fill(u8 *val, u32 len, u64 key, u8 fill)
+{
+	memset(val, fill, len);
+	memcpy(val, &key, min_t(u32, len, sizeof(key)));
+}
+
+static struct bench_obj *bench_obj_new(struct bench_thread *th, u64 key)
+{
+	struct bench_run *run = th->run;
+	u32 vlen = run->req->value_size;
+	struct bench_obj *obj = kmalloc(run->obj_size, GFP_KERNEL);
+
+	if (!obj)
+		return NULL;
+	obj->key = key;
+	obj->vlen = vlen;
+	memcpy(obj->value, th->val, vlen);
+	th->objs++;
+	return obj;
+}
+
+/*
+ * Insert @key, or with @replace also replace it (an upsert), in the
+ * rhashtable; -EBUSY is counted and retried after a short sleep.
+ */
+static int bench_rht_put(struct bench_thread *th, u64 key, bool replace)
+{
+	struct rhashtable *ht = &th->run->ht;
+	struct bench_obj *obj, *old;
+	int err;
+
+	obj = bench_obj_new(th, key);
+	if (!obj)
+		return -ENOMEM;
+	for (;;) {
+		rcu_read_lock();
+		old = replace ? rhashtable_lookup(ht, &key, bench_rht_params) :
+		      NULL;
+		if (old) {
+			err = rhashtable_replace_fast(ht, &old->node, &obj->node,
+						      bench_rht_params);
+			rcu_read_unlock();
+			if (!err) {
+				kfree_rcu(old, rcu);
+				th->objs--;
+				return 0;
+			}
+			if (err == -ENOENT)	/* replaced meanwhile */
+				continue;
+			break;
+		}
+		old = rhashtable_lookup_get_insert_fast(ht, &obj->node,
+							bench_rht_params);
+		rcu_read_unlock();
+		if (!old)
+			return 0;
+		if (!IS_ERR(old)) {
+			if (replace)		/* inserted meanwhile */
+				continue;
+			err = -EEXIST;
+			break;
+		}
+		err = PTR_ERR(old);
+		if (err != -EBUSY || bench_stopped(th->run))
+			break;
+		th->busy++;
+		usleep_range(BENCH_BUSY_US, 2 * BENCH_BUSY_US);
+	}
+	kfree(obj);
+	th->objs--;
+	return err;
+}
+
+/* Insert (or with @replace upsert) @key with a fresh value. */
+static __always_inline int bench_put(struct bench_thread *th,
+				     enum bench_kind kind, u64 key,
+				     bool replace)
+{
+	struct bench_run *run = th->run;
+	u32 vlen = run->req->value_size;
+
+	bench_fill(th->val, vlen, key, (u8)th->writes);
+	if (kind == BENCH_RHT)
+		return bench_rht_put(th, key, replace);
+	return cmap_put(run->map, &key, sizeof(key), th->val, vlen,
+			replace ? CMAP_UPSERT : CMAP_INSERT);
+}
+
+/*
+ * Look @key up and copy its value out, as a GET does.  Return: 0, -ENOENT,
+ * or -EIO when the value is not the key's.
+ */
+static __always_inline int bench_get(struct bench_thread *th,
+				     enum bench_kind kind, u64 key)
+{
+	struct bench_run *run = th->run;
+	bool found = false;
+	u32 vlen = 0;
+
+	rcu_read_lock();
+	if (kind == BENCH_CMAP) {
+		const struct cmap_elem *e = cmap_lookup(run->map, &key,
+							sizeof(key));
+
+		if (e) {
+			found = true;
+			vlen = min_t(u32, e->vlen, run->req->value_size);
+			memcpy(th->out, cmap_elem_value(e), vlen);
+		}
+	} else {
+		const struct bench_obj *o = rhashtable_lookup(&run->ht, &key,
+							      bench_rht_params);
+
+		if (o) {
+			found = true;
+			vlen = min_t(u32, o->vlen, run->req->value_size);
+			memcpy(th->out, o->value, vlen);
+		}
+	}
+	rcu_read_unlock();
+	if (!found)
+		return -ENOENT;
+	if (vlen != run->req->value_size ||
+	    memcmp(th->out, &key, min_t(u32, vlen, sizeof(key))))
+		return -EIO;
+	return 0;
+}
+
+static __always_inline u32 bench_hist_idx(u64 v)
+{
+	u32 k;
+
+	if (v < 2 * BENCH_HIST_SUB)
+		return v;
+	k = fls64(v) - 1;
+	return ((k - BENCH_HIST_SUB_BITS + 1) << BENCH_HIST_SUB_BITS) +
+	       ((v >> (k - BENCH_HIST_SUB_BITS)) & (BENCH_HIST_SUB - 1));
+}
+
+/* The largest value that falls in bucket @idx. */
+static u64 bench_hist_top(u32 idx)
+{
+	u32 k = (idx >> BENCH_HIST_SUB_BITS) + BENCH_HIST_SUB_BITS - 1;
+	u32 sub = idx & (BENCH_HIST_SUB - 1);
+
+	if (idx < 2 * BENCH_HIST_SUB)
+		return idx;
+	if (k >= 63 && sub == BENCH_HIST_SUB - 1)
+		return U64_MAX;
+	return ((u64)(BENCH_HIST_SUB + sub + 1) << (k - BENCH_HIST_SUB_BITS)) - 1;
+}
+
+static __always_inline void bench_sample(struct bench_thread *th, bool read,
+					 u64 ns)
+{
+	ns = ns > th->timer_ns ? ns - th->timer_ns : 0;
+	th->hist[bench_hist_idx(ns)]++;
+	th->max_ns = max(th->max_ns, ns);
+	if (read) {
+		th->read_sum += ns;
+		th->read_cnt++;
+	} else {
+		th->write_sum += ns;
+		th->write_cnt++;
+	}
+}
+
+/* The cost of reading the clock: the best of back-to-back reads. */
+static u64 bench_timer_cost(void)
+{
+	u64 best = U64_MAX;
+	int i;
+
+	for (i = 0; i < 256; i++) {
+		u64 t0 = ktime_get_ns();
+
+		best = min(best, ktime_get_ns() - t0);
+	}
+	return best;
+}
+
+/*
+ * Between operations: let others run, and every BENCH_PAUSE_NS sleep a
+ * little so that RCU Tasks sees a voluntary switch (see the file comment).
+ * The sleep is accounted in th->slept.  @now: a recent ktime_get_ns().
+ */
+static void bench_pause(struct bench_thread *th, u64 now)
+{
+	cond_resched();
+	if (now - th->last_pause < BENCH_PAUSE_NS)
+		return;
+	usleep_range(BENCH_PAUSE_US, 2 * BENCH_PAUSE_US);
+	th->last_pause = ktime_get_ns();
+	th->slept += th->last_pause - now;
+}
+
+static __always_inline void bench_preload(struct bench_thread *th,
+					  enum bench_kind kind)
+{
+	u64 key;
+
+	th->last_pause = ktime_get_ns();
+	for (key = th->lo; key < th->hi && !bench_stopped(th->run); key++) {
+		if (bench_put(th, kind, key, false))
+			th->failed++;
+		if (!(key & (BENCH_SAMPLE - 1)))
+			bench_pause(th, ktime_get_ns());
+	}
+}
+
+/* The timed phase of a lookup/upsert mix. */
+static __always_inline void bench_mix(struct bench_thread *th,
+				      enum bench_kind kind)
+{
+	const struct cmap_bench *req = th->run->req;
+	const struct bench_zipf *zipf = th->run->zipf;
+	u64 start, t0 = 0, n;
+
+	start = th->last_pause = ktime_get_ns();
+	for (n = 1; !bench_stopped(th->run); n++) {
+		bool sample = !(n & (BENCH_SAMPLE - 1));
+		u64 r = bench_rand(&th->rng);
+		/* low half: the key; high half: the kind of operation */
+		u64 key = zipf ? bench_zipf_next(zipf, (u32)r) :
+			  (((r & U32_MAX) * req->keys) >> 32);
+		bool read = (((r >> 32) * 100) >> 32) < req->read_pct;
+		int err;
+
+		if (sample)
+			t0 = ktime_get_ns();
+		err = read ? bench_get(th, kind, key) :
+		      bench_put(th, kind, key, true);
+		if (sample) {
+			u64 t1 = ktime_get_ns();
+
+			bench_sample(th, read, t1 - t0);
+			bench_pause(th, t1);
+		}
+		if (read)
+			th->reads++;
+		else
+			th->writes++;
+		if (err && err != -ENOENT)
+			th->failed++;
+	}
+	th->ops = th->reads + th->writes;
+	th->run_ns = ktime_get_ns() - start - th->slept;
+}
+
+/* The growth run: insert the thread's key range, timing every insert. */
+static __always_inline void bench_grow(struct bench_thread *th,
+				       enum bench_kind kind)
+{
+	u64 start, t0, t1, key;
+
+	start = th->last_pause = ktime_get_ns();
+	for (key = th->lo; key < th->hi && !bench_stopped(th->run); key++) {
+		t0 = ktime_get_ns();
+		if (bench_put(th, kind, key, false))
+			th->failed++;
+		t1 = ktime_get_ns();
+		bench_sample(th, false, t1 - t0);
+		th->writes++;
+		if (!(key & (BENCH_SAMPLE - 1)))
+			bench_pause(th, t1);
+	}
+	th->ops = th->writes;
+	th->run_ns = ktime_get_ns() - start - th->slept;
+}
+
+/* The loops, specialized per backend so the hot path has no indirection. */
+static noinline void bench_work_cmap(struct bench_thread *th, bool load)
+{
+	if (load)
+		bench_preload(th, BENCH_CMAP);
+	else if (th->run->req->flags & CMAP_BENCH_GROWTH)
+		bench_grow(th, BENCH_CMAP);
+	else
+		bench_mix(th, BENCH_CMAP);
+}
+
+static noinline void bench_work_rht(struct bench_thread *th, bool load)
+{
+	if (load)
+		bench_preload(th, BENCH_RHT);
+	else if (th->run->req->flags & CMAP_BENCH_GROWTH)
+		bench_grow(th, BENCH_RHT);
+	else
+		bench_mix(th, BENCH_RHT);
+}
+
+static void bench_work(struct bench_thread *th, bool load)
+{
+	if (th->run->kind == BENCH_CMAP)
+		bench_work_cmap(th, load);
+	else
+		bench_work_rht(th, load);
+}
+
+/*
+ * A benchmark thread: preload its range, wait for the start, run, report,
+ * then stay until kthread_stop() (the caller owns its exit).
+ */
+static int bench_thread_fn(void *arg)
+{
+	struct bench_thread *th = arg;
+	struct bench_run *run = th->run;
+
+	th->timer_ns = bench_timer_cost();
+	if (th->hi > th->lo && !(run->req->flags & CMAP_BENCH_GROWTH))
+		bench_work(th, true);
+	if (atomic_dec_and_test(&run->loading))
+		complete(&run->loaded);
+	/* Sleeps interruptibly: no hung-task report however long the preload;
+	 * a kthread gets no signals, so this returns when go is completed.
+	 */
+	if (!wait_for_completion_interruptible(&run->go) && !bench_stopped(run))
+		bench_work(th, false);
+	if (atomic_dec_and_test(&run->running))
+		complete(&run->done);
+
+	set_current_state(TASK_INTERRUPTIBLE);
+	while (!kthread_should_stop()) {
+		schedule();
+		set_current_state(TASK_INTERRUPTIBLE);
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Tables
+ */
+static u32 bench_rht_size(struct rhashtable *ht, u64 *bytes)
+{
+	const struct bucket_table *tbl;
+	u32 size;
+
+	rcu_read_lock();
+	tbl = rht_dereference_rcu(ht->tbl, ht);
+	size = tbl->size;
+	*bytes = 0;
+	for (; tbl; tbl = rht_dereference_rcu(tbl->future_tbl, ht))
+		*bytes += struct_size(tbl, buckets, tbl->size);
+	rcu_read_unlock();
+	return size;
+}
+
+static int bench_table_create(struct bench_run *run)
+{
+	const struct cmap_bench *req = run->req;
+	u64 tbl_bytes;
+	int err;
+
+	if (run->kind == BENCH_RHT) {
+		run->obj_size = kmalloc_size_roundup(struct_size_t(struct bench_obj,
+								   value,
+								   req->value_size));
+		err = rhashtable_init(&run->ht, &bench_rht_params);
+		if (err)
+			return err;
+		run->ht_order0 = ilog2(bench_rht_size(&run->ht, &tbl_bytes));
+		return 0;
+	}
+	run->map = cmap_create(&(struct cmap_params) {
+		.size_hint = 0,			/* grow from the default size */
+		.max_entries = 2ULL * req->keys + 64,
+		.max_bytes = S64_MAX,		/* bounded by bench_check() */
+		.sync = run->mode,
+	});
+	if (IS_ERR(run->map))
+		return PTR_ERR(run->map);
+	return 0;
+}
+
+/* Wait for pending resizes, so that memory is measured at rest. */
+static void bench_table_settle(struct bench_run *run)
+{
+	if (run->kind == BENCH_RHT)
+		flush_work(&run->ht.run_work);
+	else
+		flush_work(&run->map->resize_work);
+}
+
+/* What a table's counters say, at one moment. */
+struct bench_usage {
+	u64 entries;
+	u64 bytes;
+	u64 acquisitions;
+	u64 contended;
+	u64 resizes;
+};
+
+static void bench_table_usage(struct bench_run *run, struct bench_usage *u)
+{
+	struct cmap_table_stats st;
+	u64 tbl_bytes;
+	u32 size;
+
+	if (run->kind == BENCH_RHT) {
+		size = bench_rht_size(&run->ht, &tbl_bytes);
+		*u = (struct bench_usage) {
+			.entries = atomic_read(&run->ht.nelems),
+			.resizes = abs((int)ilog2(size) - (int)run->ht_order0),
+		};
+		u->bytes = u->entries * run->obj_size + tbl_bytes;
+		return;
+	}
+	cmap_stats(run->map, &st);
+	*u = (struct bench_usage) {
+		.entries = st.entries,
+		.bytes = st.bytes,
+		.acquisitions = st.acquisitions,
+		.contended = st.contended,
+		.resizes = st.resizes,
+	};
+}
+
+static void bench_rht_free_obj(void *ptr, void *arg)
+{
+	long *freed = arg;
+
+	kfree(ptr);
+	(*freed)++;
+}
+
+static void bench_table_destroy(struct bench_run *run)
+{
+	long objs = 0, freed = 0;
+	u32 i;
+
+	if (run->kind == BENCH_CMAP) {
+		cmap_destroy(run->map);
+		return;
+	}
+	rhashtable_free_and_destroy(&run->ht, bench_rht_free_obj, &freed);
+	for (i = 0; i < run->nthreads; i++)
+		objs += run->th[i].objs;
+	WARN(objs != freed, "cmap: bench: rhashtable: %ld objects allocated, %ld freed\n",
+	     objs, freed);
+}
+
+/* ------------------------------------------------------------------------
+ * Threads
+ */
+
+/* The @i-th online CPU, round-robin. */
+static unsigned int bench_cpu(u32 i)
+{
+	unsigned int cpu = cpumask_nth(i % num_online_cpus(), cpu_online_mask);
+
+	return cpu < nr_cpu_ids ? cpu : cpumask_first(cpu_online_mask);
+}
+
+static void bench_threads_stop(struct bench_run *run, u32 n)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		kthread_stop(run->th[i].task);
+}
+
+/* Create every thread, bound to its CPU, then start them all. */
+static int bench_threads_start(struct bench_run *run)
+{
+	struct task_struct *p;
+	u32 i;
+
+	for (i = 0; i < run->nthreads; i++) {
+		unsigned int cpu = bench_cpu(i);
+
+		p = kthread_create_on_node(bench_thread_fn, &run->th[i],
+					   cpu_to_node(cpu), "cmap_bench/%u", i);
+		if (IS_ERR(p)) {
+			bench_threads_stop(run, i);	/* never woken: fine */
+			return PTR_ERR(p);
+		}
+		kthread_bind(p, cpu);
+		run->th[i].task = p;
+	}
+	for (i = 0; i < run->nthreads; i++)
+		wake_up_process(run->th[i].task);
+	return 0;
+}
+
+static void bench_set_stop(struct bench_run *run)
+{
+	WRITE_ONCE(run->stop, true);
+}
+
+/* ------------------------------------------------------------------------
+ * One backend
+ */
+static struct bench_run *bench_run_alloc(const struct cmap_bench *req,
+					 const struct bench_zipf *zipf,
+					 u32 mode)
+{
+	bool growth = req->flags & CMAP_BENCH_GROWTH;
+	u32 nthreads = req->threads, i;
+	struct bench_run *run;
+
+	run = kvzalloc(struct_size(run, th, nthreads), GFP_KERNEL);
+	if (!run)
+		return NULL;
+	run->req = req;
+	run->zipf = zipf;
+	run->mode = mode;
+	run->kind = mode == BENCH_MODE_RHT ? BENCH_RHT : BENCH_CMAP;
+	run->nthreads = nthreads;
+	atomic_set(&run->loading, nthreads);
+	atomic_set(&run->running, nthreads);
+	init_completion(&run->loaded);
+	init_completion(&run->go);
+	init_completion(&run->done);
+	for (i = 0; i < nthreads; i++) {
+		struct bench_thread *th = &run->th[i];
+		u32 vbuf = max_t(u32, req->value_size, sizeof(u64));
+
+		th->run = run;
+		th->rng = get_random_u64();
+		if (!growth && !(req->flags & CMAP_BENCH_NO_PRELOAD) &&
+		    mode == CMAP_MODE_RACECHECK) {
+			/* one writer at a time: thread 0 preloads alone */
+			th->lo = 0;
+			th->hi = i ? 0 : req->keys;
+		} else if (growth || !(req->flags & CMAP_BENCH_NO_PRELOAD)) {
+			th->lo = div_u64((u64)req->keys * i, nthreads);
+			th->hi = div_u64((u64)req->keys * (i + 1), nthreads);
+		}
+		th->val = kmalloc(vbuf, GFP_KERNEL);
+		th->out = kmalloc(vbuf, GFP_KERNEL);
+		if (!th->val || !th->out)
+			goto fail;
+	}
+	return run;
+fail:
+	for (i = 0; i < nthreads; i++) {
+		kfree(run->th[i].val);
+		kfree(run->th[i].out);
+	}
+	kvfree(run);
+	return NULL;
+}
+
+static void bench_run_free(struct bench_run *run)
+{
+	u32 i;
+
+	for (i = 0; i < run->nthreads; i++) {
+		kfree(run->th[i].val);
+		kfree(run->th[i].out);
+	}
+	kvfree(run);
+}
+
+/* The @permille-th permille of @total samples in @hist, capped at @max. */
+static u64 bench_percentile(const u64 *hist, u64 total, u32 permille, u64 max)
+{
+	u64 want = max_t(u64, DIV_ROUND_UP_ULL(total * permille, 1000), 1);
+	u64 seen = 0;
+	u32 i;
+
+	if (!total)
+		return 0;
+	for (i = 0; i < BENCH_HIST_BUCKETS; i++) {
+		seen += hist[i];
+		if (seen >= want)
+			break;
+	}
+	return min(bench_hist_top(i), max);
+}
+
+/* Sum the threads' figures into @res; @hist is scratch space. */
+static void bench_collect(struct bench_run *run, struct cmap_bench_result *res,
+			  u64 *hist)
+{
+	u64 read_sum = 0, read_cnt = 0, write_sum = 0, write_cnt = 0, total;
+	u32 i, b;
+
+	memset(hist, 0, BENCH_HIST_BUCKETS * sizeof(*hist));
+	for (i = 0; i < run->nthreads; i++) {
+		const struct bench_thread *th = &run->th[i];
+
+		res->ops += th->ops;
+		res->reads += th->reads;
+		res->writes += th->writes;
+		res->failed += th->failed;
+		res->busy += th->busy;
+		res->elapsed_ns = max(res->elapsed_ns, th->run_ns);
+		res->max_ns = max(res->max_ns, th->max_ns);
+		read_sum += th->read_sum;
+		read_cnt += th->read_cnt;
+		write_sum += th->write_sum;
+		write_cnt += th->write_cnt;
+		for (b = 0; b < BENCH_HIST_BUCKETS; b++)
+			hist[b] += th->hist[b];
+	}
+	total = read_cnt + write_cnt;
+	if (res->elapsed_ns)
+		res->ops_per_sec = mul_u64_u64_div_u64(res->ops, NSEC_PER_SEC,
+						       res->elapsed_ns);
+	res->read_ns = read_cnt ? div64_u64(read_sum, read_cnt) : 0;
+	res->write_ns = write_cnt ? div64_u64(write_sum, write_cnt) : 0;
+	res->p50_ns = bench_percentile(hist, total, 500, res->max_ns);
+	res->p99_ns = bench_percentile(hist, total, 990, res->max_ns);
+	res->p999_ns = bench_percentile(hist, total, 999, res->max_ns);
+}
+
+/**
+ * bench_run_one - run the workload on one backend
+ * @req:         the workload
+ * @zipf:        zipfian keys, or NULL for uniform ones
+ * @mode:        enum cmap_mode, or BENCH_MODE_RHT
+ * @res:         out: the result, also when interrupted
+ * @interrupted: out: set when a signal stopped the run
+ *
+ * Return: 0 (also when interrupted), or -ENOMEM, or an error of the
+ * backend's creation (then @res is not filled).
+ */
+static int bench_run_one(const struct cmap_bench *req,
+			 const struct bench_zipf *zipf, u32 mode,
+			 struct cmap_bench_result *res, bool *interrupted)
+{
+	struct bench_usage before, after;
+	struct bench_run *run;
+	u64 *hist;
+	long ret;
+	int err;
+
+	hist = kvmalloc_array(BENCH_HIST_BUCKETS, sizeof(*hist), GFP_KERNEL);
+	run = bench_run_alloc(req, zipf, mode);
+	err = -ENOMEM;
+	if (!hist || !run)
+		goto out;
+	err = bench_table_create(run);
+	if (err)
+		goto out;
+	err = bench_threads_start(run);
+	if (err)
+		goto out_table;
+
+	if (wait_for_completion_interruptible(&run->loaded)) {
+		*interrupted = true;
+		bench_set_stop(run);
+	} else {
+		bench_table_settle(run);
+	}
+	bench_table_usage(run, &before);
+	complete_all(&run->go);
+	if (!*interrupted) {
+		if (req->flags & CMAP_BENCH_GROWTH)
+			ret = wait_for_completion_interruptible(&run->done);
+		else
+			ret = wait_for_completion_interruptible_timeout(&run->done,
+					msecs_to_jiffies(req->duration_ms));
+		if (ret < 0)
+			*interrupted = true;
+	}
+	bench_set_stop(run);
+	wait_for_completion(&run->done);	/* prompt: they test the flag */
+	bench_threads_stop(run, run->nthreads);
+
+	memset(res, 0, sizeof(*res));
+	res->mode = mode;
+	res->threads = run->nthreads;
+	bench_collect(run, res, hist);
+	bench_table_settle(run);
+	bench_table_usage(run, &after);
+	res->acquisitions = after.acquisitions - before.acquisitions;
+	res->contended = after.contended - before.contended;
+	res->resizes = after.resizes;
+	res->entries = after.entries;
+	res->bytes = after.bytes;
+out_table:
+	bench_table_destroy(run);
+out:
+	if (run)
+		bench_run_free(run);
+	kvfree(hist);
+	return err;
+}
+
+/* ------------------------------------------------------------------------
+ * The ioctl
+ */
+
+/* As the device layer does: a size-prefixed struct, zero-extended. */
+static int bench_copy_req(struct cmap_bench *req, void __user *arg, u32 *usize)
+{
+	if (get_user(*usize, (u32 __user *)arg))
+		return -EFAULT;
+	if (*usize < 2 * sizeof(u32) || *usize > PAGE_SIZE)
+		return -EINVAL;
+	return copy_struct_from_user(req, sizeof(*req), arg, *usize);
+}
+
+/* Validate a request. */
+static int bench_check(const struct cmap_bench *req)
+{
+	const u32 modes = GENMASK(CMAP_MODE_COUNT - 1, 0) | CMAP_BENCH_RHASHTABLE;
+	const u32 flags = CMAP_BENCH_NO_PRELOAD | CMAP_BENCH_GROWTH;
+	bool growth = req->flags & CMAP_BENCH_GROWTH;
+	u64 per_key, ram;
+
+	if ((req->flags & ~flags) || !req->modes || (req->modes & ~modes) ||
+	    !req->threads || req->threads > CMAP_BENCH_MAX_THREADS ||
+	    !req->keys || req->keys > BENCH_MAX_KEYS ||
+	    req->dist > CMAP_DIST_ZIPF || req->zipf_theta_milli >= 1000 ||
+	    req->value_size > CMAP_VALUE_MAX ||
+	    req->nresults < hweight32(req->modes) || !req->results ||
+	    memchr_inv(req->reserved, 0, sizeof(req->reserved)))
+		return -EINVAL;
+	if (!growth && (!req->duration_ms ||
+			req->duration_ms > BENCH_MAX_DURATION_MS ||
+			req->read_pct > 100))
+		return -EINVAL;
+
+	/*
+	 * Memory: an element or object per key, a share of the buckets, and
+	 * as much again for replaced values and resizes in flight.  Refuse
+	 * what would take more than half of the RAM.
+	 */
+	per_key = kmalloc_size_roundup(max(struct_size_t(struct cmap_elem, data,
+							sizeof(u64) + req->value_size),
+					   struct_size_t(struct bench_obj, value,
+							req->value_size)));
+	per_key = 2 * (per_key + 2 * sizeof(struct cmap_head) / CMAP_SLOTS);
+	ram = (u64)totalram_pages() << PAGE_SHIFT;
+	if ((u64)req->keys * per_key > ram / 2)
+		return -ENOMEM;
+	return 0;
+}
+
+/**
+ * cmap_bench_ioctl - CMAP_IOC_BENCH
+ * @arg: user pointer to a struct cmap_bench
+ *
+ * Runs the requested backends one after the other, each with its own
+ * table and threads, freed before the next starts.  Stops at the first
+ * signal, with the results so far.
+ *
+ * Return: 0 (@interrupted tells whether a signal cut the run short),
+ * -EINVAL for bad parameters (@nresults too small included), -ENOMEM when
+ * memory is short or the workload would not fit in half of the RAM,
+ * -EFAULT, -E2BIG.
+ */
+long cmap_bench_ioctl(void __user *arg)
+{
+	struct bench_zipf zipf = {}, *zp = NULL;
+	struct cmap_bench_result *res;
+	bool interrupted = false;
+	struct cmap_bench req;
+	u32 usize, n = 0, mode;
+	int err;
+
+	/* A mode is passed to cmap_create() as its enum cmap_sync. */
+	BUILD_BUG_ON((int)CMAP_SYNC_RCU != (int)CMAP_MODE_RCU ||
+		     (int)CMAP_SYNC_RWLOCK != (int)CMAP_MODE_RWLOCK ||
+		     (int)CMAP_SYNC_SPINLOCK != (int)CMAP_MODE_SPINLOCK ||
+		     (int)CMAP_SYNC_COW != (int)CMAP_MODE_COW ||
+		     (int)CMAP_SYNC_RACECHECK != (int)CMAP_MODE_RACECHECK ||
+		     (int)CMAP_SYNC_COUNT != (int)CMAP_MODE_COUNT);
+	BUILD_BUG_ON(CMAP_MODE_COUNT > BENCH_MODE_RHT ||
+		     BIT(BENCH_MODE_RHT) != CMAP_BENCH_RHASHTABLE);
+
+	err = bench_copy_req(&req, arg, &usize);
+	if (err)
+		return err;
+	err = bench_check(&req);
+	if (err)
+		return err;
+
+	res = kcalloc(hweight32(req.modes), sizeof(*res), GFP_KERNEL);
+	if (!res)
+		return -ENOMEM;
+	if (req.dist == CMAP_DIST_ZIPF) {
+		err = bench_zipf_init(&zipf, req.keys,
+				      req.zipf_theta_milli ?: BENCH_THETA_DEFAULT);
+		if (err)
+			goto out;
+		zp = &zipf;
+	}
+
+	for (mode = 0; mode <= BENCH_MODE_RHT && !interrupted; mode++) {
+		if (!(req.modes & BIT(mode)))
+			continue;
+		err = bench_run_one(&req, zp, mode, &res[n], &interrupted);
+		if (err)
+			goto out;
+		n++;
+	}
+
+	if (copy_to_user(u64_to_user_ptr(req.results), res, n * sizeof(*res))) {
+		err = -EFAULT;
+		goto out;
+	}
+	req.nresults = n;
+	req.interrupted = interrupted;
+	if (copy_to_user(arg, &req, min_t(size_t, sizeof(req), usize)))
+		err = -EFAULT;
+out:
+	bench_zipf_free(&zipf);
+	kfree(res);
+	return err;
+}
