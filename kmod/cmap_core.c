@@ -26,6 +26,49 @@
 /* Live elements and tables of all tables, checked for leaks at exit. */
 static struct percpu_counter cmap_live_elems;
 static atomic_long_t cmap_live_tables = ATOMIC_LONG_INIT(0);
+/*
+ * Memory all tables hold (elements, bucket arrays, overflow buckets) and the
+ * module-wide cap on it; and the longest overflow chain a new key may
+ * extend (hash flooding stops there).
+ */
+static atomic_long_t cmap_mem_used = ATOMIC_LONG_INIT(0);
+static unsigned long cmap_mem_cap = ULONG_MAX;
+static unsigned int cmap_max_chain = 64;
+
+/**
+ * cmap_set_limits - set the module-wide limits
+ * @mem_cap:   bytes all tables together may hold (0: no cap)
+ * @max_chain: overflow buckets a head bucket may chain for new keys
+ *             (0: the default, 64)
+ */
+void cmap_set_limits(unsigned long mem_cap, unsigned int max_chain)
+{
+	WRITE_ONCE(cmap_mem_cap, mem_cap ?: ULONG_MAX);
+	WRITE_ONCE(cmap_max_chain, max_chain ?: 64);
+}
+
+/**
+ * cmap_mem_usage - bytes held by all tables
+ *
+ * Return: the bytes charged against the module-wide cap.
+ */
+long cmap_mem_usage(void)
+{
+	return atomic_long_read(&cmap_mem_used);
+}
+
+/* Charge (or refund, negative) memory against the module-wide cap. */
+static bool cmap_mem_charge(long bytes)
+{
+	if (atomic_long_add_return(bytes, &cmap_mem_used) >
+	    (long)min_t(unsigned long, READ_ONCE(cmap_mem_cap), LONG_MAX) &&
+	    bytes > 0) {
+		atomic_long_sub(bytes, &cmap_mem_used);
+		return false;
+	}
+	return true;
+}
+
 /* Resize workers and deferred frees of bucket arrays. */
 static struct workqueue_struct *cmap_core_wq;
 
@@ -88,11 +131,18 @@ struct cmap_spares {
 static int cmap_spares_fill(struct cmap_spares *sp, gfp_t gfp)
 {
 	while (sp->want) {
-		struct cmap_bucket *b = cmap_fault(gfp) ? NULL :
-					kzalloc(sizeof(*b), gfp);
+		struct cmap_bucket *b;
 
-		if (!b)
+		/* The worker's migration must finish: it may pass the cap. */
+		if (gfp & __GFP_NOFAIL)
+			atomic_long_add(sizeof(*b), &cmap_mem_used);
+		else if (!cmap_mem_charge(sizeof(*b)))
+			return -ENOSPC;
+		b = cmap_fault(gfp) ? NULL : kzalloc(sizeof(*b), gfp);
+		if (!b) {
+			cmap_mem_charge(-(long)sizeof(*b));
 			return -ENOMEM;
+		}
 		RCU_INIT_POINTER(b->overflow, sp->list);
 		sp->list = b;
 		sp->want--;
@@ -115,8 +165,10 @@ static void cmap_spares_free(struct cmap_spares *sp)
 {
 	struct cmap_bucket *b;
 
-	while ((b = cmap_spare_take(sp)))
+	while ((b = cmap_spare_take(sp))) {
 		kfree(b);
+		cmap_mem_charge(-(long)sizeof(*b));
+	}
 }
 
 /**
@@ -238,16 +290,40 @@ static void cmap_elem_free_rcu(struct cmap_elem *e)
 	kfree_rcu(e, rcu);
 }
 
+/*
+ * Charge (or with negative counts, refund) entries and bytes against the
+ * table's limits and the module-wide cap, under the entry's bucket lock.
+ * A charge that would pass a limit is undone and refused.
+ */
+static bool cmap_charge(struct cmap *t, long entries, long bytes)
+{
+	if (atomic_long_add_return(entries, &t->nelems) > (long)t->max_entries) {
+		atomic_long_sub(entries, &t->nelems);
+		return false;
+	}
+	if (atomic_long_add_return(bytes, &t->bytes) > (long)t->max_bytes ||
+	    !cmap_mem_charge(bytes)) {
+		atomic_long_sub(entries, &t->nelems);
+		atomic_long_sub(bytes, &t->bytes);
+		return false;
+	}
+	return true;
+}
+
 static struct cmap_tbl *cmap_tbl_alloc(u32 order, gfp_t gfp)
 {
 	struct cmap_tbl *tbl;
 	u32 i;
 
-	if (cmap_fault(gfp))
+	size_t size = struct_size(tbl, heads, 1UL << order);
+
+	if (!cmap_mem_charge(size))
 		return NULL;
-	tbl = kvzalloc(struct_size(tbl, heads, 1UL << order), gfp);
-	if (!tbl)
+	tbl = cmap_fault(gfp) ? NULL : kvzalloc(size, gfp);
+	if (!tbl) {
+		cmap_mem_charge(-(long)size);
 		return NULL;
+	}
 	tbl->order = order;
 	for (i = 0; i < (1U << order); i++)
 		spin_lock_init(&tbl->heads[i].lock);
@@ -272,14 +348,16 @@ static void cmap_tbl_free(struct cmap *t, struct cmap_tbl *tbl, bool elems)
 
 				if (!e)
 					continue;
-				atomic_long_sub(cmap_elem_charge(e), &t->bytes);
-				atomic_long_dec(&t->nelems);
+				cmap_charge(t, -1, -cmap_elem_charge(e));
 				cmap_elem_free(e);
 			}
-			if (b != &tbl->heads[i].b)
+			if (b != &tbl->heads[i].b) {
 				kfree(b);
+				cmap_mem_charge(-(long)sizeof(*b));
+			}
 		}
 	}
+	cmap_mem_charge(-(long)struct_size(tbl, heads, 1UL << tbl->order));
 	kvfree(tbl);
 }
 
@@ -303,14 +381,15 @@ static void cmap_tbl_free_rcu(struct cmap_tbl *tbl)
  * overflow bucket.  @owner is the locked head that protects the chain: @h
  * itself, or during a grow the old bucket that alone feeds @h; NULL for a
  * private array (copy-on-write) nobody else can reach yet.
- * -EAGAIN (with sp->want set) when no spare is left.
+ * -EAGAIN (with sp->want set) when no spare is left; -ENOSPC when the chain
+ * already has @limit overflow buckets (0: no limit).
  */
 static int cmap_chain_add(struct cmap_tbl *tbl, struct cmap_head *h,
 			  struct cmap_head *owner, struct cmap_elem *e,
-			  struct cmap_spares *sp)
+			  struct cmap_spares *sp, unsigned int limit)
 {
 	struct cmap_bucket *b = &h->b, *last, *nb;
-	unsigned int i;
+	unsigned int i, n = 0;
 
 	do {
 		for (i = 0; i < CMAP_SLOTS; i++) {
@@ -321,7 +400,10 @@ static int cmap_chain_add(struct cmap_tbl *tbl, struct cmap_head *h,
 		}
 		last = b;
 		b = cmap_deref_chain(b->overflow, owner);
-	} while (b);
+	} while (b && ++n);
+
+	if (limit && n >= limit)
+		return -ENOSPC;
 
 	nb = cmap_spare_take(sp);
 	if (!nb) {
@@ -376,7 +458,7 @@ static int cmap_move_chain(struct cmap_head *oh, struct cmap_tbl *ntbl,
 			if (!e)
 				continue;
 			nh = dh ?: &ntbl->heads[cmap_idx(ntbl, e->hash)];
-			if (cmap_chain_add(ntbl, nh, dh ?: oh, e, sp)) {
+			if (cmap_chain_add(ntbl, nh, dh ?: oh, e, sp, 0)) {
 				/* Enough for the rest of this chain at once. */
 				sp->want = CMAP_SLOTS;
 				return -EAGAIN;
@@ -495,12 +577,32 @@ static noinline void cmap_race_report(struct cmap *t, enum cmap_race_op op)
 {
 	char comm[TASK_COMM_LEN];
 	int pid = atomic_read(&t->writer_pid);
+	u64 seq = atomic64_inc_return(&t->race_seq);
 
 	atomic_long_inc(op == CMAP_RACE_GET ? &t->read_races : &t->races);
 	data_race(memcpy(comm, t->writer_comm, sizeof(comm)));
 	comm[TASK_COMM_LEN - 1] = 0;
-	trace_race(t->id, pid, comm, data_race(t->writer_op),
+	/* Ask the writer for its own stack when it leaves (see below). */
+	if (op != CMAP_RACE_GET && pid)
+		atomic64_set(&t->race_pending, seq << 32 | (u32)pid);
+	trace_race(t->id, seq, pid, comm, data_race(t->writer_op),
 		   task_pid_nr(current), current->comm, op);
+}
+
+/**
+ * cmap_race_holder - the writer that held the mark during a race, leaving
+ * @t:   the table
+ * @seq: the race event (cmap:race's seq) it answers
+ * @op:  its operation
+ *
+ * Called by the writer itself, so that BPF attached here (or to
+ * cmap:race_holder) captures the writer's kernel and user stacks, as Go
+ * prints both goroutines' stacks.  Never inlined.  If the writer left before
+ * the intruder posted the event, no holder event follows it.
+ */
+noinline void cmap_race_holder(struct cmap *t, u64 seq, enum cmap_race_op op)
+{
+	trace_race_holder(t->id, seq, task_pid_nr(current), current->comm, op);
 }
 
 /*
@@ -522,8 +624,17 @@ static bool cmap_race_enter(struct cmap *t, enum cmap_race_op op)
 
 static void cmap_race_exit(struct cmap *t)
 {
-	if (t->sync == CMAP_SYNC_RACECHECK)
-		atomic_set_release(&t->writer_pid, 0);
+	u64 pending;
+
+	if (t->sync != CMAP_SYNC_RACECHECK)
+		return;
+	if (unlikely(atomic64_read(&t->race_pending))) {
+		pending = atomic64_xchg(&t->race_pending, 0);
+		if ((u32)pending == (u32)task_pid_nr(current))
+			cmap_race_holder(t, pending >> 32,
+					 data_race(t->writer_op));
+	}
+	atomic_set_release(&t->writer_pid, 0);
 }
 
 /*
@@ -730,24 +841,6 @@ static void cmap_after_write(struct cmap *t, struct cmap_tbl *live)
 	rcu_read_unlock();
 }
 
-/*
- * Charge (or with negative counts, refund) entries and bytes against the
- * table's limits, under the entry's bucket lock.  A charge that would pass
- * a limit is undone and refused.
- */
-static bool cmap_charge(struct cmap *t, long entries, long bytes)
-{
-	if (atomic_long_add_return(entries, &t->nelems) > (long)t->max_entries) {
-		atomic_long_sub(entries, &t->nelems);
-		return false;
-	}
-	if (atomic_long_add_return(bytes, &t->bytes) > (long)t->max_bytes) {
-		atomic_long_sub(entries, &t->nelems);
-		atomic_long_sub(bytes, &t->bytes);
-		return false;
-	}
-	return true;
-}
 
 /* The put of every mode but cow: under the key's bucket lock. */
 static int cmap_put_locked(struct cmap *t, struct cmap_elem *e,
@@ -786,9 +879,13 @@ static int cmap_put_locked(struct cmap *t, struct cmap_elem *e,
 		} else if (!cmap_charge(t, 1, charge)) {
 			err = -ENOSPC;
 		} else {
-			err = cmap_chain_add(tbl, h, h, e, &sp);
+			err = cmap_chain_add(tbl, h, h, e, &sp,
+					     READ_ONCE(cmap_max_chain));
 			if (err)
 				cmap_charge(t, -1, -charge);
+			if (err == -ENOSPC)
+				pr_warn_ratelimited("cmap: table %u: a bucket holds %u overflow buckets of colliding keys (hash flooding?): put refused\n",
+						    t->id, READ_ONCE(cmap_max_chain));
 		}
 		cmap_write_end(t, h);
 		if (err != -EAGAIN)
@@ -814,7 +911,7 @@ static int cmap_cow_add(struct cmap_tbl *tbl, struct cmap_elem *e,
 {
 	struct cmap_head *h = &tbl->heads[cmap_idx(tbl, e->hash)];
 
-	while (cmap_chain_add(tbl, h, NULL, e, sp))
+	while (cmap_chain_add(tbl, h, NULL, e, sp, 0))
 		if (cmap_spares_fill(sp, GFP_KERNEL_ACCOUNT))
 			return -ENOMEM;
 	return 0;
@@ -1391,7 +1488,12 @@ struct cmap *cmap_create(const struct cmap_params *params)
 	t->max_order = min_t(u32, t->max_order, CMAP_MAX_ORDER);
 	t->min_order = clamp_t(u32, cmap_order_for(params->size_hint),
 			       CMAP_MIN_ORDER, t->max_order);
-	get_random_bytes(&t->key, sizeof(t->key));
+	if (params->hash_key) {
+		t->key.key[0] = params->hash_key;
+		t->key.key[1] = ~params->hash_key;
+	} else {
+		get_random_bytes(&t->key, sizeof(t->key));
+	}
 	mutex_init(&t->resize_mutex);
 	INIT_WORK(&t->resize_work, cmap_resize_work);
 	tbl = cmap_tbl_alloc(t->min_order, GFP_KERNEL_ACCOUNT);

@@ -158,11 +158,14 @@ enum cmap_race_op {
  * @max_entries: PUT fails with -ENOSPC beyond this many entries
  * @max_bytes:   PUT fails with -ENOSPC beyond this many element bytes
  * @sync:        enum cmap_sync
+ * @hash_key:    0: a random hash key (always, outside tests); else a fixed
+ *               key derived from it, so tests can make keys collide
  */
 struct cmap_params {
 	u32 id;
 	u32 size_hint;
 	u32 sync;
+	u64 hash_key;
 	u64 max_entries;
 	u64 max_bytes;
 };
@@ -194,6 +197,9 @@ struct cmap_params {
  * @writer_comm:  racecheck: its comm (written after @writer_pid)
  * @races:        racecheck: writes refused
  * @read_races:   racecheck: lookups during a write
+ * @race_seq:     racecheck: race events so far (cmap:race's seq)
+ * @race_pending: racecheck: seq << 32 | pid of the writer asked for its
+ *                stack by cmap_race_holder()
  */
 struct cmap {
 	struct cmap_tbl __rcu *tbl;
@@ -221,6 +227,8 @@ struct cmap {
 	char writer_comm[TASK_COMM_LEN];
 	atomic_long_t races;
 	atomic_long_t read_races;
+	atomic64_t race_seq;
+	atomic64_t race_pending;
 };
 
 /* How cmap_put() treats an existing or absent key. */
@@ -273,6 +281,9 @@ typedef int (*cmap_iter_fn)(void *arg, const struct cmap_elem *const *elems,
 
 #define CMAP_ITER_END		(1ULL << 32)
 
+void cmap_set_limits(unsigned long mem_cap, unsigned int max_chain);
+long cmap_mem_usage(void);
+void cmap_race_holder(struct cmap *t, u64 seq, enum cmap_race_op op);
 void cmap_fault_arm(int nth);
 int cmap_fault_armed(void);
 bool cmap_fault(gfp_t gfp);

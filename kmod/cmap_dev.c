@@ -15,6 +15,7 @@
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/refcount.h>
@@ -39,6 +40,54 @@ static unsigned long default_max_bytes = 512UL << 20;
 module_param(default_max_bytes, ulong, 0644);
 MODULE_PARM_DESC(default_max_bytes,
 		 "max_bytes of a table created with 0 (default 512 MiB)");
+
+static unsigned long max_memory;
+MODULE_PARM_DESC(max_memory,
+		 "bytes all tables together may hold (default: half of RAM); puts beyond it fail with -ENOSPC");
+
+static unsigned int max_chain = 64;
+MODULE_PARM_DESC(max_chain,
+		 "overflow buckets one head bucket may chain for new keys (hash flooding bound; default 64)");
+
+static unsigned int max_tables = 1024;
+module_param(max_tables, uint, 0644);
+MODULE_PARM_DESC(max_tables, "live tables at most (default 1024); CREATE beyond it fails with -ENOSPC");
+
+static ulong test_hash_key;
+module_param(test_hash_key, ulong, 0600);
+MODULE_PARM_DESC(test_hash_key,
+		 "TESTS ONLY: non-zero fixes the hash key of tables created from now on, so colliding keys can be computed");
+
+static int cmap_set_limit_param(const char *val, const struct kernel_param *kp)
+{
+	int err = param_set_ulong(val, kp);
+
+	if (!err)
+		cmap_set_limits(max_memory, max_chain);
+	return err;
+}
+
+static int cmap_set_chain_param(const char *val, const struct kernel_param *kp)
+{
+	int err = param_set_uint(val, kp);
+
+	if (!err)
+		cmap_set_limits(max_memory, max_chain);
+	return err;
+}
+
+static const struct kernel_param_ops cmap_limit_ops = {
+	.set = cmap_set_limit_param,
+	.get = param_get_ulong,
+};
+
+static const struct kernel_param_ops cmap_chain_ops = {
+	.set = cmap_set_chain_param,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_memory, &cmap_limit_ops, &max_memory, 0644);
+module_param_cb(max_chain, &cmap_chain_ops, &max_chain, 0644);
 
 /* Per-CPU operation counters of a table: no shared store on GET. */
 struct cmap_op_stats {
@@ -87,6 +136,7 @@ struct cmap_file {
 static DEFINE_XARRAY(cmap_tables);
 static DEFINE_MUTEX(cmap_reg_mutex);
 static u32 cmap_next_id = 1;
+static atomic_t cmap_nr_tables = ATOMIC_INIT(0);	/* in the registry */
 static struct workqueue_struct *cmap_wq;
 
 static void cmap_obj_free_work(struct work_struct *work)
@@ -242,6 +292,7 @@ static long cmap_ioc_create(struct cmap_file *f, void __user *arg)
 		     (int)CMAP_RACE_DELETE != (int)CMAP_OP_DELETE ||
 		     (int)CMAP_RACE_CLEAR != (int)CMAP_OP_CLEAR);
 	params.sync = cmap_sync_of_mode[req.config.mode];
+	params.hash_key = READ_ONCE(test_hash_key);
 	params.size_hint = req.config.size_hint;
 	params.max_entries = req.config.max_entries ?: default_max_entries;
 	params.max_bytes = req.config.max_bytes ?: default_max_bytes;
@@ -249,6 +300,10 @@ static long cmap_ioc_create(struct cmap_file *f, void __user *arg)
 	mutex_lock(&cmap_reg_mutex);
 	if (cmap_find_locked(req.name, 0)) {
 		err = -EEXIST;
+		goto unlock;
+	}
+	if (atomic_read(&cmap_nr_tables) >= READ_ONCE(max_tables)) {
+		err = -ENOSPC;
 		goto unlock;
 	}
 	obj->id = params.id = cmap_next_id;
@@ -263,6 +318,7 @@ static long cmap_ioc_create(struct cmap_file *f, void __user *arg)
 		goto unlock;
 	}
 	cmap_next_id++;
+	atomic_inc(&cmap_nr_tables);
 unlock:
 	mutex_unlock(&cmap_reg_mutex);
 	if (err) {
@@ -300,6 +356,7 @@ static long cmap_ioc_open(struct cmap_file *f, void __user *arg, bool destroy)
 	obj = cmap_find_locked(req.name, req.id);
 	if (obj && destroy) {
 		xa_erase(&cmap_tables, obj->id);
+		atomic_dec(&cmap_nr_tables);
 		WRITE_ONCE(obj->dead, true);
 	} else if (obj) {
 		refcount_inc(&obj->ref);
@@ -789,9 +846,12 @@ static int __init cmap_init(void)
 {
 	int err;
 
+	if (!max_memory)
+		max_memory = totalram_pages() / 2 * PAGE_SIZE;
 	err = cmap_core_init();
 	if (err)
 		return err;
+	cmap_set_limits(max_memory, max_chain);
 	cmap_wq = alloc_workqueue("cmap", WQ_UNBOUND, 0);
 	if (!cmap_wq) {
 		err = -ENOMEM;

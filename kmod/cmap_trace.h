@@ -4,7 +4,10 @@
  *   cmap:contention    a bucket lock acquisition that had to wait
  *   cmap:resize_start  a migration to a new bucket array begins
  *   cmap:resize_end    it is complete
- *   cmap:race          racecheck mode caught a second writer
+ *   cmap:race          racecheck mode caught a second writer (or a
+ *                      lookup during a write); seq numbers the events
+ *   cmap:race_holder   the writer that held the table during race seq,
+ *                      fired from that writer's own context as it leaves
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM cmap
@@ -73,13 +76,14 @@ TRACE_EVENT(resize_end,
 );
 
 TRACE_EVENT(race,
-	TP_PROTO(u32 table_id, pid_t writer_pid, const char *writer_comm,
-		 u32 writer_op, pid_t intruder_pid, const char *intruder_comm,
-		 u32 intruder_op),
-	TP_ARGS(table_id, writer_pid, writer_comm, writer_op, intruder_pid,
+	TP_PROTO(u32 table_id, u64 seq, pid_t writer_pid,
+		 const char *writer_comm, u32 writer_op, pid_t intruder_pid,
+		 const char *intruder_comm, u32 intruder_op),
+	TP_ARGS(table_id, seq, writer_pid, writer_comm, writer_op, intruder_pid,
 		intruder_comm, intruder_op),
 	TP_STRUCT__entry(
 		__field(u32, table_id)
+		__field(u64, seq)
 		__field(pid_t, writer_pid)
 		__array(char, writer_comm, TASK_COMM_LEN)
 		__field(u32, writer_op)
@@ -89,6 +93,7 @@ TRACE_EVENT(race,
 	),
 	TP_fast_assign(
 		__entry->table_id = table_id;
+		__entry->seq = seq;
 		__entry->writer_pid = writer_pid;
 		strscpy(__entry->writer_comm, writer_comm, TASK_COMM_LEN);
 		__entry->writer_op = writer_op;
@@ -96,10 +101,33 @@ TRACE_EVENT(race,
 		strscpy(__entry->intruder_comm, intruder_comm, TASK_COMM_LEN);
 		__entry->intruder_op = intruder_op;
 	),
-	TP_printk("table=%u writer=%d/%s op=%u intruder=%d/%s op=%u",
-		  __entry->table_id, __entry->writer_pid, __entry->writer_comm,
-		  __entry->writer_op, __entry->intruder_pid,
-		  __entry->intruder_comm, __entry->intruder_op)
+	TP_printk("table=%u seq=%llu writer=%d/%s op=%u intruder=%d/%s op=%u",
+		  __entry->table_id, __entry->seq, __entry->writer_pid,
+		  __entry->writer_comm, __entry->writer_op,
+		  __entry->intruder_pid, __entry->intruder_comm,
+		  __entry->intruder_op)
+);
+
+TRACE_EVENT(race_holder,
+	TP_PROTO(u32 table_id, u64 seq, pid_t pid, const char *comm, u32 op),
+	TP_ARGS(table_id, seq, pid, comm, op),
+	TP_STRUCT__entry(
+		__field(u32, table_id)
+		__field(u64, seq)
+		__field(pid_t, pid)
+		__array(char, comm, TASK_COMM_LEN)
+		__field(u32, op)
+	),
+	TP_fast_assign(
+		__entry->table_id = table_id;
+		__entry->seq = seq;
+		__entry->pid = pid;
+		strscpy(__entry->comm, comm, TASK_COMM_LEN);
+		__entry->op = op;
+	),
+	TP_printk("table=%u seq=%llu writer=%d/%s op=%u",
+		  __entry->table_id, __entry->seq, __entry->pid,
+		  __entry->comm, __entry->op)
 );
 
 #endif /* _CMAP_TRACE_H */
