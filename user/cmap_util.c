@@ -481,9 +481,9 @@ const char *cmap_errmsg(char *buf, size_t size, unsigned long cmd,
 		break;
 	case ENOSPC:
 		if (cmd == CMAP_IOC_CREATE)
-			snprintf(buf, size, "no room for another table");
+			snprintf(buf, size, "too many tables (module parameter max_tables)");
 		else
-			snprintf(buf, size, "table '%s' is full (max_entries or max_bytes limit reached)",
+			snprintf(buf, size, "table '%s' is full (its max_entries or max_bytes, or the module's memory cap, reached)",
 				 tbl);
 		return buf;
 	case EINVAL:

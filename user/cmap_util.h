@@ -93,10 +93,12 @@ int cmap_rec_next(const void *buf, __u32 bytes, __u32 *off,
 
 /* ---- names and messages ----------------------------------------------- */
 
-/* "rcu", or NULL for an unknown mode. */
+/* "rcu", "rwlock", ..., or NULL for an unknown mode. */
 const char *cmap_mode_name(__u32 mode);
-/* enum cmap_mode for a name ("rcu"), or -EINVAL. */
+/* enum cmap_mode for a name ("rcu", "rwlock", ...), or -EINVAL. */
 int cmap_mode_parse(const char *s);
+/* the known modes' names: "rcu, rwlock, spinlock, cow, racecheck" */
+const char *cmap_mode_list(void);
 
 /* "ENOENT" for ENOENT (sign ignored); "E<n>" for unknown ones. */
 const char *cmap_errno_name(int err);

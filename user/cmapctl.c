@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,6 +56,10 @@ enum {
 	OPT_NO_PRELOAD,
 	OPT_OPS,
 	OPT_SEED,
+	OPT_BUF_SIZE,
+	OPT_MODES,
+	OPT_GROWTH,
+	OPT_CSV,
 };
 
 static struct env {
@@ -75,6 +80,8 @@ static struct env {
 	/* ls, stats */
 	bool json;
 	__u32 stats_id;
+	/* dump */
+	__u32 buf_size;
 	/* load */
 	unsigned threads;
 	double read_pct;
@@ -89,6 +96,11 @@ static struct env {
 	uint64_t ops_limit;
 	uint64_t seed;
 	bool seed_set;
+	/* bench (also: threads, read_pct, keys, zipf, theta, value_size,
+	 * duration, preload, json) */
+	__u32 bench_modes;
+	bool growth;
+	bool csv;
 } env = {
 	.device = CMAP_DEVICE,
 	.cmd = "cmapctl",
@@ -101,6 +113,7 @@ static struct env {
 	.duration = 5,
 	.batch = 1,
 	.preload = true,
+	.buf_size = ITER_BUF_START,
 };
 
 const char *argp_program_version = "cmapctl 0.1";
@@ -328,7 +341,7 @@ static int cmd_ls(void)
 {
 	struct cmap_table_info *t;
 	__u32 n, i;
-	int fd, err, w = 4;
+	int fd, err, w = 4, mw = 4;
 
 	fd = open_device();
 	err = cmap_list(fd, &t, &n);
@@ -360,11 +373,15 @@ static int cmd_ls(void)
 		for (i = 0; i < n; i++) {
 			int l = (int)strnlen(t[i].name, sizeof(t[i].name));
 
+			const char *mode = cmap_mode_name(t[i].mode);
+
 			if (l > w)
 				w = l;
+			if (mode && (int)strlen(mode) > mw)
+				mw = (int)strlen(mode);
 		}
-		printf("%5s  %-*s  %-4s  %10s  %12s  %5s  %7s  %s\n", "ID", w,
-		       "NAME", "MODE", "ENTRIES", "BYTES", "FILES", "PID", "COMM");
+		printf("%5s  %-*s  %-*s  %10s  %12s  %5s  %7s  %s\n", "ID", w,
+		       "NAME", mw, "MODE", "ENTRIES", "BYTES", "FILES", "PID", "COMM");
 		for (i = 0; i < n; i++) {
 			const char *mode = cmap_mode_name(t[i].mode);
 			char mbuf[16];
@@ -373,8 +390,8 @@ static int cmd_ls(void)
 				snprintf(mbuf, sizeof(mbuf), "%u", t[i].mode);
 				mode = mbuf;
 			}
-			printf("%5u  %-*.*s  %-4s  %10llu  %12llu  %5u  %7d  %.*s\n",
-			       t[i].id, w, (int)sizeof(t[i].name), t[i].name, mode,
+			printf("%5u  %-*.*s  %-*s  %10llu  %12llu  %5u  %7d  %.*s\n",
+			       t[i].id, w, (int)sizeof(t[i].name), t[i].name, mw, mode,
 			       (unsigned long long)t[i].entries,
 			       (unsigned long long)t[i].bytes, t[i].files,
 			       t[i].creator_pid, (int)sizeof(t[i].creator_comm),
@@ -459,7 +476,7 @@ static int cmd_clear(void)
 
 static int cmd_dump(void)
 {
-	__u32 len = ITER_BUF_START, count, bytes, id, calls = 0;
+	__u32 len = env.buf_size, count, bytes, id, calls = 0;
 	uint64_t total = 0;
 	__u64 cursor = 0, prev;
 	void *buf;
@@ -569,13 +586,14 @@ static int cmd_stats(void)
 		       ", \"puts\": %llu, \"gets\": %llu, \"deletes\": %llu"
 		       ", \"hits\": %llu, \"iters\": %llu"
 		       ", \"lock_acquisitions\": %llu, \"lock_contended\": %llu"
-		       ", \"lock_wait_ns\": %llu, \"creator_pid\": %d, \"creator_comm\": ",
+		       ", \"lock_wait_ns\": %llu, \"races\": %llu, \"read_races\": %llu"
+		       ", \"creator_pid\": %d, \"creator_comm\": ",
 		       U(entries), U(buckets), U(overflow_buckets),
 		       st.load_factor_milli / 1000.0, U(load_factor_milli),
 		       U(resizes), U(resizing), U(bytes), U(max_entries),
 		       U(max_bytes), U(puts), U(gets), U(deletes), U(hits),
 		       U(iters), U(lock_acquisitions), U(lock_contended),
-		       U(lock_wait_ns), st.creator_pid);
+		       U(lock_wait_ns), U(races), U(read_races), st.creator_pid);
 		json_str(stdout, st.creator_comm, sizeof(st.creator_comm));
 		printf("}\n");
 		check_stdout();
@@ -612,6 +630,8 @@ static int cmd_stats(void)
 	if (st.lock_wait_ns)
 		printf(" (%.3f ms)", st.lock_wait_ns / 1e6);
 	printf("\n");
+	printf("races: %llu\n", U(races));
+	printf("read_races: %llu\n", U(read_races));
 	printf("creator_pid: %d\n", st.creator_pid);
 	printf("creator_comm: %.*s\n", (int)sizeof(st.creator_comm), st.creator_comm);
 #undef U
@@ -1139,7 +1159,7 @@ static int cmd_load(void)
 	/* ---- results ---- */
 	{
 		struct worker sum;
-		uint64_t errors = 0;
+		uint64_t errors = 0, busy = 0;
 
 		memset(&sum, 0, sizeof(sum));
 		for (unsigned i = 0; i < env.threads; i++) {
@@ -1160,6 +1180,9 @@ static int cmd_load(void)
 		for (int k = 0; k < OPK_NR; k++)
 			for (int e = 0; e < ERR_SLOTS; e++)
 				errors += sum.errs[k][e];
+		/* racecheck tables refuse concurrent writers: expected */
+		for (int k = 0; k < OPK_NR; k++)
+			busy += sum.errs[k][EBUSY];
 
 		printf("table: %s (id %u)\n", env.table, id);
 		print_config(stdout);
@@ -1201,12 +1224,319 @@ static int cmd_load(void)
 			die("stopped: %s", cmap_errmsg(buf, sizeof(buf), CMAP_IOC_BATCH,
 						     0, L.fatal, env.table));
 		}
-		if (errors)
-			die("%" PRIu64 " operations failed", errors);
+		if (errors > busy)
+			die("%" PRIu64 " operations failed", errors - busy);
 		if (sum.mismatches)
 			die("%" PRIu64 " values read back did not match their key",
 			    sum.mismatches);
 	}
+	return 0;
+}
+
+/* ---- bench ----------------------------------------------------------------- */
+
+#define BENCH_RHT	31	/* cmap_bench_result.mode of the rhashtable */
+#define BENCH_ALL	(((1U << CMAP_MODE_COUNT) - 1) | CMAP_BENCH_RHASHTABLE)
+#define BENCH_MAX_KEYS	(1U << 24)
+
+static const char *bench_mode_name(__u32 mode)
+{
+	const char *name = mode == BENCH_RHT ? "rhashtable" : cmap_mode_name(mode);
+
+	return name ? name : "?";
+}
+
+/* "rcu,rwlock,rhashtable" or "all" into cmap_bench.modes; 0 and *@bad if not */
+static __u32 parse_bench_modes(char *list, const char **bad)
+{
+	__u32 modes = 0;
+	char *save, *tok;
+	int m;
+
+	*bad = "";
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcasecmp(tok, "all"))
+			modes |= BENCH_ALL;
+		else if (!strcasecmp(tok, "rhashtable") || !strcasecmp(tok, "rht"))
+			modes |= CMAP_BENCH_RHASHTABLE;
+		else if ((m = cmap_mode_parse(tok)) >= 0)
+			modes |= 1U << m;
+		else {
+			*bad = tok;
+			return 0;
+		}
+	}
+	return modes;
+}
+
+static const struct cmap_bench_result *
+bench_find(const struct cmap_bench_result *res, __u32 n, __u32 mode)
+{
+	for (__u32 i = 0; i < n; i++)
+		if (res[i].mode == mode)
+			return &res[i];
+	return NULL;
+}
+
+static double bench_per_entry(const struct cmap_bench_result *r)
+{
+	return r->entries ? (double)r->bytes / r->entries : NAN;
+}
+
+/*
+ * How much faster @r is than @base (>1: faster): ops/s over the baseline's,
+ * and for reads the baseline's ns per lookup over @r's.  NAN when unknown.
+ */
+static double bench_ops_ratio(const struct cmap_bench_result *r,
+			      const struct cmap_bench_result *base)
+{
+	return base && base->ops_per_sec && r->ops_per_sec ?
+	       (double)r->ops_per_sec / base->ops_per_sec : NAN;
+}
+
+static double bench_read_ratio(const struct cmap_bench_result *r,
+			       const struct cmap_bench_result *base)
+{
+	return base && base->read_ns && r->read_ns ?
+	       (double)base->read_ns / r->read_ns : NAN;
+}
+
+/* the table cell of a ratio or of bytes per entry */
+static void bench_cell(int width, int prec, double v)
+{
+	if (isnan(v))
+		printf("  %*s", width, "-");
+	else
+		printf("  %*.*f", width, prec, v);
+}
+
+static void bench_print_table(const struct cmap_bench *req,
+			      const struct cmap_bench_result *res, __u32 n)
+{
+	const struct cmap_bench_result *rcu = bench_find(res, n, CMAP_MODE_RCU);
+	const struct cmap_bench_result *rht = bench_find(res, n, BENCH_RHT);
+	bool growth = req->flags & CMAP_BENCH_GROWTH;
+
+#define U(x) ((unsigned long long)(x))
+	if (growth) {
+		printf("bench: growth from empty to %u keys, %u thread%s, %u-byte values%s\n",
+		       req->keys, req->threads, req->threads > 1 ? "s" : "",
+		       req->value_size, req->interrupted ? " (interrupted: partial results)" : "");
+		printf("%-10s  %10s  %10s  %8s  %8s  %8s  %9s  %10s  %7s  %7s  %7s  %7s\n",
+		       "MODE", "INSERTS", "INSERTS/S", "MEAN_NS", "P50", "P99",
+		       "P99.9", "MAX", "FAILED", "BUSY", "RESIZES", "B/ENTRY");
+		for (__u32 i = 0; i < n; i++) {
+			const struct cmap_bench_result *r = &res[i];
+
+			printf("%-10s  %10llu  %10llu  %8llu  %8llu  %8llu  %9llu  %10llu  %7llu  %7llu  %7llu",
+			       bench_mode_name(r->mode), U(r->ops), U(r->ops_per_sec),
+			       U(r->write_ns), U(r->p50_ns), U(r->p99_ns), U(r->p999_ns),
+			       U(r->max_ns), U(r->failed), U(r->busy), U(r->resizes));
+			bench_cell(7, 1, bench_per_entry(r));
+			printf("\n");
+		}
+		return;
+	}
+	printf("bench: %u thread%s, %u%% reads, %u keys %s",
+	       req->threads, req->threads > 1 ? "s" : "", req->read_pct, req->keys,
+	       req->dist == CMAP_DIST_ZIPF ? "zipf" : "uniform");
+	if (req->dist == CMAP_DIST_ZIPF)
+		printf(" (theta %.3f)", req->zipf_theta_milli / 1000.0);
+	printf(", %u-byte values, %.3f s per mode%s%s\n", req->value_size,
+	       req->duration_ms / 1000.0,
+	       req->flags & CMAP_BENCH_NO_PRELOAD ? ", no preload" : "",
+	       req->interrupted ? " (interrupted: partial results)" : "");
+	printf("%-10s  %10s  %7s  %8s  %7s  %7s  %9s  %9s  %7s  %6s  %7s  %7s  %7s  %7s  %7s\n",
+	       "MODE", "OPS/S", "READ_NS", "WRITE_NS", "P50", "P99", "MAX",
+	       "CONTENDED", "RESIZES", "FAILED", "B/ENTRY", "xRCU", "xRCU_RD",
+	       "xRHT", "xRHT_RD");
+	for (__u32 i = 0; i < n; i++) {
+		const struct cmap_bench_result *r = &res[i];
+
+		printf("%-10s  %10llu  %7llu  %8llu  %7llu  %7llu  %9llu  %9llu  %7llu  %6llu",
+		       bench_mode_name(r->mode), U(r->ops_per_sec), U(r->read_ns),
+		       U(r->write_ns), U(r->p50_ns), U(r->p99_ns), U(r->max_ns),
+		       U(r->contended), U(r->resizes), U(r->failed));
+		bench_cell(7, 1, bench_per_entry(r));
+		bench_cell(7, 2, bench_ops_ratio(r, rcu));
+		bench_cell(7, 2, bench_read_ratio(r, rcu));
+		bench_cell(7, 2, bench_ops_ratio(r, rht));
+		bench_cell(7, 2, bench_read_ratio(r, rht));
+		printf("\n");
+	}
+	printf("x columns: speed against rcu / rhashtable, >1 is faster "
+	       "(ops/s over theirs; _RD: their read ns over ours)\n");
+}
+#undef U
+
+/* one field of a result as printed by --csv and --json */
+struct bench_field {
+	const char *name;
+	const char *s;		/* a string, or */
+	unsigned long long u;	/* a count, or */
+	double d;		/* a number (NAN: unknown) when is_d */
+	bool is_d;
+};
+
+#define BENCH_FIELDS 34
+
+/* the fields of result @r, in --csv column order */
+static size_t bench_fields(const struct cmap_bench *req,
+			   const struct cmap_bench_result *r,
+			   const struct cmap_bench_result *rcu,
+			   const struct cmap_bench_result *rht,
+			   struct bench_field f[BENCH_FIELDS])
+{
+	size_t n = 0;
+
+#define FS(k, v) (f[n++] = (struct bench_field){ .name = k, .s = (v) })
+#define FU(k, v) (f[n++] = (struct bench_field){ .name = k, .u = (v) })
+#define FD(k, v) (f[n++] = (struct bench_field){ .name = k, .d = (v), .is_d = true })
+	FS("mode", bench_mode_name(r->mode));
+	FU("threads", r->threads);
+	FU("read_pct", req->read_pct);
+	FU("keys", req->keys);
+	FS("dist", req->dist == CMAP_DIST_ZIPF ? "zipf" : "uniform");
+	FD("theta", req->dist == CMAP_DIST_ZIPF ? req->zipf_theta_milli / 1000.0 : NAN);
+	FU("value_size", req->value_size);
+	FU("duration_ms", req->duration_ms);
+	FU("growth", !!(req->flags & CMAP_BENCH_GROWTH));
+	FU("preload", !(req->flags & CMAP_BENCH_NO_PRELOAD));
+	FU("interrupted", req->interrupted);
+	FU("ops", r->ops);
+	FU("reads", r->reads);
+	FU("writes", r->writes);
+	FU("failed", r->failed);
+	FU("elapsed_ns", r->elapsed_ns);
+	FU("ops_per_sec", r->ops_per_sec);
+	FU("read_ns", r->read_ns);
+	FU("write_ns", r->write_ns);
+	FU("p50_ns", r->p50_ns);
+	FU("p99_ns", r->p99_ns);
+	FU("p999_ns", r->p999_ns);
+	FU("max_ns", r->max_ns);
+	FU("contended", r->contended);
+	FU("acquisitions", r->acquisitions);
+	FU("resizes", r->resizes);
+	FU("busy", r->busy);
+	FU("entries", r->entries);
+	FU("bytes", r->bytes);
+	FD("bytes_per_entry", bench_per_entry(r));
+	FD("ops_vs_rcu", bench_ops_ratio(r, rcu));
+	FD("read_vs_rcu", bench_read_ratio(r, rcu));
+	FD("ops_vs_rhashtable", bench_ops_ratio(r, rht));
+	FD("read_vs_rhashtable", bench_read_ratio(r, rht));
+#undef FS
+#undef FU
+#undef FD
+	return n;
+}
+
+/* a record as a CSV line (or its header) or a JSON object */
+static void bench_print_record(const struct bench_field *f, size_t n,
+			       bool json, bool header)
+{
+	for (size_t i = 0; i < n; i++) {
+		printf("%s", !i ? (json ? "{" : "") : (json ? ", " : ","));
+		if (header) {
+			printf("%s", f[i].name);
+			continue;
+		}
+		if (json)
+			printf("\"%s\": ", f[i].name);
+		if (f[i].s)
+			printf(json ? "\"%s\"" : "%s", f[i].s);
+		else if (!f[i].is_d)
+			printf("%llu", f[i].u);
+		else if (!isnan(f[i].d))
+			printf("%.3f", f[i].d);
+		else if (json)
+			printf("null");
+	}
+	printf(json ? "}" : "\n");
+}
+
+static int cmd_bench(void)
+{
+	struct cmap_bench_result res[CMAP_MODE_COUNT + 1];
+	const struct cmap_bench_result *rcu, *rht;
+	struct cmap_bench req;
+	struct sigaction sa;
+	double ms = env.duration * 1000;
+	int fd;
+
+	if (env.threads > CMAP_BENCH_MAX_THREADS)
+		die("--threads %u: at most %d", env.threads, CMAP_BENCH_MAX_THREADS);
+	if (env.keys > BENCH_MAX_KEYS)
+		die("--keys %" PRIu64 ": at most %u", env.keys, BENCH_MAX_KEYS);
+	if (env.read_pct != (unsigned)env.read_pct)
+		die("--read-pct %g: must be a whole percentage", env.read_pct);
+	if (!env.growth && (ms < 1 || ms > 600000))
+		die("--duration %g: must be 0.001..600 seconds", env.duration);
+	if (env.zipf && (env.theta < 0.001 || env.theta > 0.999))
+		die("--theta %g: must be 0.001..0.999", env.theta);
+
+	memset(&req, 0, sizeof(req));
+	req.size = sizeof(req);
+	req.flags = (env.preload ? 0 : CMAP_BENCH_NO_PRELOAD) |
+		    (env.growth ? CMAP_BENCH_GROWTH : 0);
+	req.modes = env.bench_modes ? env.bench_modes : BENCH_ALL;
+	req.threads = env.threads;
+	req.duration_ms = env.growth ? 0 : (__u32)(ms + 0.5);
+	req.read_pct = (__u32)env.read_pct;
+	req.keys = (__u32)env.keys;
+	req.dist = env.zipf ? CMAP_DIST_ZIPF : CMAP_DIST_UNIFORM;
+	req.zipf_theta_milli = env.zipf ? (__u32)(env.theta * 1000 + 0.5) : 0;
+	req.value_size = env.value_size;
+	req.nresults = sizeof(res) / sizeof(res[0]);
+	req.results = (uintptr_t)res;
+
+	fd = open_device();
+	/* Ctrl-C ends the ioctl early with partial results: no SA_RESTART */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESETHAND;	/* a second Ctrl-C kills */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	verbose("modes %#x, %u threads; Ctrl-C stops with partial results",
+		req.modes, req.threads);
+	if (ioctl(fd, CMAP_IOC_BENCH, &req)) {
+		int err = errno;
+
+		if (err == ENOTTY)
+			die("CMAP_IOC_BENCH not supported: cmap.ko without the benchmark");
+		if (err == ENOMEM)
+			die("out of kernel memory, or %" PRIu64 " keys with %u-byte values would "
+			    "take more than half of the RAM", env.keys, env.value_size);
+		die_err(CMAP_IOC_BENCH, 0, -err, NULL);
+	}
+	close(fd);
+	if (req.interrupted)
+		fprintf(stderr, "cmapctl: bench: interrupted: partial results\n");
+
+	rcu = bench_find(res, req.nresults, CMAP_MODE_RCU);
+	rht = bench_find(res, req.nresults, BENCH_RHT);
+	if (!env.csv && !env.json) {
+		bench_print_table(&req, res, req.nresults);
+		check_stdout();
+		return 0;
+	}
+	if (env.json)
+		printf("{\"interrupted\": %u, \"results\": [", req.interrupted);
+	for (__u32 i = 0; i < req.nresults; i++) {
+		struct bench_field f[BENCH_FIELDS];
+		size_t n = bench_fields(&req, &res[i], rcu, rht, f);
+
+		if (env.json)
+			printf("%s\n  ", i ? "," : "");
+		else if (!i)
+			bench_print_record(f, n, false, true);
+		bench_print_record(f, n, env.json, false);
+	}
+	if (env.json)
+		printf("%s]}\n", req.nresults ? "\n" : "");
+	check_stdout();
 	return 0;
 }
 
@@ -1319,7 +1649,8 @@ static error_t parse_sub(int key, char *arg, struct argp_state *state)
 		int m = cmap_mode_parse(arg);
 
 		if (m < 0)
-			argp_error(state, "invalid --mode '%s' (known: rcu)", arg);
+			argp_error(state, "invalid --mode '%s' (known: %s)", arg,
+				   cmap_mode_list());
 		env.cfg.mode = (__u32)m;
 		break;
 	}
@@ -1372,11 +1703,30 @@ static error_t parse_sub(int key, char *arg, struct argp_state *state)
 	case OPT_OPS:
 		env.ops_limit = arg_size(state, "--ops", arg, 1000, 0, UINT64_MAX);
 		break;
+	case OPT_MODES: {
+		const char *bad;
+
+		env.bench_modes = parse_bench_modes(arg, &bad);
+		if (!env.bench_modes)
+			argp_error(state, "invalid --modes '%s': unknown mode '%s' "
+				   "(rcu, rwlock, spinlock, cow, racecheck, rhashtable, all)",
+				   arg, bad);
+		break;
+	}
+	case OPT_GROWTH:
+		env.growth = true;
+		break;
+	case OPT_CSV:
+		env.csv = true;
+		break;
 	case OPT_SEED:
 		if (cmap_parse_u64(arg, &v))
 			argp_error(state, "invalid --seed '%s'", arg);
 		env.seed = v;
 		env.seed_set = true;
+		break;
+	case OPT_BUF_SIZE:
+		env.buf_size = (__u32)arg_size(state, "--buf-size", arg, 1024, 8, CMAP_ITER_BUF_MAX);
 		break;
 	case ARGP_KEY_ARG:
 		if (env.nargs >= cur->max_args)
@@ -1398,13 +1748,13 @@ static const struct argp_option create_opts[] = {
 	{ "size-hint", OPT_SIZE_HINT, "N", 0, "Expected number of entries: sizes the first bucket array (default: small)", 0 },
 	{ "max-entries", OPT_MAX_ENTRIES, "N", 0, "Limit on live entries (default: the module's default_max_entries)", 0 },
 	{ "max-bytes", OPT_MAX_BYTES, "N", 0, "Limit on bytes held, e.g. 64M (default: the module's default_max_bytes)", 0 },
-	{ "mode", OPT_MODE, "MODE", 0, "Synchronization mode: rcu (default)", 0 },
+	{ "mode", OPT_MODE, "MODE", 0, "Synchronization mode: rcu (default), rwlock, spinlock, cow or racecheck", 0 },
 	{},
 };
 
 static const struct argp_option put_opts[] = {
-	{ "nx", OPT_NX, NULL, 0, "Insert only: fail if KEY exists (CMAP_PUT_NOEXIST)", 0 },
-	{ "xx", OPT_XX, NULL, 0, "Replace only: fail if KEY is absent (CMAP_PUT_EXIST)", 0 },
+	{ "nx", OPT_NX, NULL, 0, "Insert only: fail if KEY exists (PUT_NOEXIST)", 0 },
+	{ "xx", OPT_XX, NULL, 0, "Replace only: fail if KEY is absent (PUT_EXIST)", 0 },
 	{},
 };
 
@@ -1416,6 +1766,11 @@ static const struct argp_option json_opts[] = {
 static const struct argp_option stats_opts[] = {
 	{ "json", OPT_JSON, NULL, 0, "Print one JSON object", 0 },
 	{ "id", OPT_ID, "ID", 0, "Table by id instead of -t (does not bind to it)", 0 },
+	{},
+};
+
+static const struct argp_option dump_opts[] = {
+	{ "buf-size", OPT_BUF_SIZE, "BYTES", 0, "First ITER buffer size (default 64K; grows when a record does not fit)", 0 },
 	{},
 };
 
@@ -1433,6 +1788,22 @@ static const struct argp_option load_opts[] = {
 	{ "no-preload", OPT_NO_PRELOAD, NULL, 0, "Start from what the table holds", 0 },
 	{ "ops", OPT_OPS, "N", 0, "Stop each thread after N ops (default: no limit)", 0 },
 	{ "seed", OPT_SEED, "S", 0, "Random seed (default: time and pid)", 0 },
+	{},
+};
+
+static const struct argp_option bench_opts[] = {
+	{ "modes", OPT_MODES, "LIST", 0, "Comma-separated: rcu, rwlock, spinlock, cow, racecheck, rhashtable (the kernel's, the baseline), or all (default)", 0 },
+	{ "threads", OPT_THREADS, "N", 0, "Kernel threads, pinned to CPUs round-robin, 1..64 (default 2)", 0 },
+	{ "duration", OPT_DURATION, "SEC", 0, "Timed phase per mode (default 5)", 0 },
+	{ "read-pct", OPT_READ_PCT, "P", 0, "Percent of ops that are lookups; the rest upsert existing keys (default 90)", 0 },
+	{ "keys", OPT_KEYS, "K", 0, "Key space: 8-byte keys 0..K-1, at most 16M (default 10000)", 0 },
+	{ "dist", OPT_DIST, "DIST", 0, "Key distribution: uniform (default) or zipf", 0 },
+	{ "theta", OPT_THETA, "T", 0, "Zipf skew, 0.001..0.999 (default 0.99)", 0 },
+	{ "value-size", OPT_VALUE_SIZE, "B", 0, "Value bytes, 0..4096 (default 8)", 0 },
+	{ "no-preload", OPT_NO_PRELOAD, NULL, 0, "Start from an empty table (default: insert every key first)", 0 },
+	{ "growth", OPT_GROWTH, NULL, 0, "Instead: time every insert of K fresh keys into an empty table (--read-pct, --duration ignored)", 0 },
+	{ "json", OPT_JSON, NULL, 0, "Print JSON", 0 },
+	{ "csv", OPT_CSV, NULL, 0, "Print CSV, with a header line", 0 },
 	{},
 };
 
@@ -1473,7 +1844,7 @@ static const struct command commands[] = {
 	  "Delete KEY from the -t table. Exit 1 if absent.") },
 	{ "clear", NULL, cmd_clear, 0, 0, SUB(NULL, NULL,
 	  "Delete every key of the -t table.") },
-	{ "dump", NULL, cmd_dump, 0, 0, SUB(NULL, NULL,
+	{ "dump", NULL, cmd_dump, 0, 0, SUB(dump_opts, NULL,
 	  "Print every entry of the -t table as KEY<TAB>VALUE lines (in hash "
 	  "order), then the count on stderr.\v"
 	  "Keys and values print as text when printable, else as 0x and hex; "
@@ -1482,20 +1853,33 @@ static const struct command commands[] = {
 	{ "stats", NULL, cmd_stats, 0, 0, SUB(stats_opts, NULL,
 	  "Print the counters of the -t table (or of --id ID), one "
 	  "'field: value' per line.") },
-	{ "load", "bench", cmd_load, 0, 0, SUB(load_opts, NULL,
+	{ "load", NULL, cmd_load, 0, 0, SUB(load_opts, NULL,
 	  "Run a multi-threaded GET/PUT/DELETE load on the -t table and print "
 	  "throughput and counts.\v"
 	  "Keys are 8-byte native-endian numbers 0..K-1 (see --u64); a PUT's "
 	  "value starts with its key's bytes, which every GET hit checks. "
 	  "Progress goes to stderr once a second on runs longer than 3 s; "
 	  "Ctrl-C stops early and still prints the results. Exit status 1 if "
-	  "any operation failed (misses are not failures) or a value did not "
-	  "match its key.\n\n"
+	  "any operation failed (misses, and EBUSY from a racecheck table, are "
+	  "not failures) or a value did not match its key.\n\n"
 	  "Examples:\n"
 	  "  cmapctl create bench --size-hint 100k\n"
-	  "  cmapctl -t bench load --threads 4 --read-pct 90 --keys 100000 --dist zipf --duration 10\n"
+	  "  cmapctl -t bench load --threads 4 --read-pct 90 --keys 100000 \\\n"
+	  "          --dist zipf --duration 10\n"
 	  "  cmapctl -t bench load --keys 1M --batch 64 --read-pct 50 --del-pct 10\n"
 	  "  cmapctl -t bench load --no-preload --ops 1000 --threads 1 --seed 1") },
+	{ "bench", NULL, cmd_bench, 0, 0, SUB(bench_opts, NULL,
+	  "Run the in-kernel benchmark (CMAP_IOC_BENCH): the same workload on "
+	  "a private table of each mode and on the kernel's rhashtable, and "
+	  "print a table of throughput, latencies, lock contention, memory per "
+	  "entry and speed ratios against rcu and rhashtable.\v"
+	  "Needs no table. Kernel threads preload the keys, then look up (and "
+	  "copy out) or upsert them for --duration; every 64th operation is "
+	  "timed. Ctrl-C stops the run and prints the partial results.\n\n"
+	  "Examples:\n"
+	  "  cmapctl bench --threads 2 --read-pct 100 --keys 1M --duration 2\n"
+	  "  cmapctl bench --modes rcu,rwlock,rhashtable --dist zipf --csv\n"
+	  "  cmapctl bench --modes rcu,rhashtable --growth --keys 1M") },
 	{},
 };
 
@@ -1515,7 +1899,11 @@ static error_t parse_top(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case ARGP_KEY_ARG:
 		/* the command: the rest of argv is its own */
-		cmd_index = state->next;
+		for (int i = 1; i < state->argc; i++)
+			if (state->argv[i] == arg) {
+				cmd_index = i;
+				break;
+			}
 		state->next = state->argc;
 		break;
 	case ARGP_KEY_END:
@@ -1541,6 +1929,7 @@ static const char top_doc[] =
 	"  dump             print every KEY<TAB>VALUE\n"
 	"  stats            print the table's counters\n"
 	"  load             run a multi-threaded load and report throughput\n"
+	"  bench            in-kernel benchmark of the modes and rhashtable\n"
 	"  help [COMMAND]   this help, or a command's\n"
 	"Run 'cmapctl COMMAND --help' for a command's options.\v"
 	"Global options may also follow the command. Tables live in the "
@@ -1552,7 +1941,9 @@ static const char top_doc[] =
 	"  cmapctl -t t1 dump\n"
 	"  cmapctl ls\n"
 	"  cmapctl -t t1 stats\n"
-	"  cmapctl create bench && cmapctl -t bench load --threads 4 --read-pct 90 --keys 100000 --dist zipf --duration 10\n"
+	"  cmapctl create bench\n"
+	"  cmapctl -t bench load --threads 4 --read-pct 90 --keys 100000 \\\n"
+	"          --dist zipf --duration 10\n"
 	"  cmapctl destroy t1";
 
 static const struct argp_child top_children[] = {

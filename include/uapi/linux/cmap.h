@@ -33,7 +33,10 @@
  *  -EIDRM   the bound table was destroyed
  *  -ENOENT  no such key (GET, DELETE, PUT with CMAP_PUT_EXIST) or table
  *  -EEXIST  key exists (PUT with CMAP_PUT_NOEXIST) or table name taken
- *  -ENOSPC  the table's max_entries or max_bytes limit would be exceeded
+ *  -ENOSPC  PUT: the table's max_entries or max_bytes, or the module-wide
+ *           max_memory cap, would be exceeded, or the key's bucket already
+ *           chains max_chain overflow buckets of colliding keys (hash
+ *           flooding); CREATE: max_tables tables exist
  *  -ENOBUFS a caller's buffer is too small; the needed size is reported
  *  -ENOMEM  the kernel is really out of memory
  *  -EBUSY   racecheck mode only: another writer was inside the table
@@ -96,7 +99,8 @@ struct cmap_config {
  * struct cmap_create - CMAP_IOC_CREATE: make a table and bind the file to it
  * @size:   sizeof(struct cmap_create)
  * @flags:  must be zero
- * @name:   NUL-terminated, 1..31 bytes of printable ASCII without '/'
+ * @name:   NUL-terminated, 1..31 bytes of printable ASCII without '/';
+ *          the bytes after the NUL must be zero
  * @config: the table's configuration
  * @id:     out: the table's id (unique while the module is loaded)
  * @pad:    must be zero
@@ -118,7 +122,7 @@ struct cmap_create {
  * struct cmap_open - CMAP_IOC_OPEN and CMAP_IOC_DESTROY: find a table
  * @size:  sizeof(struct cmap_open)
  * @flags: must be zero
- * @name:  the table's name; or empty to select by @id
+ * @name:  the table's name (as in CREATE); or all zero to select by @id
  * @id:    in: the id when @name is empty; out: the table's id
  * @pad:   must be zero
  * @reserved: must be zero
@@ -242,7 +246,9 @@ struct cmap_rec {
  * @buf:      user pointer to the record buffer
  * @buf_len:  its size in bytes, at most CMAP_ITER_BUF_MAX
  * @count:    out: records written
- * @bytes:    out: bytes written; on -ENOBUFS the size the next record needs
+ * @bytes:    out: bytes written; on -ENOBUFS the size the next records
+ *            need: all the records of the next hash value, which are
+ *            returned together so that the cursor can move past them
  * @pad:      must be zero
  * @reserved: must be zero
  *
@@ -268,7 +274,8 @@ struct cmap_iter {
  * struct cmap_stats - CMAP_IOC_STATS: counters of one table
  * @size:          sizeof(struct cmap_stats)
  * @flags:         must be zero
- * @id:            in: 0 for the bound table, else any table's id
+ * @id:            in: 0 for the bound table, else any table's id;
+ *                 out: the table's id
  * @mode:          out: enum cmap_mode
  * @name:          out: the table's name
  * @entries:       live entries
@@ -445,7 +452,8 @@ struct cmap_bench_result {
  *              round-robin
  * @duration_ms: timed phase per mode, 1..600000
  * @read_pct:   0..100: lookups; the rest are puts of existing keys
- * @keys:       key count, 1..16M; 8-byte keys 0..keys-1
+ * @keys:       key count, 1..16M; 8-byte keys 0..keys-1 as native-endian
+ *              __u64 (as cmapctl load and its --u64 option use them)
  * @dist:       enum cmap_dist
  * @zipf_theta_milli: zipf's theta times 1000 (default 990 when 0)
  * @value_size: 0..CMAP_VALUE_MAX
@@ -486,7 +494,7 @@ struct cmap_bench {
 #define CMAP_IOC_PUT		_IOW(CMAP_IOC_MAGIC, 5, struct cmap_kv)
 #define CMAP_IOC_GET		_IOWR(CMAP_IOC_MAGIC, 6, struct cmap_kv)
 #define CMAP_IOC_DELETE		_IOW(CMAP_IOC_MAGIC, 7, struct cmap_kv)
-#define CMAP_IOC_CLEAR		_IO(CMAP_IOC_MAGIC, 8)
+#define CMAP_IOC_CLEAR		_IO(CMAP_IOC_MAGIC, 8)	/* argument must be 0 */
 #define CMAP_IOC_BATCH		_IOWR(CMAP_IOC_MAGIC, 9, struct cmap_batch)
 #define CMAP_IOC_ITER		_IOWR(CMAP_IOC_MAGIC, 10, struct cmap_iter)
 #define CMAP_IOC_STATS		_IOWR(CMAP_IOC_MAGIC, 11, struct cmap_stats)

@@ -1,0 +1,209 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Self-test of cmapctl's commands, messages and exit codes.
+#
+#   user/test_cmapctl.sh                 against the real /dev/cmap (cmap.ko
+#                                        loaded; e.g. in tests/vm/run)
+#   user/test_cmapctl.sh LIBFAKECMAP.SO  on any host, against the userspace
+#                                        stand-in (what `make -C user check` does)
+#
+# Uses tables named ctltest<pid>-*, destroyed again at the end.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+CMAPCTL=${CMAPCTL:-$here/cmapctl}
+
+if [ $# -ge 1 ]; then
+	state=$(mktemp /tmp/fakecmap.XXXXXX)
+	export LD_PRELOAD=$1 FAKECMAP_STATE=$state
+	trap 'rm -f "$state"' EXIT
+	echo "test_cmapctl: against the userspace fake ($1)"
+else
+	[ -c /dev/cmap ] || { echo "test_cmapctl: no /dev/cmap (load cmap.ko)" >&2; exit 1; }
+	echo "test_cmapctl: against /dev/cmap"
+fi
+
+pfx=ctltest$$
+t=$pfx-t
+pass=0
+fail=0
+out=
+err=
+rc=
+
+run() {
+	out=$("$CMAPCTL" "$@" 2>/tmp/cmapctl.err.$$)
+	rc=$?
+	err=$(cat /tmp/cmapctl.err.$$)
+	rm -f /tmp/cmapctl.err.$$
+}
+
+ok() { pass=$((pass + 1)); }
+bad() {
+	fail=$((fail + 1))
+	echo "FAIL: $*"
+	echo "  rc=$rc"
+	echo "  stdout: $(printf %s "$out" | head -5)"
+	echo "  stderr: $(printf %s "$err" | head -5)"
+}
+
+# expect RC OUT-REGEX ERR-REGEX -- ARGS...
+expect() {
+	local want_rc=$1 want_out=$2 want_err=$3
+	shift 4
+	run "$@"
+	if [ "$rc" != "$want_rc" ]; then
+		bad "cmapctl $* (exit $rc, wanted $want_rc)"
+	elif [ -n "$want_out" ] && ! grep -Eq -- "$want_out" <<<"$out"; then
+		bad "cmapctl $* (stdout does not match /$want_out/)"
+	elif [ -n "$want_err" ] && ! grep -Eq -- "$want_err" <<<"$err"; then
+		bad "cmapctl $* (stderr does not match /$want_err/)"
+	else
+		ok
+	fi
+}
+
+cleanup() {
+	"$CMAPCTL" destroy "$t" 2>/dev/null
+	"$CMAPCTL" destroy "$pfx-b" 2>/dev/null
+	"$CMAPCTL" destroy "$pfx-small" 2>/dev/null
+}
+
+# -- usage
+expect 0 'Usage: cmapctl' '' -- --help
+expect 0 'Usage: cmapctl put' '' -- put --help
+expect 0 'Usage: cmapctl load' '' -- help load
+expect 1 '' 'no command given' --
+expect 1 '' "unknown command 'frob'" -- frob
+expect 1 '' 'missing argument' -- -t x put k
+expect 1 '' 'too many arguments' -- ls extra
+expect 1 '' '^cmapctl: put: no table given' -- put k v
+expect 1 '' "invalid --threads" -- -t x load --threads 0
+
+# -- input validation, before any device access
+long65=$(printf 'k%.0s' $(seq 65))
+long64=$(printf 'k%.0s' $(seq 64))
+expect 1 '' '^cmapctl: put: key too long \(max 64 bytes\)$' -- -t x put "$long65" v
+expect 1 '' '^cmapctl: put: value too long \(max 4096 bytes\)$' -- -t x put k "$(printf 'v%.0s' $(seq 4097))"
+expect 1 '' 'key is empty' -- -t x get ''
+expect 1 '' 'name too long \(max 31 bytes\)' -- create 0123456789012345678901234567890123
+expect 1 '' "must not contain '/'" -- create a/b
+expect 1 '' 'bad hex key' -- -t x --hex get 0g
+expect 1 '' 'bad hex key' -- -t x --hex get 012
+expect 1 '' '/nonexistent not found: is cmap.ko loaded\?' -- -d /nonexistent ls
+
+cleanup
+
+# -- tables
+expect 0 '^[0-9]+$' '' -- create "$t"
+id=$out
+expect 1 '' "^cmapctl: create: table '$t' exists$" -- create "$t"
+expect 0 "^ +$id +$t +rcu +0 " '' -- ls
+expect 0 "\"name\": \"$t\"" '' -- ls --json
+expect 1 '' "^cmapctl: get: no table named '$pfx-nope'$" -- -t "$pfx-nope" get k
+expect 1 '' "no table named '$pfx-nope'" -- destroy "$pfx-nope"
+
+# -- put/get/del
+expect 0 '' '' -- -t "$t" put hello world
+expect 0 '^world$' '' -- -t "$t" get hello
+expect 0 '^world$' '' -- get -t "$t" hello
+expect 1 '' '^cmapctl: get: key not found$' -- -t "$t" get nope
+expect 1 '' 'key exists' -- -t "$t" put --nx hello again
+expect 0 '^world$' '' -- -t "$t" get hello
+expect 0 '' '' -- -t "$t" put --xx hello again
+expect 0 '^again$' '' -- -t "$t" get hello
+expect 1 '' 'key not found' -- -t "$t" put --xx nope x
+expect 0 '' '' -- -t "$t" put --nx new 1
+expect 0 '' '' -- -t "$t" put "$long64" maxkey
+expect 0 '^maxkey$' '' -- -t "$t" get "$long64"
+expect 0 '' '' -- -t "$t" put empty ''
+expect 0 '^$' '' -- -t "$t" get empty
+big=$(printf 'v%.0s' $(seq 4096))
+expect 0 '' '' -- -t "$t" put big "$big"
+expect 0 "^$big\$" '' -- -t "$t" get big
+expect 0 '' '' -- -t "$t" put -- dash -5
+expect 0 '^-5$' '' -- -t "$t" get dash
+# hex and u64
+expect 0 '' '' -- -t "$t" --hex put 00ff 0x0102
+expect 0 '^0102$' '' -- -t "$t" --hex get 00:ff
+expect 0 '^0102$' '' -- -t "$t" get --hex 00ff
+expect 0 '^616761696e$' '' -- -t "$t" --hex get 68656c6c6f
+expect 0 '' '' -- -t "$t" --hex put 62696e 00ff0a
+expect 0 '^0x00ff0a$' '' -- -t "$t" get bin
+expect 0 '' '' -- -t "$t" --u64 put 42 answer
+expect 0 '^616e73776572$' '' -- -t "$t" --hex get 2a00000000000000
+expect 0 '^answer$' '' -- -t "$t" --u64 get 42
+# a later run sees what an earlier one put
+expect 0 '^again$' '' -- -t "$t" get hello
+
+# -- dump
+expect 0 $'^hello\tagain$' '^9 entries$' -- -t "$t" dump
+expect 0 $'^0x00ff\t0x0102$' '' -- -t "$t" dump
+expect 0 $'^00ff\t0102$' '' -- -t "$t" dump --hex
+expect 0 $'^42\tanswer$' '' -- -t "$t" dump --u64
+# a buffer too small for the 4096-byte value: ITER -ENOBUFS, the buffer grows
+expect 0 $'^big\tvvvv' '^9 entries$' -- -t "$t" dump --buf-size 16
+dump16=$(sort <<<"$out")
+run -t "$t" dump
+[ "$dump16" = "$(sort <<<"$out")" ] && ok || bad "dump --buf-size 16 differs from dump"
+n=$(grep -c . <<<"$out")
+[ "$n" = 9 ] && ok || bad "dump printed $n non-empty lines, wanted 9"
+
+# -- stats
+expect 0 '^entries: 9$' '' -- -t "$t" stats
+expect 0 "^name: $t$" '' -- -t "$t" stats
+expect 0 '^load_factor: [0-9]+\.[0-9]{3}$' '' -- -t "$t" stats
+expect 0 '^mode: rcu$' '' -- -t "$t" stats
+expect 0 '^entries: 9$' '' -- stats --id "$id"
+expect 0 '"entries": 9' '' -- -t "$t" stats --json
+if command -v python3 >/dev/null; then
+	if python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$out"; then ok; else bad "stats --json is not JSON"; fi
+	run ls --json
+	if python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$out"; then ok; else bad "ls --json is not JSON"; fi
+fi
+
+# -- del, clear
+expect 0 '' '' -- -t "$t" del hello
+expect 1 '' '^cmapctl: del: key not found$' -- -t "$t" del hello
+expect 1 '' 'key not found' -- -t "$t" get hello
+expect 0 '' '' -- -t "$t" clear
+expect 0 '^$' '^0 entries$' -- -t "$t" dump
+expect 0 '^entries: 0$' '' -- -t "$t" stats
+
+# -- dump of many entries (several ITER calls)
+expect 0 '' '' -- create "$pfx-b"
+expect 0 '^ops: ' '' -- -t "$pfx-b" load --keys 20000 --value-size 100 --duration 0.3 --threads 2
+expect 0 '' '^20000 entries$' -- -t "$pfx-b" dump --u64
+n=$(cut -f1 <<<"$out" | sort -un | wc -l)
+[ "$n" = 20000 ] && ok || bad "dump --u64 printed $n distinct keys, wanted 20000"
+first=$(cut -f1 <<<"$out" | sort -n | head -1)
+last=$(cut -f1 <<<"$out" | sort -n | tail -1)
+[ "$first/$last" = 0/19999 ] && ok || bad "dump keys span $first..$last, wanted 0..19999"
+
+# -- load variants
+expect 0 '^value mismatches: 0$' '' -- -t "$pfx-b" load --keys 5000 --dist zipf --theta 0.9 --duration 0.5 --threads 3 --del-pct 10
+expect 0 '^errors: 0$' '' -- -t "$pfx-b" load --keys 5000 --batch 64 --read-pct 50 --del-pct 20 --duration 0.5
+expect 0 '^ops: 4000 ' '' -- -t "$pfx-b" load --no-preload --ops 1000 --threads 4 --seed 1 --duration 0
+expect 0 '^  3: 1000 ops' '' -- -t "$pfx-b" load --no-preload --ops 1000 --threads 4 --batch 7 --duration 0
+expect 0 '^gets: 0 ' '' -- -t "$pfx-b" load --no-preload --read-pct 0 --ops 100 --threads 1 --value-size 0
+expect 1 '' 'more than 100' -- -t "$pfx-b" load --read-pct 60 --del-pct 50
+expect 1 '' "thread 0: no table named|no table named '$pfx-nope'" -- -t "$pfx-nope" load --duration 0.1
+
+# -- limits: ENOSPC
+expect 0 '' '' -- create "$pfx-small" --max-entries 10
+for i in 1 2 3 4 5 6 7 8 9 10; do "$CMAPCTL" -t "$pfx-small" put k$i v >/dev/null 2>&1; done
+expect 1 '' "table '$pfx-small' is full" -- -t "$pfx-small" put k11 v
+expect 1 '^  PUT ENOSPC: ' 'operations failed' -- -t "$pfx-small" load --keys 100 --duration 0.2 --threads 1
+expect 0 '^max_entries: 10$' '' -- -t "$pfx-small" stats
+
+# -- destroy
+expect 0 '' '' -- destroy "$t"
+expect 1 '' "no table named '$t'" -- -t "$t" get k
+expect 0 '' '' -- -t "$pfx-b" destroy
+expect 0 '' '' -- destroy "$pfx-small"
+run ls
+if grep -q "$pfx" <<<"$out"; then bad "tables left after destroy"; else ok; fi
+
+echo "test_cmapctl: $pass passed, $fail failed"
+[ "$fail" = 0 ]
