@@ -4,31 +4,35 @@
  *
  * One request names a workload and a set of backends: any of the table's
  * synchronization modes (each on a private table made with cmap_create())
- * and the kernel's rhashtable as the baseline.  The backends run one after
- * the other with the same workload:
+ * and the kernel's rhashtable as the baseline, all with the same workload:
  *
- *  - preload: the threads insert keys 0..keys-1 (8-byte keys, values of
- *    value_size bytes that start with the key's bytes), each its own range
- *    (racecheck: thread 0 alone, it allows one writer), from a table of the
- *    default size so that growth is real.  Pending resizes are then let to
- *    finish.
+ *  - preload: each backend in turn, its threads insert keys 0..keys-1
+ *    (8-byte keys, values of value_size bytes that start with the key's
+ *    bytes), each thread its own range (racecheck: thread 0 alone, it
+ *    allows one writer), into a table of the default size so that growth
+ *    is real.  Pending resizes are then let to finish.
  *  - timed phase: the threads, pinned to the online CPUs round-robin, start
- *    together and each loops for duration_ms: pick a key (uniform, or
- *    zipfian with item 0 the hottest), then a lookup (read_pct percent:
- *    under rcu_read_lock(), the value is copied out and its key prefix
- *    checked, like a GET) or an upsert of that key with a new value.  Every
- *    64th operation is timed with ktime_get_ns() into a per-thread
- *    log-linear histogram (16 sub-buckets per power of two: 6% resolution).
- *  - growth (CMAP_BENCH_GROWTH): instead of the two phases above, the
+ *    together and loop: pick a key (uniform, or zipfian with key 0 the
+ *    hottest), then a lookup (read_pct percent: under rcu_read_lock(), the
+ *    value is copied out and its key prefix checked, like a GET) or an
+ *    upsert of that key with a new value.  The phase goes round the
+ *    backends in slices of 200 ms until each has had duration_ms, so that
+ *    a machine whose load comes and goes (a TCG host running other guests)
+ *    weighs on all of them alike.  Every 64th operation is timed with
+ *    ktime_get_ns() into per-thread log-linear histograms (16 sub-buckets
+ *    per power of two: 6% resolution).
+ *  - growth (CMAP_BENCH_GROWTH): instead, one backend after the other, the
  *    threads insert keys 0..keys-1 into an empty table, each its own range,
  *    and every insert is timed.
  *
  * Timing: a sampled latency has the cost of one ktime_get_ns() call taken
- * out (each thread calibrates it as the minimum of back-to-back reads).  So
+ * out (each thread calibrates it as the minimum of back-to-back reads).
+ * read_ns and write_ns are the means of the fastest 99% of their samples
+ * (see bench_mean()); the percentiles and max cover all samples.  So
  * that RCU Tasks grace periods (BPF trampoline attach) can complete during a
- * run, each thread sleeps for ~50 us every 10 ms; those sleeps are not part
- * of its running time.  elapsed_ns is the longest thread's running time and
- * ops_per_sec is ops / elapsed_ns.
+ * run, each thread sleeps for ~50 us every 20 ms; those sleeps are not part
+ * of its running time.  elapsed_ns is the longest thread's running time
+ * (over all its slices) and ops_per_sec is ops / elapsed_ns.
  *
  * rhashtable baseline: objects { rhash_head, u64 key, rcu_head, u32 vlen,
  * value[] } from kmalloc(), like cmap's elements; key_len 8, automatic
@@ -42,9 +46,10 @@
  *
  * Signals: the caller waits interruptibly.  A signal sets a stop flag that
  * the threads test before every operation (and every preload insert); the
- * call joins them, frees the table and returns 0 with @interrupted set and
- * the results so far, the interrupted backend's included.  Nothing outlives
- * the call: threads are joined and tables freed before it returns.
+ * call joins them, frees the tables and returns 0 with @interrupted set and
+ * the results so far: of every backend made, the interrupted one included.
+ * Nothing outlives the call: threads are joined and tables freed before it
+ * returns.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -63,6 +68,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/wait.h>
 #include <asm/unaligned.h>
 
 #include <linux/cmap.h>
@@ -78,8 +84,10 @@
 /* One operation in BENCH_SAMPLE is timed; the stop flag is read on each. */
 #define BENCH_SAMPLE		64
 /* Sleep BENCH_PAUSE_US every BENCH_PAUSE_NS of running, for RCU Tasks. */
-#define BENCH_PAUSE_NS		(10 * NSEC_PER_MSEC)
+#define BENCH_PAUSE_NS		(20 * NSEC_PER_MSEC)
 #define BENCH_PAUSE_US		50
+/* The timed phase goes round the backends in slices of this length. */
+#define BENCH_SLICE_MS		200
 /* rhashtable said -EBUSY: wait this long before trying again. */
 #define BENCH_BUSY_US		20
 
@@ -285,6 +293,22 @@ enum bench_kind {
 	BENCH_RHT,
 };
 
+/* What a backend's threads do when started. */
+enum bench_phase {
+	BENCH_PRELOAD,		/* insert their key ranges */
+	BENCH_MIX,		/* lookups and upserts until stopped */
+	BENCH_GROW,		/* insert their key ranges, timing each */
+};
+
+/* What a table's counters say, at one moment. */
+struct bench_usage {
+	u64 entries;
+	u64 bytes;
+	u64 acquisitions;
+	u64 contended;
+	u64 resizes;
+};
+
 /* The rhashtable baseline's object: cmap's element, rhashtable style. */
 struct bench_obj {
 	struct rhash_head node;
@@ -315,19 +339,15 @@ struct bench_run;
  * @timer_ns:   cost of one ktime_get_ns(), taken out of each sample
  * @last_pause: when it last slept
  * @slept:      time spent in those sleeps
- * @run_ns:     timed phase, sleeps excluded
+ * @run_ns:     timed phase (all its slices), sleeps excluded
  * @ops:        operations of the timed phase
  * @reads:      of which lookups
  * @writes:     of which puts
  * @failed:     failed operations (preload included)
  * @busy:       rhashtable -EBUSY answers (retried)
  * @objs:       rhashtable objects allocated and not freed
- * @read_sum:   sampled lookup latencies
- * @read_cnt:   their count
- * @write_sum:  sampled put latencies
- * @write_cnt:  their count
  * @max_ns:     largest sample
- * @hist:       all samples
+ * @hist:       sampled latencies of lookups ([0]) and of puts ([1])
  */
 struct bench_thread {
 	struct bench_run *run;
@@ -347,29 +367,27 @@ struct bench_thread {
 	u64 failed;
 	u64 busy;
 	long objs;
-	u64 read_sum;
-	u64 read_cnt;
-	u64 write_sum;
-	u64 write_cnt;
 	u64 max_ns;
-	u64 hist[BENCH_HIST_BUCKETS];
+	u64 hist[2][BENCH_HIST_BUCKETS];
 } ____cacheline_aligned_in_smp;
 
 /**
- * struct bench_run - one backend's run
- * @stop:      set by the caller: at the deadline, on a signal, on failure
+ * struct bench_run - one backend: its table, its threads, its figures
+ * @stop:      set by the caller: a signal, the end
  * @req:       the workload
  * @zipf:      zipfian keys, when the workload asks for them
  * @kind:      cmap or rhashtable
  * @mode:      enum cmap_mode, or BENCH_MODE_RHT
+ * @phase:     what the threads do
  * @map:       the cmap table
  * @ht:        the rhashtable
  * @ht_order0: log2 of the rhashtable's first bucket count
  * @obj_size:  kmalloc size of a rhashtable object
- * @loading:   threads still preloading
- * @running:   threads not done yet
- * @loaded:    completed when @loading reaches zero
- * @go:        start of the timed phase
+ * @before:    the table's counters when the timed phase started
+ * @deadline:  BENCH_MIX: when the slice ends (ktime_get_ns())
+ * @gen:       phases started; the threads wait for it to change
+ * @wq:        where they wait
+ * @running:   threads not done with the phase
  * @done:      completed when @running reaches zero
  * @nthreads:  threads
  * @th:        the threads
@@ -380,14 +398,16 @@ struct bench_run {
 	const struct bench_zipf *zipf;
 	enum bench_kind kind;
 	u32 mode;
+	enum bench_phase phase;
 	struct cmap *map;
 	struct rhashtable ht;
 	u32 ht_order0;
 	u32 obj_size;
-	atomic_t loading;
+	struct bench_usage before;
+	u64 deadline;
+	u32 gen;
+	wait_queue_head_t wq;
 	atomic_t running;
-	struct completion loaded;
-	struct completion go;
 	struct completion done;
 	u32 nthreads;
 	struct bench_thread th[];
@@ -538,32 +558,24 @@ static __always_inline u32 bench_hist_idx(u64 v)
 	       ((v >> (k - BENCH_HIST_SUB_BITS)) & (BENCH_HIST_SUB - 1));
 }
 
-/* The largest value that falls in bucket @idx. */
-static u64 bench_hist_top(u32 idx)
+/* The smallest value that falls in bucket @idx, and its width. */
+static u64 bench_hist_low(u32 idx, u64 *width)
 {
-	u32 k = (idx >> BENCH_HIST_SUB_BITS) + BENCH_HIST_SUB_BITS - 1;
-	u32 sub = idx & (BENCH_HIST_SUB - 1);
+	u32 shift = (idx >> BENCH_HIST_SUB_BITS) - 1;
 
+	*width = 1;
 	if (idx < 2 * BENCH_HIST_SUB)
 		return idx;
-	if (k >= 63 && sub == BENCH_HIST_SUB - 1)
-		return U64_MAX;
-	return ((u64)(BENCH_HIST_SUB + sub + 1) << (k - BENCH_HIST_SUB_BITS)) - 1;
+	*width <<= shift;
+	return (u64)(BENCH_HIST_SUB + (idx & (BENCH_HIST_SUB - 1))) << shift;
 }
 
 static __always_inline void bench_sample(struct bench_thread *th, bool read,
 					 u64 ns)
 {
 	ns = ns > th->timer_ns ? ns - th->timer_ns : 0;
-	th->hist[bench_hist_idx(ns)]++;
+	th->hist[!read][bench_hist_idx(ns)]++;
 	th->max_ns = max(th->max_ns, ns);
-	if (read) {
-		th->read_sum += ns;
-		th->read_cnt++;
-	} else {
-		th->write_sum += ns;
-		th->write_cnt++;
-	}
 }
 
 /* The cost of reading the clock: the best of back-to-back reads. */
@@ -609,16 +621,18 @@ static __always_inline void bench_preload(struct bench_thread *th,
 	}
 }
 
-/* The timed phase of a lookup/upsert mix. */
+/* A slice of the timed phase: lookups and upserts until stopped. */
 static __always_inline void bench_mix(struct bench_thread *th,
 				      enum bench_kind kind)
 {
 	const struct cmap_bench *req = th->run->req;
 	const struct bench_zipf *zipf = th->run->zipf;
 	u64 start, t0 = 0, n;
+	bool last = false;
 
+	th->slept = 0;
 	start = th->last_pause = ktime_get_ns();
-	for (n = 1; !bench_stopped(th->run); n++) {
+	for (n = 1; !last && !bench_stopped(th->run); n++) {
 		bool sample = !(n & (BENCH_SAMPLE - 1));
 		u64 r = bench_rand(&th->rng);
 		/* low half: the key; high half: the kind of operation */
@@ -635,6 +649,7 @@ static __always_inline void bench_mix(struct bench_thread *th,
 			u64 t1 = ktime_get_ns();
 
 			bench_sample(th, read, t1 - t0);
+			last = t1 >= th->run->deadline;
 			bench_pause(th, t1);
 		}
 		if (read)
@@ -645,7 +660,7 @@ static __always_inline void bench_mix(struct bench_thread *th,
 			th->failed++;
 	}
 	th->ops = th->reads + th->writes;
-	th->run_ns = ktime_get_ns() - start - th->slept;
+	th->run_ns += ktime_get_ns() - start - th->slept;
 }
 
 /* The growth run: insert the thread's key range, timing every insert. */
@@ -654,6 +669,7 @@ static __always_inline void bench_grow(struct bench_thread *th,
 {
 	u64 start, t0, t1, key;
 
+	th->slept = 0;
 	start = th->last_pause = ktime_get_ns();
 	for (key = th->lo; key < th->hi && !bench_stopped(th->run); key++) {
 		t0 = ktime_get_ns();
@@ -666,67 +682,58 @@ static __always_inline void bench_grow(struct bench_thread *th,
 			bench_pause(th, t1);
 	}
 	th->ops = th->writes;
-	th->run_ns = ktime_get_ns() - start - th->slept;
+	th->run_ns += ktime_get_ns() - start - th->slept;
 }
 
 /* The loops, specialized per backend so the hot path has no indirection. */
-static noinline void bench_work_cmap(struct bench_thread *th, bool load)
+static noinline void bench_work_cmap(struct bench_thread *th,
+				     enum bench_phase phase)
 {
-	if (load)
+	if (phase == BENCH_PRELOAD)
 		bench_preload(th, BENCH_CMAP);
-	else if (th->run->req->flags & CMAP_BENCH_GROWTH)
+	else if (phase == BENCH_GROW)
 		bench_grow(th, BENCH_CMAP);
 	else
 		bench_mix(th, BENCH_CMAP);
 }
 
-static noinline void bench_work_rht(struct bench_thread *th, bool load)
+static noinline void bench_work_rht(struct bench_thread *th,
+				    enum bench_phase phase)
 {
-	if (load)
+	if (phase == BENCH_PRELOAD)
 		bench_preload(th, BENCH_RHT);
-	else if (th->run->req->flags & CMAP_BENCH_GROWTH)
+	else if (phase == BENCH_GROW)
 		bench_grow(th, BENCH_RHT);
 	else
 		bench_mix(th, BENCH_RHT);
 }
 
-static void bench_work(struct bench_thread *th, bool load)
-{
-	if (th->run->kind == BENCH_CMAP)
-		bench_work_cmap(th, load);
-	else
-		bench_work_rht(th, load);
-}
-
 /*
- * A benchmark thread: preload its range, wait for the start, run, report,
- * then stay until kthread_stop() (the caller owns its exit).
+ * A benchmark thread: for each phase the caller starts (bench_phase()),
+ * work, then report; until kthread_stop().  It waits interruptibly, so no
+ * hung-task report however long other backends take; a kthread gets no
+ * signals.
  */
 static int bench_thread_fn(void *arg)
 {
 	struct bench_thread *th = arg;
 	struct bench_run *run = th->run;
+	u32 gen = 0;
 
 	th->timer_ns = bench_timer_cost();
-	if (th->hi > th->lo && !(run->req->flags & CMAP_BENCH_GROWTH))
-		bench_work(th, true);
-	if (atomic_dec_and_test(&run->loading))
-		complete(&run->loaded);
-	/* Sleeps interruptibly: no hung-task report however long the preload;
-	 * a kthread gets no signals, so this returns when go is completed.
-	 */
-	if (!wait_for_completion_interruptible(&run->go) && !bench_stopped(run))
-		bench_work(th, false);
-	if (atomic_dec_and_test(&run->running))
-		complete(&run->done);
-
-	set_current_state(TASK_INTERRUPTIBLE);
-	while (!kthread_should_stop()) {
-		schedule();
-		set_current_state(TASK_INTERRUPTIBLE);
+	for (;;) {
+		wait_event_interruptible(run->wq, kthread_should_stop() ||
+					 smp_load_acquire(&run->gen) != gen);
+		if (kthread_should_stop())
+			return 0;
+		gen = run->gen;
+		if (run->kind == BENCH_CMAP)
+			bench_work_cmap(th, run->phase);
+		else
+			bench_work_rht(th, run->phase);
+		if (atomic_dec_and_test(&run->running))
+			complete_all(&run->done);	/* waited for twice */
 	}
-	__set_current_state(TASK_RUNNING);
-	return 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -766,7 +773,8 @@ static int bench_table_create(struct bench_run *run)
 	run->map = cmap_create(&(struct cmap_params) {
 		.size_hint = 0,			/* grow from the default size */
 		.max_entries = 2ULL * req->keys + 64,
-		.max_bytes = S64_MAX,		/* bounded by bench_check() */
+		/* no limit (as CREATE clamps one); bench_check() bounds it */
+		.max_bytes = S64_MAX >> 1,
 		.sync = run->mode,
 	});
 	if (IS_ERR(run->map))
@@ -782,15 +790,6 @@ static void bench_table_settle(struct bench_run *run)
 	else
 		flush_work(&run->map->resize_work);
 }
-
-/* What a table's counters say, at one moment. */
-struct bench_usage {
-	u64 entries;
-	u64 bytes;
-	u64 acquisitions;
-	u64 contended;
-	u64 resizes;
-};
 
 static void bench_table_usage(struct bench_run *run, struct bench_usage *u)
 {
@@ -857,11 +856,13 @@ static void bench_threads_stop(struct bench_run *run, u32 n)
 {
 	u32 i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		kthread_stop(run->th[i].task);
+		run->th[i].task = NULL;
+	}
 }
 
-/* Create every thread, bound to its CPU, then start them all. */
+/* Create every thread, bound to its CPU, waiting for a phase. */
 static int bench_threads_start(struct bench_run *run)
 {
 	struct task_struct *p;
@@ -873,7 +874,7 @@ static int bench_threads_start(struct bench_run *run)
 		p = kthread_create_on_node(bench_thread_fn, &run->th[i],
 					   cpu_to_node(cpu), "cmap_bench/%u", i);
 		if (IS_ERR(p)) {
-			bench_threads_stop(run, i);	/* never woken: fine */
+			bench_threads_stop(run, i);
 			return PTR_ERR(p);
 		}
 		kthread_bind(p, cpu);
@@ -889,29 +890,65 @@ static void bench_set_stop(struct bench_run *run)
 	WRITE_ONCE(run->stop, true);
 }
 
+/**
+ * bench_phase - run one phase of a backend's threads
+ * @run:         the backend
+ * @phase:       what they do
+ * @ms:          BENCH_MIX: for how long (the threads watch the clock)
+ * @interrupted: set when a signal cut the phase short
+ *
+ * Starts the threads together and waits, interruptibly, until they are
+ * done; on a signal, stops them.  Their figures add up in @run->th[].
+ */
+static void bench_phase(struct bench_run *run, enum bench_phase phase, u32 ms,
+			bool *interrupted)
+{
+	run->phase = phase;
+	run->deadline = phase == BENCH_MIX ?
+			ktime_get_ns() + (u64)ms * NSEC_PER_MSEC : U64_MAX;
+	atomic_set(&run->running, run->nthreads);
+	reinit_completion(&run->done);
+	smp_store_release(&run->gen, run->gen + 1);
+	wake_up_all(&run->wq);
+	if (wait_for_completion_interruptible(&run->done)) {
+		*interrupted = true;
+		bench_set_stop(run);
+		wait_for_completion(&run->done);  /* prompt: they test the flag */
+	}
+}
+
 /* ------------------------------------------------------------------------
  * One backend
  */
-static struct bench_run *bench_run_alloc(const struct cmap_bench *req,
-					 const struct bench_zipf *zipf,
-					 u32 mode)
+static void bench_run_free(struct bench_run *run)
+{
+	u32 i;
+
+	for (i = 0; i < run->nthreads; i++) {
+		kfree(run->th[i].val);
+		kfree(run->th[i].out);
+	}
+	kvfree(run);
+}
+
+/* Set up a backend: its threads' figures and buffers, its empty table. */
+static struct bench_run *bench_run_new(const struct cmap_bench *req,
+				       const struct bench_zipf *zipf, u32 mode)
 {
 	bool growth = req->flags & CMAP_BENCH_GROWTH;
 	u32 nthreads = req->threads, i;
 	struct bench_run *run;
+	int err;
 
 	run = kvzalloc(struct_size(run, th, nthreads), GFP_KERNEL);
 	if (!run)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	run->req = req;
 	run->zipf = zipf;
 	run->mode = mode;
 	run->kind = mode == BENCH_MODE_RHT ? BENCH_RHT : BENCH_CMAP;
 	run->nthreads = nthreads;
-	atomic_set(&run->loading, nthreads);
-	atomic_set(&run->running, nthreads);
-	init_completion(&run->loaded);
-	init_completion(&run->go);
+	init_waitqueue_head(&run->wq);
 	init_completion(&run->done);
 	for (i = 0; i < nthreads; i++) {
 		struct bench_thread *th = &run->th[i];
@@ -930,55 +967,88 @@ static struct bench_run *bench_run_alloc(const struct cmap_bench *req,
 		}
 		th->val = kmalloc(vbuf, GFP_KERNEL);
 		th->out = kmalloc(vbuf, GFP_KERNEL);
-		if (!th->val || !th->out)
+		if (!th->val || !th->out) {
+			err = -ENOMEM;
 			goto fail;
+		}
 	}
+	err = bench_table_create(run);
+	if (err)
+		goto fail;
+	err = bench_threads_start(run);
+	if (err) {
+		bench_table_destroy(run);
+		goto fail;
+	}
+	bench_table_usage(run, &run->before);
 	return run;
 fail:
-	for (i = 0; i < nthreads; i++) {
-		kfree(run->th[i].val);
-		kfree(run->th[i].out);
-	}
-	kvfree(run);
-	return NULL;
+	bench_run_free(run);
+	return ERR_PTR(err);
 }
 
-static void bench_run_free(struct bench_run *run)
+static u64 bench_hist_total(const u64 *hist)
 {
+	u64 total = 0;
 	u32 i;
 
-	for (i = 0; i < run->nthreads; i++) {
-		kfree(run->th[i].val);
-		kfree(run->th[i].out);
-	}
-	kvfree(run);
+	for (i = 0; i < BENCH_HIST_BUCKETS; i++)
+		total += hist[i];
+	return total;
 }
 
-/* The @permille-th permille of @total samples in @hist, capped at @max. */
-static u64 bench_percentile(const u64 *hist, u64 total, u32 permille, u64 max)
+/* The @permille-th permille of the samples in @hist, capped at @max. */
+static u64 bench_percentile(const u64 *hist, u32 permille, u64 max)
 {
+	u64 total = bench_hist_total(hist), seen = 0, low, width;
 	u64 want = max_t(u64, DIV_ROUND_UP_ULL(total * permille, 1000), 1);
-	u64 seen = 0;
 	u32 i;
 
 	if (!total)
 		return 0;
-	for (i = 0; i < BENCH_HIST_BUCKETS; i++) {
+	for (i = 0; i < BENCH_HIST_BUCKETS - 1; i++) {
 		seen += hist[i];
 		if (seen >= want)
 			break;
 	}
-	return min(bench_hist_top(i), max);
+	low = bench_hist_low(i, &width);
+	return min(low + width - 1, max);
+}
+
+/*
+ * The mean of the fastest BENCH_MEAN_PERMILLE of the samples in @hist,
+ * each counted at the middle of its bucket (within 3% of its value).  The
+ * slowest samples are left out: under TCG they are mostly preemptions of
+ * the virtual CPU by the host, milliseconds long, which would swamp a mean
+ * of sub-microsecond operations.
+ */
+#define BENCH_MEAN_PERMILLE	990
+
+static u64 bench_mean(const u64 *hist)
+{
+	u64 total = bench_hist_total(hist), left, sum = 0, low, width, n;
+	u32 i;
+
+	if (!total)
+		return 0;
+	left = max_t(u64, div_u64(total * BENCH_MEAN_PERMILLE, 1000), 1);
+	total = left;
+	for (i = 0; i < BENCH_HIST_BUCKETS && left; i++) {
+		n = min(hist[i], left);
+		low = bench_hist_low(i, &width);
+		sum += n * (low + (width - 1) / 2);
+		left -= n;
+	}
+	return div64_u64(sum, total);
 }
 
 /* Sum the threads' figures into @res; @hist is scratch space. */
 static void bench_collect(struct bench_run *run, struct cmap_bench_result *res,
-			  u64 *hist)
+			  u64 (*hist)[BENCH_HIST_BUCKETS])
 {
-	u64 read_sum = 0, read_cnt = 0, write_sum = 0, write_cnt = 0, total;
-	u32 i, b;
+	u32 i, k, b;
 
-	memset(hist, 0, BENCH_HIST_BUCKETS * sizeof(*hist));
+	memset(hist, 0, 2 * sizeof(*hist));
 	for (i = 0; i < run->nthreads; i++) {
 		const struct bench_thread *th = &run->th[i];
 
@@ -989,94 +1059,109 @@ static void bench_collect(struct bench_run *run, struct cmap_bench_result *res,
 		res->busy += th->busy;
 		res->elapsed_ns = max(res->elapsed_ns, th->run_ns);
 		res->max_ns = max(res->max_ns, th->max_ns);
-		read_sum += th->read_sum;
-		read_cnt += th->read_cnt;
-		write_sum += th->write_sum;
-		write_cnt += th->write_cnt;
-		for (b = 0; b < BENCH_HIST_BUCKETS; b++)
-			hist[b] += th->hist[b];
+		for (k = 0; k < 2; k++)
+			for (b = 0; b < BENCH_HIST_BUCKETS; b++)
+				hist[k][b] += th->hist[k][b];
 	}
-	total = read_cnt + write_cnt;
 	if (res->elapsed_ns)
 		res->ops_per_sec = mul_u64_u64_div_u64(res->ops, NSEC_PER_SEC,
 						       res->elapsed_ns);
-	res->read_ns = read_cnt ? div64_u64(read_sum, read_cnt) : 0;
-	res->write_ns = write_cnt ? div64_u64(write_sum, write_cnt) : 0;
-	res->p50_ns = bench_percentile(hist, total, 500, res->max_ns);
-	res->p99_ns = bench_percentile(hist, total, 990, res->max_ns);
-	res->p999_ns = bench_percentile(hist, total, 999, res->max_ns);
+	res->read_ns = bench_mean(hist[0]);
+	res->write_ns = bench_mean(hist[1]);
+	for (b = 0; b < BENCH_HIST_BUCKETS; b++)
+		hist[0][b] += hist[1][b];
+	res->p50_ns = bench_percentile(hist[0], 500, res->max_ns);
+	res->p99_ns = bench_percentile(hist[0], 990, res->max_ns);
+	res->p999_ns = bench_percentile(hist[0], 999, res->max_ns);
 }
 
-/**
- * bench_run_one - run the workload on one backend
- * @req:         the workload
- * @zipf:        zipfian keys, or NULL for uniform ones
- * @mode:        enum cmap_mode, or BENCH_MODE_RHT
- * @res:         out: the result, also when interrupted
- * @interrupted: out: set when a signal stopped the run
- *
- * Return: 0 (also when interrupted), or -ENOMEM, or an error of the
- * backend's creation (then @res is not filled).
- */
-static int bench_run_one(const struct cmap_bench *req,
-			 const struct bench_zipf *zipf, u32 mode,
-			 struct cmap_bench_result *res, bool *interrupted)
+/* Fill @res from @run's figures and table; then free both. */
+static void bench_run_end(struct bench_run *run, struct cmap_bench_result *res,
+			  u64 (*hist)[BENCH_HIST_BUCKETS])
 {
-	struct bench_usage before, after;
-	struct bench_run *run;
-	u64 *hist;
-	long ret;
-	int err;
+	struct bench_usage after;
 
-	hist = kvmalloc_array(BENCH_HIST_BUCKETS, sizeof(*hist), GFP_KERNEL);
-	run = bench_run_alloc(req, zipf, mode);
-	err = -ENOMEM;
-	if (!hist || !run)
-		goto out;
-	err = bench_table_create(run);
-	if (err)
-		goto out;
-	err = bench_threads_start(run);
-	if (err)
-		goto out_table;
-
-	if (wait_for_completion_interruptible(&run->loaded)) {
-		*interrupted = true;
-		bench_set_stop(run);
-	} else {
-		bench_table_settle(run);
-	}
-	bench_table_usage(run, &before);
-	complete_all(&run->go);
-	if (!*interrupted) {
-		if (req->flags & CMAP_BENCH_GROWTH)
-			ret = wait_for_completion_interruptible(&run->done);
-		else
-			ret = wait_for_completion_interruptible_timeout(&run->done,
-					msecs_to_jiffies(req->duration_ms));
-		if (ret < 0)
-			*interrupted = true;
-	}
-	bench_set_stop(run);
-	wait_for_completion(&run->done);	/* prompt: they test the flag */
 	bench_threads_stop(run, run->nthreads);
-
 	memset(res, 0, sizeof(*res));
-	res->mode = mode;
+	res->mode = run->mode;
 	res->threads = run->nthreads;
 	bench_collect(run, res, hist);
 	bench_table_settle(run);
 	bench_table_usage(run, &after);
-	res->acquisitions = after.acquisitions - before.acquisitions;
-	res->contended = after.contended - before.contended;
+	res->acquisitions = after.acquisitions - run->before.acquisitions;
+	res->contended = after.contended - run->before.contended;
 	res->resizes = after.resizes;
 	res->entries = after.entries;
 	res->bytes = after.bytes;
-out_table:
 	bench_table_destroy(run);
-out:
-	if (run)
-		bench_run_free(run);
+	bench_run_free(run);
+}
+
+/**
+ * bench_backends - run the workload on every backend the request names
+ * @req:         the workload
+ * @zipf:        zipfian keys, or NULL for uniform ones
+ * @res:         out: a result per backend started, in mode order
+ * @n:           out: how many
+ * @interrupted: out: set when a signal cut the run short
+ *
+ * Growth runs go one backend after the other, each table freed before the
+ * next is made.  Otherwise every backend is made and preloaded first; then
+ * the timed phase goes round them in slices of BENCH_SLICE_MS, each round
+ * starting one backend further, until each has run duration_ms.  So a load
+ * on the machine that comes and goes (other guests of a TCG host) falls on
+ * all of them alike.
+ *
+ * Return: 0 (also when interrupted), -ENOMEM, or an error of making a
+ * table or a thread (then @res is not meaningful).
+ */
+static int bench_backends(const struct cmap_bench *req,
+			  const struct bench_zipf *zipf,
+			  struct cmap_bench_result *res, u32 *n,
+			  bool *interrupted)
+{
+	bool growth = req->flags & CMAP_BENCH_GROWTH;
+	struct bench_run *runs[CMAP_MODE_COUNT + 1];
+	u64 (*hist)[BENCH_HIST_BUCKETS];
+	u32 nb = 0, mode, i, slice, ms;
+	int err = 0;
+
+	hist = kvmalloc_array(2, sizeof(*hist), GFP_KERNEL);
+	if (!hist)
+		return -ENOMEM;
+	for (mode = 0; mode <= BENCH_MODE_RHT && !err && !*interrupted; mode++) {
+		if (!(req->modes & BIT(mode)))
+			continue;
+		runs[nb] = bench_run_new(req, zipf, mode);
+		if (IS_ERR(runs[nb])) {
+			err = PTR_ERR(runs[nb]);
+			break;
+		}
+		bench_phase(runs[nb], growth ? BENCH_GROW : BENCH_PRELOAD, 0,
+			    interrupted);
+		if (growth)
+			bench_run_end(runs[nb], &res[(*n)++], hist);
+		else
+			nb++;
+	}
+	if (!growth && !err && !*interrupted) {
+		/* settle every table first: no resize work during the slices */
+		for (i = 0; i < nb; i++) {
+			bench_table_settle(runs[i]);
+			bench_table_usage(runs[i], &runs[i]->before);
+		}
+		for (slice = 0; slice * BENCH_SLICE_MS < req->duration_ms; slice++) {
+			ms = min_t(u32, BENCH_SLICE_MS,
+				   req->duration_ms - slice * BENCH_SLICE_MS);
+			for (i = 0; i < nb && !*interrupted; i++)
+				bench_phase(runs[(slice + i) % nb], BENCH_MIX, ms,
+					    interrupted);
+			if (*interrupted)
+				break;
+		}
+	}
+	for (i = 0; i < nb; i++)
+		bench_run_end(runs[i], &res[(*n)++], hist);
 	kvfree(hist);
 	return err;
 }
@@ -1118,14 +1203,17 @@ static int bench_check(const struct cmap_bench *req)
 
 	/*
 	 * Memory: an element or object per key, a share of the buckets, and
-	 * as much again for replaced values and resizes in flight.  Refuse
-	 * what would take more than half of the RAM.
+	 * as much again for replaced values and resizes in flight; for every
+	 * backend at once but in growth runs.  Refuse what would take more
+	 * than half of the RAM.
 	 */
 	per_key = kmalloc_size_roundup(max(struct_size_t(struct cmap_elem, data,
 							sizeof(u64) + req->value_size),
 					   struct_size_t(struct bench_obj, value,
 							req->value_size)));
 	per_key = 2 * (per_key + 2 * sizeof(struct cmap_head) / CMAP_SLOTS);
+	if (!growth)
+		per_key *= hweight32(req->modes);
 	ram = (u64)totalram_pages() << PAGE_SHIFT;
 	if ((u64)req->keys * per_key > ram / 2)
 		return -ENOMEM;
@@ -1136,9 +1224,8 @@ static int bench_check(const struct cmap_bench *req)
  * cmap_bench_ioctl - CMAP_IOC_BENCH
  * @arg: user pointer to a struct cmap_bench
  *
- * Runs the requested backends one after the other, each with its own
- * table and threads, freed before the next starts.  Stops at the first
- * signal, with the results so far.
+ * Runs the requested backends, each with its own table and threads (see
+ * bench_backends()).  Stops at the first signal, with the results so far.
  *
  * Return: 0 (@interrupted tells whether a signal cut the run short),
  * -EINVAL for bad parameters (@nresults too small included), -ENOMEM when
@@ -1151,7 +1238,7 @@ long cmap_bench_ioctl(void __user *arg)
 	struct cmap_bench_result *res;
 	bool interrupted = false;
 	struct cmap_bench req;
-	u32 usize, n = 0, mode;
+	u32 usize, n = 0;
 	int err;
 
 	/* A mode is passed to cmap_create() as its enum cmap_sync. */
@@ -1182,15 +1269,9 @@ long cmap_bench_ioctl(void __user *arg)
 		zp = &zipf;
 	}
 
-	for (mode = 0; mode <= BENCH_MODE_RHT && !interrupted; mode++) {
-		if (!(req.modes & BIT(mode)))
-			continue;
-		err = bench_run_one(&req, zp, mode, &res[n], &interrupted);
-		if (err)
-			goto out;
-		n++;
-	}
-
+	err = bench_backends(&req, zp, res, &n, &interrupted);
+	if (err)
+		goto out;
 	if (copy_to_user(u64_to_user_ptr(req.results), res, n * sizeof(*res))) {
 		err = -EFAULT;
 		goto out;

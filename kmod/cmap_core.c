@@ -641,19 +641,30 @@ static void cmap_race_exit(struct cmap *t)
  * The mode's lock around a write: the rwlock (written) or the spinlock.
  * Contended acquisitions are counted.  Nothing for the other modes.
  */
+/* Account one contended acquisition of the mode's lock, begun at @start. */
+static void cmap_sync_waited(struct cmap *t, u64 start)
+{
+	atomic_long_inc(&t->sync_contended);
+	atomic64_add(ktime_get_ns() - start, &t->sync_wait_ns);
+}
+
 static void cmap_sync_lock(struct cmap *t)
 	__acquires(sync)
 {
+	u64 start;
+
 	if (t->sync == CMAP_SYNC_RWLOCK) {
 		if (!write_trylock(&t->rwlock)) {
-			atomic_long_inc(&t->sync_contended);
+			start = ktime_get_ns();
 			write_lock(&t->rwlock);
+			cmap_sync_waited(t, start);
 		}
 		__release(&t->rwlock);	/* for sparse: counted as "sync" */
 	} else if (t->sync == CMAP_SYNC_SPINLOCK) {
 		if (!spin_trylock(&t->glock)) {
-			atomic_long_inc(&t->sync_contended);
+			start = ktime_get_ns();
 			spin_lock(&t->glock);
+			cmap_sync_waited(t, start);
 		}
 		__release(&t->glock);
 	}
@@ -689,20 +700,23 @@ static void cmap_sync_unlock(struct cmap *t)
 struct cmap_elem *cmap_lookup_sync(struct cmap *t, const void *key, u32 klen)
 {
 	struct cmap_elem *e;
+	u64 start;
 
 	switch (t->sync) {
 	case CMAP_SYNC_RWLOCK:
 		if (!read_trylock(&t->rwlock)) {
-			atomic_long_inc(&t->sync_contended);
+			start = ktime_get_ns();
 			read_lock(&t->rwlock);
+			cmap_sync_waited(t, start);
 		}
 		e = cmap_lookup_rcu(t, key, klen);
 		read_unlock(&t->rwlock);
 		return e;
 	case CMAP_SYNC_SPINLOCK:
 		if (!spin_trylock(&t->glock)) {
-			atomic_long_inc(&t->sync_contended);
+			start = ktime_get_ns();
 			spin_lock(&t->glock);
+			cmap_sync_waited(t, start);
 		}
 		e = cmap_lookup_rcu(t, key, klen);
 		spin_unlock(&t->glock);
@@ -807,6 +821,12 @@ static u32 cmap_wanted_order(const struct cmap *t, u32 order)
 	return order;
 }
 
+/* The live array @tbl is below the size its entry count asks for. */
+static bool cmap_growth_due(const struct cmap *t, const struct cmap_tbl *tbl)
+{
+	return min(cmap_wanted_order(t, tbl->order), t->max_order) > tbl->order;
+}
+
 /*
  * After a write: do a bounded share of an ongoing migration (one bucket
  * besides the writer's own), and ask the worker for a resize if the live
@@ -881,6 +901,12 @@ static int cmap_put_locked(struct cmap *t, struct cmap_elem *e,
 		} else {
 			err = cmap_chain_add(tbl, h, h, e, &sp,
 					     READ_ONCE(cmap_max_chain));
+			/*
+			 * A long chain in an array that is due to grow only
+			 * waits for the resize worker: not flooding.
+			 */
+			if (err == -ENOSPC && cmap_growth_due(t, tbl))
+				err = cmap_chain_add(tbl, h, h, e, &sp, 0);
 			if (err)
 				cmap_charge(t, -1, -charge);
 			if (err == -ENOSPC)
@@ -1566,7 +1592,8 @@ void cmap_stats(struct cmap *t, struct cmap_table_stats *st)
 			atomic_long_read(&t->sync_contended);
 	st->races = atomic_long_read(&t->races);
 	st->read_races = atomic_long_read(&t->read_races);
-	st->wait_ns = READ_ONCE(t->retired_wait);
+	st->wait_ns = READ_ONCE(t->retired_wait) +
+		      atomic64_read(&t->sync_wait_ns);
 	for (; tbl; tbl = rcu_dereference(tbl->future)) {
 		for (i = 0; i < (1U << tbl->order); i++) {
 			struct cmap_head *h = &tbl->heads[i];

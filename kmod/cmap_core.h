@@ -192,6 +192,7 @@ struct cmap_params {
  * @glock:        CMAP_SYNC_SPINLOCK's lock
  * @cow_mutex:    serializes CMAP_SYNC_COW's writers
  * @sync_contended: acquisitions of @rwlock or @glock that had to wait
+ * @sync_wait_ns: time they waited
  * @writer_pid:   racecheck: pid of the writer inside, 0 if none
  * @writer_op:    racecheck: its enum cmap_race_op
  * @writer_comm:  racecheck: its comm (written after @writer_pid)
@@ -222,6 +223,7 @@ struct cmap {
 	spinlock_t glock;
 	struct mutex cow_mutex;
 	atomic_long_t sync_contended;
+	atomic64_t sync_wait_ns;
 	atomic_t writer_pid;
 	u32 writer_op;
 	char writer_comm[TASK_COMM_LEN];

@@ -210,6 +210,18 @@ static int cmap_copy_resp(void __user *arg, const void *src, size_t ksize,
 	return copy_to_user(arg, src, min_t(size_t, ksize, usize)) ? -EFAULT : 0;
 }
 
+/*
+ * Before a request with side effects (a table created, bound or destroyed,
+ * batch ops carried out) make sure what it writes back is writable: write
+ * the user's bytes back as they were read.  A read-only or unmapped struct
+ * then fails with -EFAULT before anything changed, as the ABI promises.
+ */
+static int cmap_probe_resp(void __user *arg, const void *req, size_t ksize,
+			   u32 usize)
+{
+	return cmap_copy_resp(arg, req, ksize, usize);
+}
+
 static bool cmap_zeroed(const void *p, size_t len)
 {
 	return !memchr_inv(p, 0, len);
@@ -243,6 +255,9 @@ static struct cmap_obj *cmap_find_locked(const char *name, u32 id)
 	return NULL;
 }
 
+/* The largest max_entries and max_bytes a table keeps (see CREATE). */
+#define CMAP_LIMIT_MAX		(S64_MAX >> 1)
+
 static const enum cmap_sync cmap_sync_of_mode[CMAP_MODE_COUNT] = {
 	[CMAP_MODE_RCU] = CMAP_SYNC_RCU,
 	[CMAP_MODE_RWLOCK] = CMAP_SYNC_RWLOCK,
@@ -267,6 +282,9 @@ static long cmap_ioc_create(struct cmap_file *f, void __user *arg)
 	    req.config.mode >= CMAP_MODE_COUNT)
 		return -EINVAL;
 	err = cmap_check_name(req.name);
+	if (err)
+		return err;
+	err = cmap_probe_resp(arg, &req, sizeof(req), usize);
 	if (err)
 		return err;
 
@@ -296,6 +314,14 @@ static long cmap_ioc_create(struct cmap_file *f, void __user *arg)
 	params.size_hint = req.config.size_hint;
 	params.max_entries = req.config.max_entries ?: default_max_entries;
 	params.max_bytes = req.config.max_bytes ?: default_max_bytes;
+	/*
+	 * A limit larger than any table can reach means "none": clamp it to
+	 * what the core's signed counters and its growth arithmetic
+	 * (entries * 4) hold, rather than let it wrap into a table that can
+	 * hold nothing (>= 2^63) or never grows (2^62 entries).
+	 */
+	params.max_entries = min_t(u64, params.max_entries, CMAP_LIMIT_MAX);
+	params.max_bytes = min_t(u64, params.max_bytes, CMAP_LIMIT_MAX);
 
 	mutex_lock(&cmap_reg_mutex);
 	if (cmap_find_locked(req.name, 0)) {
@@ -351,6 +377,9 @@ static long cmap_ioc_open(struct cmap_file *f, void __user *arg, bool destroy)
 	} else if (!cmap_zeroed(req.name, sizeof(req.name))) {
 		return -EINVAL;
 	}
+	err = cmap_probe_resp(arg, &req, sizeof(req), usize);
+	if (err)
+		return err;
 
 	mutex_lock(&cmap_reg_mutex);
 	obj = cmap_find_locked(req.name, req.id);
@@ -378,7 +407,7 @@ static long cmap_ioc_list(void __user *arg)
 	struct cmap_list req;
 	struct cmap_obj *obj;
 	unsigned long i;
-	u32 usize, n = 0, total = 0;
+	u32 usize, n = 0, total = 0, cap;
 	int err;
 
 	err = cmap_copy_req(&req, sizeof(req), arg, &usize);
@@ -387,8 +416,14 @@ static long cmap_ioc_list(void __user *arg)
 	if (req.flags || !cmap_zeroed(req.reserved, sizeof(req.reserved)) ||
 	    req.count > 65536)
 		return -EINVAL;
-	if (req.count) {
-		info = kvcalloc(req.count, sizeof(*info), GFP_KERNEL);
+	/*
+	 * Room for the tables there are now, not for @count: tables created
+	 * meanwhile only show in @total, like those beyond @count.
+	 */
+	cap = min_t(u32, req.count, atomic_read(&cmap_nr_tables));
+	if (cap) {
+		info = cmap_fault(GFP_KERNEL) ? NULL :
+		       kvcalloc(cap, sizeof(*info), GFP_KERNEL_ACCOUNT);
 		if (!info)
 			return -ENOMEM;
 	}
@@ -397,7 +432,7 @@ static long cmap_ioc_list(void __user *arg)
 		struct cmap_table_info *p = &info[n];
 
 		total++;
-		if (n == req.count)
+		if (n == cap)
 			continue;
 		p->id = obj->id;
 		p->mode = obj->mode;
@@ -549,7 +584,7 @@ static long cmap_ioc_batch(struct cmap_obj *obj, void __user *arg)
 	    !req.count || req.count > CMAP_BATCH_MAX)
 		return -EINVAL;
 	len = array_size(req.count, sizeof(*ops));
-	ops = cmap_fault(GFP_KERNEL) ? NULL : kvmalloc(len, GFP_KERNEL);
+	ops = cmap_fault(GFP_KERNEL) ? NULL : kvmalloc(len, GFP_KERNEL_ACCOUNT);
 	if (!ops)
 		return -ENOMEM;
 	if (copy_from_user(ops, u64_to_user_ptr(req.ops), len)) {
@@ -565,6 +600,14 @@ static long cmap_ioc_batch(struct cmap_obj *obj, void __user *arg)
 		if (err)
 			goto out;
 	}
+	/* Results and done are written back: writable, or nothing is done. */
+	if (copy_to_user(u64_to_user_ptr(req.ops), ops, len)) {
+		err = -EFAULT;
+		goto out;
+	}
+	err = cmap_probe_resp(arg, &req, sizeof(req), usize);
+	if (err)
+		goto out;
 	for (i = 0; i < req.count; i++) {
 		struct cmap_batch_op *op = &ops[i];
 
@@ -642,7 +685,8 @@ static long cmap_ioc_iter(struct cmap_obj *obj, void __user *arg)
 		return -EINVAL;
 	this_cpu_inc(obj->ops->iters);
 	ib.len = req.buf_len;
-	ib.buf = cmap_fault(GFP_KERNEL) ? NULL : kvmalloc(ib.len, GFP_KERNEL);
+	ib.buf = cmap_fault(GFP_KERNEL) ? NULL :
+		 kvmalloc(ib.len, GFP_KERNEL_ACCOUNT);
 	if (!ib.buf)
 		return -ENOMEM;
 	ret = cmap_iter(obj->map, &req.cursor, cmap_iter_pack, &ib);

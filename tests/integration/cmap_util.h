@@ -108,12 +108,44 @@ static inline void cm_unique_name(char *buf, const char *tag)
 	snprintf(buf, CMAP_NAME_LEN, "%.10s%d_%u", tag, (int)getpid(), n);
 }
 
+/* The mode cm_create() makes tables in (a test binary may loop over modes). */
+static __u32 cm_default_mode = CMAP_MODE_RCU;
+
+static const char *const cm_mode_names[] = {
+	[CMAP_MODE_RCU] = "rcu",
+	[CMAP_MODE_RWLOCK] = "rwlock",
+	[CMAP_MODE_SPINLOCK] = "spinlock",
+	[CMAP_MODE_COW] = "cow",
+	[CMAP_MODE_RACECHECK] = "racecheck",
+};
+
+/*
+ * The modes to test: CMAP_TEST_MODES="rcu,rwlock,..." or "all" (the
+ * default: every mode of the header); a bit per mode.
+ */
+static inline unsigned int cm_test_modes(void)
+{
+	const char *env = getenv("CMAP_TEST_MODES");
+	unsigned int bits = 0, m;
+	char buf[128], *tok, *save;
+
+	if (!env || !*env || !strcmp(env, "all"))
+		return (1U << CMAP_MODE_COUNT) - 1;
+	snprintf(buf, sizeof(buf), "%s", env);
+	for (tok = strtok_r(buf, ", ", &save); tok;
+	     tok = strtok_r(NULL, ", ", &save))
+		for (m = 0; m < CMAP_MODE_COUNT; m++)
+			if (cm_mode_names[m] && !strcmp(tok, cm_mode_names[m]))
+				bits |= 1U << m;
+	return bits;
+}
+
 static inline void cm_config(struct cmap_config *c, __u32 size_hint,
 			     __u64 max_entries, __u64 max_bytes)
 {
 	memset(c, 0, sizeof(*c));
 	c->size_hint = size_hint;
-	c->mode = CMAP_MODE_RCU;
+	c->mode = cm_default_mode;
 	c->max_entries = max_entries;
 	c->max_bytes = max_bytes;
 }
@@ -126,7 +158,7 @@ static inline int cm_create_cfg(int fd, const char *name,
 
 	memset(&c, 0, sizeof(c));
 	c.size = sizeof(c);
-	strncpy(c.name, name, sizeof(c.name));
+	memcpy(c.name, name, strnlen(name, sizeof(c.name)));
 	if (cfg)
 		c.config = *cfg;
 	rc = cm_ioctl(fd, CMAP_IOC_CREATE, &c);
@@ -153,7 +185,7 @@ static inline int cm_open_by(int fd, unsigned long cmd, const char *name,
 	memset(&o, 0, sizeof(o));
 	o.size = sizeof(o);
 	if (name)
-		strncpy(o.name, name, sizeof(o.name));
+		memcpy(o.name, name, strnlen(name, sizeof(o.name)));
 	o.id = id_in;
 	rc = cm_ioctl(fd, cmd, &o);
 	if (rc == 0 && id_out)

@@ -298,7 +298,7 @@ struct cmap_iter {
  * @lock_wait_ns:  time spent waiting in contended acquisitions
  * @creator_pid:   out: pid of the creating task
  * @creator_comm:  out: its comm
- * @pad:           zero
+ * @pad:           ignored in, zero out
  * @races:         racecheck: writes refused because another was inside
  * @read_races:    racecheck: lookups that ran during a write
  * @reserved:      must be zero in, zero out
