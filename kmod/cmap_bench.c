@@ -16,7 +16,7 @@
  *    hottest), then a lookup (read_pct percent: under rcu_read_lock(), the
  *    value is copied out and its key prefix checked, like a GET) or an
  *    upsert of that key with a new value.  The phase goes round the
- *    backends in slices of 200 ms until each has had duration_ms, so that
+ *    backends in slices of 50 ms until each has had duration_ms, so that
  *    a machine whose load comes and goes (a TCG host running other guests)
  *    weighs on all of them alike.  Every 64th operation is timed with
  *    ktime_get_ns() into per-thread log-linear histograms (16 sub-buckets
@@ -87,7 +87,7 @@
 #define BENCH_PAUSE_NS		(20 * NSEC_PER_MSEC)
 #define BENCH_PAUSE_US		50
 /* The timed phase goes round the backends in slices of this length. */
-#define BENCH_SLICE_MS		200
+#define BENCH_SLICE_MS		50
 /* rhashtable said -EBUSY: wait this long before trying again. */
 #define BENCH_BUSY_US		20
 
@@ -373,7 +373,7 @@ struct bench_thread {
 
 /**
  * struct bench_run - one backend: its table, its threads, its figures
- * @stop:      set by the caller: a signal, the end
+ * @stop:      set by the caller on a signal
  * @req:       the workload
  * @zipf:      zipfian keys, when the workload asks for them
  * @kind:      cmap or rhashtable
@@ -726,13 +726,13 @@ static int bench_thread_fn(void *arg)
 					 smp_load_acquire(&run->gen) != gen);
 		if (kthread_should_stop())
 			return 0;
-		gen = run->gen;
+		gen = smp_load_acquire(&run->gen);
 		if (run->kind == BENCH_CMAP)
 			bench_work_cmap(th, run->phase);
 		else
 			bench_work_rht(th, run->phase);
 		if (atomic_dec_and_test(&run->running))
-			complete_all(&run->done);	/* waited for twice */
+			complete_all(&run->done);  /* the caller may wait twice */
 	}
 }
 

@@ -830,13 +830,14 @@ static bool cmap_growth_due(const struct cmap *t, const struct cmap_tbl *tbl)
 /*
  * After a write: do a bounded share of an ongoing migration (one bucket
  * besides the writer's own), and ask the worker for a resize if the live
- * array is out of bounds.
+ * array the write went to, of order @live_order, is out of bounds.  Takes
+ * the order, not the array: outside RCU the array may be gone.
  */
-static void cmap_after_write(struct cmap *t, struct cmap_tbl *live)
+static void cmap_after_write(struct cmap *t, u32 live_order)
 {
 	struct cmap_tbl *tbl, *ntbl;
 
-	if (cmap_wanted_order(t, live->order) != live->order)
+	if (cmap_wanted_order(t, live_order) != live_order)
 		queue_work(cmap_core_wq, &t->resize_work);
 
 	rcu_read_lock();
@@ -872,6 +873,7 @@ static int cmap_put_locked(struct cmap *t, struct cmap_elem *e,
 	struct cmap_elem *old;
 	struct cmap_tbl *tbl;
 	struct cmap_head *h;
+	u32 order = 0;
 	int err;
 
 	for (;;) {
@@ -913,6 +915,7 @@ static int cmap_put_locked(struct cmap *t, struct cmap_elem *e,
 				pr_warn_ratelimited("cmap: table %u: a bucket holds %u overflow buckets of colliding keys (hash flooding?): put refused\n",
 						    t->id, READ_ONCE(cmap_max_chain));
 		}
+		order = tbl->order;
 		cmap_write_end(t, h);
 		if (err != -EAGAIN)
 			break;
@@ -927,7 +930,7 @@ static int cmap_put_locked(struct cmap *t, struct cmap_elem *e,
 	}
 	if (old)
 		cmap_elem_free_rcu(old);
-	cmap_after_write(t, tbl);
+	cmap_after_write(t, order);
 	return 0;
 }
 
@@ -1104,6 +1107,7 @@ static int cmap_delete_locked(struct cmap *t, const void *key, u32 klen,
 	struct cmap_head *h;
 	struct cmap_bucket *b;
 	unsigned int slot;
+	u32 order;
 
 	h = cmap_write_begin(t, hash, key, klen, &sp, &tbl, NULL);
 	cmap_spares_free(&sp);
@@ -1116,11 +1120,12 @@ static int cmap_delete_locked(struct cmap *t, const void *key, u32 klen,
 		cmap_slot_clear(b, slot);
 		cmap_charge(t, -1, -cmap_elem_charge(e));
 	}
+	order = tbl->order;
 	cmap_write_end(t, h);
 	if (!e)
 		return -ENOENT;
 	cmap_elem_free_rcu(e);
-	cmap_after_write(t, tbl);
+	cmap_after_write(t, order);
 	return 0;
 }
 
@@ -1185,8 +1190,10 @@ static int cmap_walk_pause(void)
 static int cmap_clear_locked(struct cmap *t)
 {
 	struct cmap_spares sp = {};
-	struct cmap_tbl *tbl = NULL;
+	struct cmap_tbl *tbl;
 	u64 cursor = 0, end;
+	bool wrote = false;
+	u32 order = 0;
 	int err = 0;
 
 	while (!err && cursor < CMAP_ITER_END) {
@@ -1199,13 +1206,15 @@ static int cmap_clear_locked(struct cmap *t)
 			break;
 		}
 		cmap_clear_range(t, h, cursor, end);
+		order = tbl->order;
+		wrote = true;
 		cmap_write_end(t, h);
 		cursor = end;
 		err = cmap_walk_pause();
 	}
 	cmap_spares_free(&sp);
-	if (tbl)
-		cmap_after_write(t, tbl);
+	if (wrote)
+		cmap_after_write(t, order);
 	return err;
 }
 

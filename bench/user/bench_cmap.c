@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The cmap core (kmod/cmap_core.c on the shim, CMAP_SYNC_RCU). */
+#include <linux/rcupdate.h>
+
+#include "cmap_core.h"
+#include "shim.h"
+#include "bench.h"
+
+static void *cmap_b_create(uint64_t hint)
+{
+	struct cmap_params p = {
+		.id = 1,
+		.size_hint = hint,
+		.sync = CMAP_SYNC_RCU,
+		.max_entries = 1ULL << 32,
+		.max_bytes = 1ULL << 40,
+	};
+	static bool inited;
+
+	if (!inited) {
+		if (cmap_core_init())
+			return NULL;
+		inited = true;
+	}
+	return cmap_create(&p);
+}
+
+static void cmap_b_destroy(void *t)
+{
+	shim_wq_drain();
+	cmap_destroy(t);
+	rcu_barrier();
+}
+
+static bool cmap_b_lookup(void *t, uint64_t key, uint64_t *val)
+{
+	struct cmap_elem *e;
+
+	rcu_read_lock();
+	e = cmap_lookup(t, &key, sizeof(key));
+	if (e)
+		*val = *(const uint64_t *)cmap_elem_value(e);
+	rcu_read_unlock();
+	return e;
+}
+
+static void cmap_b_upsert(void *t, uint64_t key, uint64_t val)
+{
+	if (cmap_put(t, &key, sizeof(key), &val, sizeof(val), CMAP_UPSERT))
+		abort();
+}
+
+static void cmap_b_thread_start(void)
+{
+	shim_thread_start(NULL);
+}
+
+const struct bench_impl bench_cmap = {
+	.name = "cmap",
+	.create = cmap_b_create,
+	.destroy = cmap_b_destroy,
+	.lookup = cmap_b_lookup,
+	.upsert = cmap_b_upsert,
+	.thread_start = cmap_b_thread_start,
+	.thread_stop = shim_thread_stop,
+};
+
+/* The same keyed hash as the core's, for the other tables. */
+uint32_t bench_hash(uint64_t key)
+{
+	static const hsiphash_key_t k = {{ 0x0123456789abcdefUL,
+					   0xfedcba9876543210UL }};
+
+	return hsiphash(&key, sizeof(key), &k);
+}
