@@ -29,6 +29,7 @@
 
 #include <linux/cmap.h>
 
+#include "cmap_bench.h"
 #include "cmap_core.h"
 
 static unsigned long default_max_entries = 1UL << 24;
@@ -785,6 +786,8 @@ static long cmap_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 		return cmap_ioc_list(arg);
 	case CMAP_IOC_STATS:
 		return cmap_ioc_stats(f, arg);
+	case CMAP_IOC_BENCH:
+		return cmap_bench_ioctl(arg);
 	case CMAP_IOC_PUT:
 	case CMAP_IOC_GET:
 	case CMAP_IOC_DELETE:
