@@ -30,6 +30,7 @@
 
 #include "cmap_rand.h"
 #include "cmap_util.h"
+#include "racedemo.h"
 
 #define ITER_BUF_START	(64 * 1024)
 #define MAX_THREADS	1024
@@ -1401,7 +1402,7 @@ static size_t bench_fields(const struct cmap_bench *req,
 	FU("value_size", req->value_size);
 	FU("duration_ms", req->duration_ms);
 	FU("growth", !!(req->flags & CMAP_BENCH_GROWTH));
-	FU("preload", !(req->flags & CMAP_BENCH_NO_PRELOAD));
+	FU("preload", !(req->flags & (CMAP_BENCH_NO_PRELOAD | CMAP_BENCH_GROWTH)));
 	FU("interrupted", req->interrupted);
 	FU("ops", r->ops);
 	FU("reads", r->reads);
@@ -1483,7 +1484,7 @@ static int cmd_bench(void)
 	req.modes = env.bench_modes ? env.bench_modes : BENCH_ALL;
 	req.threads = env.threads;
 	req.duration_ms = env.growth ? 0 : (__u32)(ms + 0.5);
-	req.read_pct = (__u32)env.read_pct;
+	req.read_pct = env.growth ? 0 : (__u32)env.read_pct;
 	req.keys = (__u32)env.keys;
 	req.dist = env.zipf ? CMAP_DIST_ZIPF : CMAP_DIST_UNIFORM;
 	req.zipf_theta_milli = env.zipf ? (__u32)(env.theta * 1000 + 0.5) : 0;
@@ -1810,6 +1811,12 @@ static const struct argp_option bench_opts[] = {
 #define SUB(opts, args, doc) \
 	{ opts, parse_sub, args, doc, common_child, NULL, NULL }
 
+/* race-demo: user/racedemo.c, with its own options */
+static int cmd_race_demo(void)
+{
+	return race_demo_run(env.device, env.verbose);
+}
+
 static const struct command commands[] = {
 	{ "create", NULL, cmd_create, 0, 1, SUB(create_opts, "NAME",
 	  "Create a table (named NAME, or by -t) and print its id.\v"
@@ -1880,6 +1887,8 @@ static const struct command commands[] = {
 	  "  cmapctl bench --threads 2 --read-pct 100 --keys 1M --duration 2\n"
 	  "  cmapctl bench --modes rcu,rwlock,rhashtable --dist zipf --csv\n"
 	  "  cmapctl bench --modes rcu,rhashtable --growth --keys 1M") },
+	{ "race-demo", NULL, cmd_race_demo, 0, 0,
+	  { race_demo_opts, race_demo_parse, NULL, RACE_DEMO_DOC, common_child, NULL, NULL } },
 	{},
 };
 
@@ -1930,6 +1939,7 @@ static const char top_doc[] =
 	"  stats            print the table's counters\n"
 	"  load             run a multi-threaded load and report throughput\n"
 	"  bench            in-kernel benchmark of the modes and rhashtable\n"
+	"  race-demo        Go's concurrent map writes, detected and traced\n"
 	"  help [COMMAND]   this help, or a command's\n"
 	"Run 'cmapctl COMMAND --help' for a command's options.\v"
 	"Global options may also follow the command. Tables live in the "

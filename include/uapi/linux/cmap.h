@@ -393,18 +393,23 @@ enum cmap_dist {
  * @ops:            operations done
  * @reads:          of which lookups
  * @writes:         of which puts (and deletes)
- * @failed:         operations that failed (other than lookups that missed)
- * @elapsed_ns:     wall time of the timed phase
+ * @failed:         operations that failed (other than lookups that missed),
+ *                  failed preload inserts and lookups that returned a wrong
+ *                  value included; racecheck's -EBUSY refusals count here
+ * @elapsed_ns:     the longest thread's running time in the timed phase,
+ *                  without the short sleeps taken for RCU Tasks
  * @ops_per_sec:    @ops / elapsed
- * @read_ns:        mean lookup latency (sampled)
- * @write_ns:       mean put latency (sampled)
+ * @read_ns:        mean lookup latency (sampled; the fastest 99% of
+ *                  samples, the rest being mostly vCPU preemption)
+ * @write_ns:       mean put latency (sampled, likewise)
  * @p50_ns:         op latency percentiles and max (sampled, all ops)
  * @p99_ns:         ditto
  * @p999_ns:        ditto
  * @max_ns:         ditto
  * @contended:      contended bucket/global lock acquisitions during the run
  * @acquisitions:   lock acquisitions during the run
- * @resizes:        resizes completed during the run (preload included)
+ * @resizes:        resizes completed during the run (preload included);
+ *                  rhashtable: net bucket-table doublings
  * @busy:           rhashtable: inserts that failed with -EBUSY (and were
  *                  retried); cmap: 0
  * @entries:        entries at the end
@@ -463,10 +468,14 @@ struct cmap_bench_result {
  * @reserved:   must be zero
  *
  * The file need not be bound to a table: each mode runs on a private
- * table.  Threads sleep briefly every few thousand operations so that RCU
+ * table.  All backends are preloaded first, one after the other; the timed
+ * phase then rotates through them in 50 ms slices with all tables alive,
+ * so that host noise hits every backend alike.  Threads sleep briefly every few thousand operations so that RCU
  * Tasks grace periods (BPF trampolines) can complete during a run.
  * A signal stops the run: the call returns 0 with @interrupted set and the
- * results so far.  -EINVAL for bad parameters, -ENOMEM.
+ * results so far.  -EINVAL for bad parameters (including @nresults
+ * smaller than the number of selected backends), -ENOMEM (also when the
+ * workload would need more than half of RAM).
  */
 struct cmap_bench {
 	__u32 size;
