@@ -36,8 +36,18 @@ all: module user
 deps:
 	@scripts/deps.sh $(if $(filter 1,$(NATIVE)),,vm)
 
+# cmap.ko with its own BTF (for BPF fentry): scripts/btf-kdir.sh picks KDIR
+# or a private mirror of it with a vmlinux; it falls back to plain KDIR.  A
+# cmap.ko linked before BTF was possible is relinked (Kbuild would not).
 module: deps
-	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+	+@args=$$(scripts/btf-kdir.sh --make-args "$(KDIR)" "$(KVER)"); \
+	dir=$${args#-C }; dir=$${dir%% *}; \
+	if [ -e "$$dir/vmlinux" ] && [ -f kmod/cmap.ko ] && \
+	   ! LC_ALL=C readelf -S kmod/cmap.ko 2>/dev/null | grep -q ' \.BTF '; then \
+		rm -f kmod/cmap.ko; \
+	fi; \
+	echo "$(MAKE) $$args M=$(CURDIR) W=1 modules"; \
+	$(MAKE) $$args M=$(CURDIR) W=1 modules
 
 user: deps
 	$(MAKE) -C user

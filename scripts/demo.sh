@@ -30,3 +30,5 @@ step "cmapctl -t demo stats"
 $ctl -t demo stats
 step "cmapctl ls"
 $ctl ls
+step "cmapctl race-demo   (Go's concurrent map writes: 10 writers, 5 readers)"
+$ctl race-demo --writers 10 --readers 5 --duration 3

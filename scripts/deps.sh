@@ -1,17 +1,26 @@
 #!/bin/sh
 # Installs the Debian/Ubuntu packages cmap needs, if any are missing.
 # The lists are scripts/deps.d/*.list: one package per line, "vm:" before
-# those only the QEMU harness needs, "#" comments.
-#   scripts/deps.sh [vm]   ("vm": include the vm: packages; the default on a
-#                           machine whose running kernel has no build tree)
+# those only the QEMU harness needs, "rt:" before those only the PREEMPT_RT
+# runs need (make check KERNEL=rt), "#" comments.
+#   scripts/deps.sh [vm] [rt]   ("vm": include the vm: packages; the default
+#                                on a machine whose running kernel has no
+#                                build tree; "rt": include the rt: packages)
 set -e
 here=$(dirname "$0")
-vm=$1
+vm= rt=
+for a in "$@"; do
+	case $a in
+	vm) vm=vm ;;
+	rt) rt=rt ;;
+	esac
+done
 [ -d "/lib/modules/$(uname -r)/build" ] || vm=vm
 pkgs=$(sed -e 's/#.*//' "$here"/deps.d/*.list | while read -r p; do
 	case "$p" in
 	"") ;;
 	vm:*) [ "$vm" = vm ] && echo "${p#vm:}" ;;
+	rt:*) [ "$rt" = rt ] && echo "${p#rt:}" ;;
 	*) echo "$p" ;;
 	esac
 done | sort -u)

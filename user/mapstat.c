@@ -470,6 +470,39 @@ static int snap_read(struct snap *s)
 	return 0;
 }
 
+/*
+ * True if BPF recorded nothing since @s was read (no contention, no
+ * drop): an idle or uncontended system then costs one look at .bss per
+ * interval instead of a walk of every map.
+ */
+static bool snap_unchanged(const struct snap *s)
+{
+	const struct mapstat_bpf *skel = B.skel;
+
+	if (!s->b && !s->r && !s->matched)
+		return false;	/* never read */
+	return skel->bss->matched == s->matched &&
+	       !memcmp((const void *)skel->bss->drops, s->drops, sizeof(s->drops));
+}
+
+static int snap_dup(struct snap *d, const struct snap *s)
+{
+	*d = *s;
+	d->b = malloc((s->nb ? s->nb : 1) * sizeof(*s->b));
+	d->r = malloc((s->nr ? s->nr : 1) * sizeof(*s->r));
+	if (!d->b || !d->r) {
+		free(d->b);
+		free(d->r);
+		memset(d, 0, sizeof(*d));
+		return -ENOMEM;
+	}
+	memcpy(d->b, s->b, s->nb * sizeof(*s->b));
+	memcpy(d->r, s->r, s->nr * sizeof(*s->r));
+	/* a new interval for the maxima, as snap_read() does */
+	d->epoch = __atomic_add_fetch(&B.skel->bss->epoch, 1, __ATOMIC_RELAXED) - 1;
+	return 0;
+}
+
 static const struct mapstat_bucket_val *snap_bucket(const struct snap *s,
 						    const struct mapstat_bucket_key *k)
 {
@@ -494,18 +527,67 @@ static const struct mapstat_rec_val *snap_rec(const struct snap *s,
 /* ---- resize and race events ------------------------------------------ */
 
 #define EVLOG 8
+/* Resizes, and races (kept apart: a racing load would flood the log). */
 static struct evlog {
 	struct mapstat_event ev[EVLOG];
 	unsigned n;		/* total seen */
-} evlog;
+} evlog, racelog, holderlog;
+/* The last race whose writer's stack came too, and that writer's event. */
+static struct mapstat_event pair[2];
+static bool have_pair;
 
 static int handle_event(void *ctx, void *data, size_t size)
 {
+	struct evlog *l;
+
 	(void)ctx;
 	if (size < sizeof(struct mapstat_event))
 		return 0;
-	memcpy(&evlog.ev[evlog.n++ % EVLOG], data, sizeof(struct mapstat_event));
+	switch (((const struct mapstat_event *)data)->type) {
+	case MAPSTAT_EV_RACE:
+		l = &racelog;
+		break;
+	case MAPSTAT_EV_RACE_HOLDER:
+		l = &holderlog;
+		break;
+	default:
+		l = &evlog;
+		break;
+	}
+	memcpy(&l->ev[l->n++ % EVLOG], data, sizeof(struct mapstat_event));
+	if (l == &holderlog) {
+		const struct mapstat_event *h = data;
+
+		for (unsigned i = 0; i < EVLOG && i < racelog.n; i++)
+			if (racelog.ev[i].table == h->table &&
+			    racelog.ev[i].race.seq == h->race.seq) {
+				pair[0] = racelog.ev[i];
+				pair[1] = *h;
+				have_pair = true;
+			}
+	}
 	return 0;
+}
+
+/* The writer's own event for race @seq, if it came. */
+static const struct mapstat_event *race_holder(__u32 table, __u64 seq)
+{
+	for (unsigned i = 0; i < EVLOG && i < holderlog.n; i++) {
+		const struct mapstat_event *e = &holderlog.ev[i];
+
+		if (e->table == table && e->race.seq == seq)
+			return e;
+	}
+	if (have_pair && pair[1].table == table && pair[1].race.seq == seq)
+		return &pair[1];
+	return NULL;
+}
+
+static const char *race_op(__u32 op)
+{
+	static const char *const names[] = { "?", "put", "get", "delete", "clear" };
+
+	return names[op < 5 ? op : 0];
 }
 
 /* ---- tables ---------------------------------------------------------- */
@@ -1038,6 +1120,49 @@ static int ustack_syms(int id, __u32 pid, char (*out)[160], int max)
 	return m;
 }
 
+/*
+ * The two parties of a race side by side, like the two goroutines of Go's
+ * "concurrent map writes" report: the writer that held the table (left,
+ * first in time) and the intruder (right); one above the other when
+ * @width has no room for two columns.  @holder: the writer's own event.
+ */
+#define RACE_FRAMES 12
+static void race_pair(FILE *f, const struct mapstat_event *ev,
+		      const struct mapstat_event *holder, int width)
+{
+	static char col[2][2 * RACE_FRAMES + 1][160];
+	const struct mapstat_event *who[2] = { holder, ev };
+	int n[2] = { 1, 1 }, cw = (width - 6) / 2;
+
+	snprintf(col[0][0], sizeof(col[0][0]), "writer: %d/%s, holding the table, %s",
+		 ev->race.writer_pid, ev->race.writer_comm, race_op(ev->race.writer_op));
+	snprintf(col[1][0], sizeof(col[1][0]), "intruder: %d/%s, %s",
+		 ev->race.intruder_pid, ev->race.intruder_comm,
+		 race_op(ev->race.intruder_op));
+	for (int s = 0; s < 2; s++) {
+		const struct mapstat_event *e = who[s];
+
+		if (!e) {
+			snprintf(col[s][n[s]++], sizeof(col[0][0]), "%s",
+				 ev->race.intruder_op == 2 ? "(a lookup does not ask for its stack)" :
+				 "(it left before the report)");
+			continue;
+		}
+		n[s] += kstack_syms(e->race.kstack, &col[s][n[s]], RACE_FRAMES);
+		n[s] += ustack_syms(e->race.ustack, e->race.tid, &col[s][n[s]], RACE_FRAMES);
+	}
+	if (cw < 40) {
+		for (int s = 0; s < 2; s++)
+			for (int j = 0; j < n[s]; j++)
+				fprintf(f, "    %s%s\n", j ? "   " : "", col[s][j]);
+		return;
+	}
+	for (int j = 0; j < n[0] || j < n[1]; j++)
+		fprintf(f, "    %s%-*.*s  %s%.*s\n", j ? "  " : "", j ? cw - 2 : cw,
+			j ? cw - 2 : cw, j < n[0] ? col[0][j] : "", j ? "  " : "",
+			j ? cw - 2 : cw, j < n[1] ? col[1][j] : "");
+}
+
 /* Read user modules of processes as soon as they show up (they may exit). */
 static void prepare_usyms(void)
 {
@@ -1303,27 +1428,54 @@ static void report_table(FILE *f, struct view *v, int sel_stack, bool expand,
 		for (int j = 0; j < nu; j++)
 			fprintf(f, "       %s\n", uf[j]);
 	}
-	if (v->tv && evlog.n) {
-		fprintf(f, "\n  RECENT EVENTS\n");
+	if (evlog.n) {
+		bool hdr = false;
+
 		for (unsigned i = evlog.n > EVLOG ? evlog.n - EVLOG : 0; i < evlog.n; i++) {
 			const struct mapstat_event *ev = &evlog.ev[i % EVLOG];
 
 			if (ev->table != v->t->info.id)
 				continue;
+			if (!hdr)
+				fprintf(f, "\n  RECENT RESIZES\n");
+			hdr = true;
 			if (ev->type == MAPSTAT_EV_RESIZE_START)
-				fprintf(f, "    resize start %u -> %u buckets, %llu entries\n",
+				fprintf(f, "    start %u -> %u buckets, %llu entries\n",
 					ev->resize.old_buckets, ev->resize.new_buckets,
 					(unsigned long long)ev->resize.entries);
-			else if (ev->type == MAPSTAT_EV_RESIZE_END)
-				fprintf(f, "    resize done  %u -> %u buckets in %s\n",
+			else
+				fprintf(f, "    done  %u -> %u buckets in %s\n",
 					ev->resize.old_buckets, ev->resize.new_buckets,
 					fmt_ns(a, sizeof(a), (double)ev->resize.duration_ns));
-			else
-				fprintf(f, "    RACE writer %d/%s op %u, intruder %d/%s op %u\n",
-					ev->race.writer_pid, ev->race.writer_comm,
-					ev->race.writer_op, ev->race.intruder_pid,
-					ev->race.intruder_comm, ev->race.intruder_op);
 		}
+	}
+	/*
+	 * The last race, Go style: both parties, both stacks.  The last one
+	 * whose writer's stack came, if any (reads never ask for it).
+	 */
+	const struct mapstat_event *last = NULL, *holder = NULL;
+
+	for (unsigned i = racelog.n; !holder &&
+	     i-- > (racelog.n > EVLOG ? racelog.n - EVLOG : 0);) {
+		const struct mapstat_event *ev = &racelog.ev[i % EVLOG];
+
+		if (ev->table != v->t->info.id)
+			continue;
+		holder = race_holder(ev->table, ev->race.seq);
+		if (!last || holder)
+			last = ev;
+	}
+	if (!holder && have_pair && pair[0].table == v->t->info.id) {
+		last = &pair[0];
+		holder = &pair[1];
+	}
+	if (last) {
+		fprintf(f, "\n  LAST RACE #%llu: %s by %d/%s during %s by %d/%s\n",
+			(unsigned long long)last->race.seq, race_op(last->race.intruder_op),
+			last->race.intruder_pid, last->race.intruder_comm,
+			race_op(last->race.writer_op), last->race.writer_pid,
+			last->race.writer_comm);
+		race_pair(f, last, holder, width);
 	}
 }
 
@@ -1536,6 +1688,8 @@ static json_object *json_table(struct table *t)
 		} else {
 			JU(o, "races", 0);
 		}
+		JU(o, "module_races", c->races);
+		JU(o, "module_read_races", c->read_races);
 		arr = json_object_new_array();
 		for (size_t i = 0; i < v.nb && (int)i < env.top; i++) {
 			const struct bview *b = &v.b[i];
@@ -1623,6 +1777,71 @@ static json_object *json_table(struct table *t)
 	return o;
 }
 
+/* One party of a race: who, doing what, its stacks (null: not captured). */
+static json_object *json_party(const struct mapstat_event *e, int tid,
+			       const char *comm, __u32 op)
+{
+	json_object *x = json_object_new_object();
+
+	json_object_object_add(x, "tid", json_object_new_int(tid));
+	JS(x, "comm", comm);
+	JS(x, "op", race_op(op));
+	json_object_object_add(x, "kernel", e ? jframes(e->race.kstack, 0, false) : NULL);
+	json_object_object_add(x, "user", e ? jframes(e->race.ustack, e->race.tid, true) : NULL);
+	return x;
+}
+
+/*
+ * A race of a shown table (else NULL), both parties side by side as in
+ * the text view: "writer" held the table, "intruder" collided.
+ */
+static json_object *json_race(const struct mapstat_event *ev)
+{
+	const struct table *t = NULL;
+	json_object *x;
+
+	for (size_t j = 0; j < T.n; j++)
+		if (T.t[j].info.id == ev->table && table_shown(&T.t[j]))
+			t = &T.t[j];
+	if (!t)
+		return NULL;
+	x = json_object_new_object();
+	JU(x, "table_id", ev->table);
+	JS(x, "table", t->info.name);
+	JU(x, "seq", ev->race.seq);
+	JS(x, "error", ev->race.intruder_op == 2 ? "concurrent map read and map write" :
+	   "concurrent map writes");
+	json_object_object_add(x, "writer",
+		json_party(race_holder(ev->table, ev->race.seq), ev->race.writer_pid,
+			   ev->race.writer_comm, ev->race.writer_op));
+	json_object_object_add(x, "intruder",
+		json_party(ev, ev->race.intruder_pid, ev->race.intruder_comm,
+			   ev->race.intruder_op));
+	return x;
+}
+
+/*
+ * The last races of the shown tables, newest first, then the last one
+ * with both stacks if it is older.
+ */
+static json_object *json_races(void)
+{
+	json_object *arr = json_object_new_array(), *x;
+	bool pair_in = false;
+
+	for (unsigned i = racelog.n; i-- > (racelog.n > EVLOG ? racelog.n - EVLOG : 0);) {
+		const struct mapstat_event *ev = &racelog.ev[i % EVLOG];
+
+		pair_in |= have_pair && ev->table == pair[0].table &&
+			   ev->race.seq == pair[0].race.seq;
+		if ((x = json_race(ev)))
+			json_object_array_add(arr, x);
+	}
+	if (have_pair && !pair_in && (x = json_race(&pair[0])))
+		json_object_array_add(arr, x);
+	return arr;
+}
+
 static void report_json(FILE *f)
 {
 	json_object *o = json_object_new_object(), *x, *arr;
@@ -1651,6 +1870,7 @@ static void report_json(FILE *f)
 		shown++;
 	}
 	json_object_object_add(o, "tables", arr);
+	json_object_object_add(o, "races", json_races());
 	if (!shown)
 		JS(o, "status", wait_msg());
 	else
@@ -2121,6 +2341,7 @@ int main(int argc, char **argv)
 	tables_refresh();
 	if (B.skel)
 		snap_read(&S);
+	select_table();
 	next = now_s() + env.interval;
 	while (!exiting) {
 		if (U.on) {
@@ -2149,8 +2370,13 @@ int main(int argc, char **argv)
 		snap_free(&P);
 		P = S;
 		memset(&S, 0, sizeof(S));
-		if (B.skel && snap_read(&S))
+		if (B.skel && snap_unchanged(&P)) {
+			/* nothing traced: the same numbers, no map walk */
+			if (snap_dup(&S, &P))
+				fprintf(stderr, "mapstat: out of memory\n");
+		} else if (B.skel && snap_read(&S)) {
 			fprintf(stderr, "mapstat: reading the BPF maps: %s\n", strerror(errno));
+		}
 		if (B.skel)
 			prepare_usyms();
 		select_table();

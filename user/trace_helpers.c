@@ -381,7 +381,9 @@ const char *fmt_ns(char *buf, size_t size, double ns)
 
 const char *fmt_count(char *buf, size_t size, double v)
 {
-	if (v < 1e4)
+	if (v > 0 && v < 10 && v != (double)(long)v)
+		snprintf(buf, size, "%.1f", v);
+	else if (v < 1e4)
 		snprintf(buf, size, "%.0f", v);
 	else if (v < 1e6)
 		snprintf(buf, size, "%.1fk", v / 1e3);

@@ -1,0 +1,127 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Checks of mapstat's JSON output, for tests/guest.d/50-mapstat.
+
+  check.py hot   MS_JSON BEFORE_STATS AFTER_STATS ATTACH HOT_KEY BUCKET
+  check.py solo  MS_JSON BEFORE_STATS AFTER_STATS ATTACH
+  check.py nomod MS_JSON
+
+MS_JSON is mapstat --json -c output (one object per line; the last one
+counts), *_STATS are `cmapctl stats --json` of the table around the load,
+ATTACH the attach method expected: fentry when cmap.ko has BTF, else
+kprobe (then bucket array sizes are unknown, and so are the module's
+per-bucket counters).
+Prints one TAP-ish line per failed expectation and exits 1 if any failed.
+"""
+import json
+import sys
+
+failed = 0
+
+
+def expect(cond, what):
+    global failed
+    if not cond:
+        failed += 1
+        print(f"#   FAILED: {what}")
+
+
+def last_obj(path):
+    lines = [l for l in open(path) if l.strip()]
+    if not lines:
+        print(f"#   {path}: no JSON output")
+        sys.exit(1)
+    return [json.loads(l) for l in lines][-1]
+
+
+def table(obj):
+    tabs = obj.get("tables", [])
+    if len(tabs) != 1:
+        print(f"#   expected one table in the output, got {len(tabs)}")
+        sys.exit(1)
+    return tabs[0]
+
+
+def stats(path):
+    return json.load(open(path))
+
+
+def main():
+    mode = sys.argv[1]
+    if mode == "nomod":
+        o = last_obj(sys.argv[2])
+        expect(o["tables"] == [], "no tables without the module")
+        expect("not loaded" in o["status"], f"status says so: {o['status']!r}")
+        expect(o["attach"] == "none", "nothing attached")
+        return
+    o = last_obj(sys.argv[2])
+    t = table(o)
+    before, after = stats(sys.argv[3]), stats(sys.argv[4])
+    bpf = t["bpf"]
+    mod_cont = after["lock_contended"] - before["lock_contended"]
+    mod_wait = after["lock_wait_ns"] - before["lock_wait_ns"]
+    mod_acq = after["lock_acquisitions"] - before["lock_acquisitions"]
+    drops = o["dropped"]
+    for k in ("bucket_map_full", "record_map_full", "no_entry_capture",
+              "task_storage_failed", "kernel_stack_failed"):
+        expect(drops[k] == 0, f"dropped {k} = {drops[k]}")
+    attach = sys.argv[5]
+    btf = attach == "fentry"
+    expect(o["attach"] == attach and o["module_btf"] == btf,
+           f"attached with {attach} (got {o['attach']}, module BTF {o['module_btf']})")
+    if mode == "solo":
+        expect(mod_acq > 0, f"module counted acquisitions ({mod_acq})")
+        expect(mod_cont == 0, f"module counted no contention ({mod_cont})")
+        expect(bpf["contended_total"] == 0,
+               f"BPF saw no contention ({bpf['contended_total']})")
+        return
+    hot, bucket = sys.argv[6], int(sys.argv[7])
+    print(f"# module: {mod_cont} contended of {mod_acq}, wait {mod_wait} ns;"
+          f" bpf: {bpf['contended_total']} contended, wait {bpf['wait_ns_total']} ns")
+    expect(mod_cont > 100, f"the load contended ({mod_cont} > 100)")
+    # BPF counts at the module's own tracepoint, with the module's wait:
+    # equal, not just close (nothing else touched the table meanwhile).
+    expect(bpf["contended_total"] == mod_cont,
+           f"BPF contended {bpf['contended_total']} == module {mod_cont}")
+    expect(bpf["wait_ns_total"] == mod_wait,
+           f"BPF wait {bpf['wait_ns_total']} == module {mod_wait}")
+    keys, buckets = t["top_keys"], t["top_buckets"]
+    expect(keys and keys[0]["key"] == hot,
+           f"top key is {hot!r} (got {keys[0]['key'] if keys else None!r})")
+    expect(keys and keys[0]["printable"], "hot key shown as text")
+    expect(keys and keys[0]["bucket"] == bucket,
+           f"top key's bucket {keys[0]['bucket'] if keys else None} == {bucket}")
+    expect(buckets and buckets[0]["index"] == bucket,
+           f"top bucket {buckets[0]['index'] if buckets else None} == {bucket}")
+    if btf:
+        expect(buckets and buckets[0]["current_array"] and
+               buckets[0]["array_buckets"] == t["buckets"],
+               "top bucket is in the current array")
+    # Per bucket, against the bucket's own counter in the module.
+    for b in buckets:
+        if "module_contended_since_seen" in b:
+            expect(b["module_contended_since_seen"] == b["contended_total"],
+                   f"bucket {b['index']}: module {b['module_contended_since_seen']}"
+                   f" == bpf {b['contended_total']}")
+    expect(sum(b["contended_total"] for b in buckets) <= bpf["contended_total"],
+           "bucket sums within the table total")
+    if btf:
+        expect(buckets and buckets[0]["module_acquisitions"] >=
+               buckets[0]["module_contended"] > 0, "per-bucket module counters read")
+        expect(buckets and "module_contended_since_seen" in buckets[0],
+               "top bucket compared with the module's own counter")
+    p50, p99, mx = bpf["wait_p50_ns"], bpf["wait_p99_ns"], bpf["wait_max_ns_total"]
+    expect(0 < p50 <= p99 <= mx, f"0 < p50 {p50} <= p99 {p99} <= max {mx}")
+    hist = bpf["wait_hist_log2_ns_total"]
+    expect(sum(hist) == bpf["contended_total"], "histogram counts every wait")
+    tasks = t["top_tasks"]
+    expect(tasks and tasks[0]["comm"] == "hotload", "top task is hotload")
+    st = t["top_stacks"]
+    expect(st and any("cmap_put_elem" in f for f in st[0]["kernel"]),
+           "top stack has cmap_put_elem in its kernel frames")
+    expect(st and any("hot_put" in f or "worker_main" in f for f in st[0]["user"]),
+           f"top stack has hotload's frames in its user part: {st[0]['user'] if st else None}")
+
+
+main()
+sys.exit(1 if failed else 0)
