@@ -570,13 +570,13 @@ static struct cmap_head *cmap_lock_live(struct cmap *t, u32 hash,
 /*
  * racecheck: report @op meeting the writer inside the table, the way Go's
  * runtime reports "concurrent map writes" (and "concurrent map read and map
- * write" for lookups).  The writer's comm is copied without a lock: it can
- * be a moment stale, its pid cannot.
+ * write" for lookups).  @pid is the writer the caller saw inside; its comm
+ * is copied without a lock and can be a moment stale, the pid cannot.
  */
-static noinline void cmap_race_report(struct cmap *t, enum cmap_race_op op)
+static noinline void cmap_race_report(struct cmap *t, enum cmap_race_op op,
+				      int pid)
 {
 	char comm[TASK_COMM_LEN];
-	int pid = atomic_read(&t->writer_pid);
 	u64 seq = atomic64_inc_return(&t->race_seq);
 
 	atomic_long_inc(op == CMAP_RACE_GET ? &t->read_races : &t->races);
@@ -611,10 +611,13 @@ noinline void cmap_race_holder(struct cmap *t, u64 seq, enum cmap_race_op op)
  */
 static bool cmap_race_enter(struct cmap *t, enum cmap_race_op op)
 {
+	int holder;
+
 	if (t->sync != CMAP_SYNC_RACECHECK)
 		return true;
-	if (atomic_cmpxchg(&t->writer_pid, 0, task_pid_nr(current))) {
-		cmap_race_report(t, op);
+	holder = atomic_cmpxchg(&t->writer_pid, 0, task_pid_nr(current));
+	if (holder) {
+		cmap_race_report(t, op, holder);
 		return false;
 	}
 	data_race(t->writer_op = op);
@@ -700,6 +703,7 @@ static void cmap_sync_unlock(struct cmap *t)
 struct cmap_elem *cmap_lookup_sync(struct cmap *t, const void *key, u32 klen)
 {
 	struct cmap_elem *e;
+	int holder;
 	u64 start;
 
 	switch (t->sync) {
@@ -722,8 +726,9 @@ struct cmap_elem *cmap_lookup_sync(struct cmap *t, const void *key, u32 klen)
 		spin_unlock(&t->glock);
 		return e;
 	case CMAP_SYNC_RACECHECK:
-		if (unlikely(atomic_read(&t->writer_pid)))
-			cmap_race_report(t, CMAP_RACE_GET);
+		holder = atomic_read(&t->writer_pid);
+		if (unlikely(holder))
+			cmap_race_report(t, CMAP_RACE_GET, holder);
 		fallthrough;
 	default:
 		return cmap_lookup_rcu(t, key, klen);

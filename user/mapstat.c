@@ -326,6 +326,10 @@ static const char *attach_desc(void)
 	       "kprobe (cmap.ko has no BTF: no per-array bucket order)";
 }
 
+#define JU(o, k, v) json_object_object_add(o, k, json_object_new_uint64((uint64_t)(v)))
+#define JD(o, k, v) json_object_object_add(o, k, json_object_new_double(v))
+#define JS(o, k, v) json_object_object_add(o, k, json_object_new_string(v))
+
 /* ---- reading maps ---------------------------------------------------- */
 
 struct bkt {
@@ -1201,6 +1205,32 @@ static __u64 prog_misses(void)
 	return sum;
 }
 
+/*
+ * Run counts and run time of each attached program: the kernel keeps them
+ * while sysctl kernel.bpf_stats_enabled is 1 (else they stay 0).  The
+ * in-kernel cost of tracing, without the noise of throughput figures.
+ */
+static json_object *prog_stats(void)
+{
+	json_object *o = json_object_new_object();
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, B.skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+		json_object *p;
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		p = json_object_new_object();
+		JU(p, "run_cnt", info.run_cnt);
+		JU(p, "run_time_ns", info.run_time_ns);
+		json_object_object_add(o, bpf_program__name(prog), p);
+	}
+	return o;
+}
+
 static const char *mode_str(__u32 mode)
 {
 	const char *s = cmap_mode_name(mode);
@@ -1606,9 +1636,6 @@ static json_object *jhist(const __u64 *h)
 	return a;
 }
 
-#define JU(o, k, v) json_object_object_add(o, k, json_object_new_uint64((uint64_t)(v)))
-#define JD(o, k, v) json_object_object_add(o, k, json_object_new_double(v))
-#define JS(o, k, v) json_object_object_add(o, k, json_object_new_string(v))
 
 static json_object *jframes(int id, __u32 pid, bool user)
 {
@@ -1860,6 +1887,7 @@ static void report_json(FILE *f)
 			JU(x, drop_names[i], S.drops[i]);
 		JU(x, "bpf_recursion_misses", prog_misses());
 		json_object_object_add(o, "dropped", x);
+		json_object_object_add(o, "bpf_programs", prog_stats());
 		JU(o, "matched", S.matched);
 	}
 	arr = json_object_new_array();
