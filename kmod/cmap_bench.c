@@ -75,6 +75,7 @@
 
 #include "cmap_core.h"
 #include "cmap_bench.h"
+#include "cmap_uaccess.h"
 
 #define BENCH_MODE_RHT		31	/* ilog2(CMAP_BENCH_RHASHTABLE) */
 #define BENCH_MAX_KEYS		(1U << 24)
@@ -1170,16 +1171,6 @@ static int bench_backends(const struct cmap_bench *req,
  * The ioctl
  */
 
-/* As the device layer does: a size-prefixed struct, zero-extended. */
-static int bench_copy_req(struct cmap_bench *req, void __user *arg, u32 *usize)
-{
-	if (get_user(*usize, (u32 __user *)arg))
-		return -EFAULT;
-	if (*usize < 2 * sizeof(u32) || *usize > PAGE_SIZE)
-		return -EINVAL;
-	return copy_struct_from_user(req, sizeof(*req), arg, *usize);
-}
-
 /* Validate a request. */
 static int bench_check(const struct cmap_bench *req)
 {
@@ -1251,7 +1242,7 @@ long cmap_bench_ioctl(void __user *arg)
 	BUILD_BUG_ON(CMAP_MODE_COUNT > BENCH_MODE_RHT ||
 		     BIT(BENCH_MODE_RHT) != CMAP_BENCH_RHASHTABLE);
 
-	err = bench_copy_req(&req, arg, &usize);
+	err = cmap_copy_req(&req, sizeof(req), arg, &usize);
 	if (err)
 		return err;
 	err = bench_check(&req);
@@ -1278,7 +1269,7 @@ long cmap_bench_ioctl(void __user *arg)
 	}
 	req.nresults = n;
 	req.interrupted = interrupted;
-	if (copy_to_user(arg, &req, min_t(size_t, sizeof(req), usize)))
+	if (cmap_copy_resp(arg, &req, sizeof(req), usize))
 		err = -EFAULT;
 out:
 	bench_zipf_free(&zipf);

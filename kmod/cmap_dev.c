@@ -31,6 +31,7 @@
 
 #include "cmap_bench.h"
 #include "cmap_core.h"
+#include "cmap_uaccess.h"
 
 static unsigned long default_max_entries = 1UL << 24;
 module_param(default_max_entries, ulong, 0644);
@@ -190,25 +191,6 @@ static void cmap_file_bind(struct cmap_file *f, struct cmap_obj *obj)
 		atomic_dec(&old->files);
 		cmap_obj_put(old);
 	}
-}
-
-/*
- * Copy a request struct that starts with its own __u32 size: older, smaller
- * structs read as zero-extended; larger ones must have a zero tail.
- */
-static int cmap_copy_req(void *dst, size_t ksize, void __user *arg, u32 *usize)
-{
-	if (get_user(*usize, (u32 __user *)arg))
-		return -EFAULT;
-	if (*usize < 2 * sizeof(u32) || *usize > PAGE_SIZE)
-		return -EINVAL;
-	return copy_struct_from_user(dst, ksize, arg, *usize);
-}
-
-static int cmap_copy_resp(void __user *arg, const void *src, size_t ksize,
-			  u32 usize)
-{
-	return copy_to_user(arg, src, min_t(size_t, ksize, usize)) ? -EFAULT : 0;
 }
 
 /*

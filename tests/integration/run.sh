@@ -14,8 +14,10 @@
 # Exit status: 0 if every check passed, 1 otherwise.
 #
 # The repository may be read-only (it is in the VM): scratch files go to
-# $TMPDIR or /tmp.  Environment: CMAP_TEST_TIMEOUT (seconds per test
-# binary, default 900); CMOCKA_MESSAGE_OUTPUT is forced to TAP.
+# $TMPDIR or /tmp.  Environment: CMAP_KO (the module to load, default
+# kmod/cmap.ko; `make check KERNEL=rt` and the debug runs set it),
+# CMAP_TEST_TIMEOUT (seconds per test binary, default 900);
+# CMOCKA_MESSAGE_OUTPUT is forced to TAP.
 
 set -u
 
@@ -31,7 +33,7 @@ done
 top=$(cd "$(dirname "$0")/../.." && pwd -P) || exit 2
 cd "$top" || exit 2
 bindir=$top/tests/integration
-ko=$top/kmod/cmap.ko
+ko=${CMAP_KO:-$top/kmod/cmap.ko}
 helper=$bindir/cmap_helper
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cmap-it.XXXXXX") || exit 2
 timeout_s=${CMAP_TEST_TIMEOUT:-900}
@@ -84,7 +86,7 @@ if [ "$(id -u)" != 0 ]; then
 	finish
 fi
 if [ ! -f "$ko" ]; then
-	notok "kmod/cmap.ko exists (make module)"
+	notok "$ko exists (make module)"
 	finish
 fi
 bins=""
@@ -110,10 +112,10 @@ echo "<6>$marker start" >/dev/kmsg 2>/dev/null || echo "# cannot write /dev/kmsg
 
 # ---------------------------------------------------------------- load
 if insmod "$ko" 2>"$tmp/err"; then
-	ok "insmod kmod/cmap.ko"
+	ok "insmod $ko"
 else
 	comment <"$tmp/err"
-	notok "insmod kmod/cmap.ko"
+	notok "insmod $ko"
 	finish
 fi
 wait_for 50 '[ -c /dev/cmap ]'

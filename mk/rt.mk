@@ -6,7 +6,7 @@
 # threads.
 #
 #   make check KERNEL=rt   `make check`, with the VM suite on the rt kernel
-#   make check-rt          the same
+#   make check-rt          the same, VM steps only (CI runs this)
 #   make rt-module         cmap.ko for the rt kernel, in build/rt/src/kmod/
 #   make rt-deps           install linux-image-rt-amd64 and its headers
 #
@@ -21,16 +21,11 @@
 #    the rt headers (with BTF, scripts/btf-kdir.sh), never into kmod/, and
 #    CMAP_KO (exported) points every guest script at it; the `module`
 #    target (kmod/cmap.ko) is not built by `make check KERNEL=rt`.
-# Guest scripts must load $CMAP_KO when it is set (tests/guest.d/*,
-# tests/integration/run.sh).  As long as tests/integration/run.sh does not
-# (it loads kmod/cmap.ko next to itself), rt-module also makes a shadow tree
-# build/rt/shadow whose kmod/cmap.ko is the rt module and whose
-# tests/integration/ links to the real one, and CMAP_INTEGRATION (read by
-# tests/run-all) points at the shadow run.sh.
+# Guest scripts load $CMAP_KO when it is set (tests/integration/run.sh,
+# tests/guest.d/*, tests/hardening/lib.sh).
 
 RT_DIR		:= build/rt/src
 RT_KO		:= $(CURDIR)/$(RT_DIR)/kmod/cmap.ko
-RT_SHADOW	:= $(CURDIR)/build/rt/shadow
 
 .PHONY: rt-deps rt-module check-rt
 
@@ -47,22 +42,16 @@ rt-module: rt-deps
 		-cf - Kbuild kmod include | tar -C $(RT_DIR) -xf - || exit 1; \
 	args=$$(scripts/btf-kdir.sh --make-args /lib/modules/$$kv/build $$kv); \
 	echo "$(MAKE) $$args M=$(CURDIR)/$(RT_DIR) W=1 modules"; \
-	$(MAKE) $$args M=$(CURDIR)/$(RT_DIR) W=1 modules || exit 1; \
-	rm -rf $(RT_SHADOW) && mkdir -p $(RT_SHADOW)/kmod $(RT_SHADOW)/tests/integration && \
-	ln -s $(RT_KO) $(RT_SHADOW)/kmod/cmap.ko && \
-	for f in $(CURDIR)/tests/integration/*; do \
-		ln -s "$$f" $(RT_SHADOW)/tests/integration/; \
-	done
+	$(MAKE) $$args M=$(CURDIR)/$(RT_DIR) W=1 modules || exit 1
 
+# Only the VM steps (the host steps do not depend on the kernel).
 check-rt:
-	@$(MAKE) --no-print-directory check KERNEL=rt
+	@CMAP_TESTS='^tests/(integration|guest\.d)/' \
+		$(MAKE) --no-print-directory check KERNEL=rt
 
 ifeq ($(KERNEL),rt)
 KVER		:= $(shell scripts/kver.sh rt)
 export CMAP_KERNEL := rt
 export CMAP_KO	:= $(RT_KO)
 CHECK_DEPS	:= $(filter-out all module,$(CHECK_DEPS)) user rt-module
-ifeq ($(shell grep -q CMAP_KO tests/integration/run.sh 2>/dev/null && echo y),)
-export CMAP_INTEGRATION := $(RT_SHADOW)/tests/integration/run.sh
-endif
 endif
