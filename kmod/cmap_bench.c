@@ -54,6 +54,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitops.h>
+#include <linux/capability.h>
 #include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/delay.h>
@@ -1219,9 +1220,9 @@ static int bench_check(const struct cmap_bench *req)
  * bench_backends()).  Stops at the first signal, with the results so far.
  *
  * Return: 0 (@interrupted tells whether a signal cut the run short),
- * -EINVAL for bad parameters (@nresults too small included), -ENOMEM when
- * memory is short or the workload would not fit in half of the RAM,
- * -EFAULT, -E2BIG.
+ * -EPERM without CAP_SYS_ADMIN, -EINVAL for bad parameters (@nresults too
+ * small included), -ENOMEM when memory is short or the workload would not
+ * fit in half of the RAM, -EFAULT, -E2BIG.
  */
 long cmap_bench_ioctl(void __user *arg)
 {
@@ -1242,6 +1243,13 @@ long cmap_bench_ioctl(void __user *arg)
 	BUILD_BUG_ON(CMAP_MODE_COUNT > BENCH_MODE_RHT ||
 		     BIT(BENCH_MODE_RHT) != CMAP_BENCH_RHASHTABLE);
 
+	/*
+	 * Up to 64 kernel threads for 10 minutes, and tables in kernel
+	 * threads: neither charged to the caller's memory cgroup nor under
+	 * max_memory.  Not for every user the device is opened up to.
+	 */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	err = cmap_copy_req(&req, sizeof(req), arg, &usize);
 	if (err)
 		return err;

@@ -8,12 +8,14 @@
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/lockdep.h>
+#include <linux/memcontrol.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/percpu_counter.h>
 #include <linux/random.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -310,6 +312,7 @@ static bool cmap_charge(struct cmap *t, long entries, long bytes)
 	return true;
 }
 
+/* A bucket array: ERR_PTR(-ENOSPC) beyond the module-wide cap, or -ENOMEM. */
 static struct cmap_tbl *cmap_tbl_alloc(u32 order, gfp_t gfp)
 {
 	struct cmap_tbl *tbl;
@@ -318,11 +321,11 @@ static struct cmap_tbl *cmap_tbl_alloc(u32 order, gfp_t gfp)
 	size_t size = struct_size(tbl, heads, 1UL << order);
 
 	if (!cmap_mem_charge(size))
-		return NULL;
+		return ERR_PTR(-ENOSPC);
 	tbl = cmap_fault(gfp) ? NULL : kvzalloc(size, gfp);
 	if (!tbl) {
 		cmap_mem_charge(-(long)size);
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	}
 	tbl->order = order;
 	for (i = 0; i < (1U << order); i++)
@@ -826,6 +829,9 @@ static u32 cmap_wanted_order(const struct cmap *t, u32 order)
 	return order;
 }
 
+/* Resizes a put waits for when its chain is full before it is refused. */
+#define CMAP_FLOOD_WAITS	3
+
 /* The live array @tbl is below the size its entry count asks for. */
 static bool cmap_growth_due(const struct cmap *t, const struct cmap_tbl *tbl)
 {
@@ -878,6 +884,8 @@ static int cmap_put_locked(struct cmap *t, struct cmap_elem *e,
 	struct cmap_elem *old;
 	struct cmap_tbl *tbl;
 	struct cmap_head *h;
+	unsigned int waits = 0;
+	bool grow_wait;
 	u32 order = 0;
 	int err;
 
@@ -885,6 +893,7 @@ static int cmap_put_locked(struct cmap *t, struct cmap_elem *e,
 		struct cmap_bucket *b;
 		unsigned int slot;
 
+		grow_wait = false;
 		h = cmap_write_begin(t, e->hash, key, e->klen, &sp, &tbl, NULL);
 		if (IS_ERR(h)) {
 			cmap_write_failed();
@@ -909,19 +918,28 @@ static int cmap_put_locked(struct cmap *t, struct cmap_elem *e,
 			err = cmap_chain_add(tbl, h, h, e, &sp,
 					     READ_ONCE(cmap_max_chain));
 			/*
-			 * A long chain in an array that is due to grow only
-			 * waits for the resize worker: not flooding.
+			 * A long chain in an array that is due to grow may
+			 * only wait for the resize worker: let it grow the
+			 * array and try again.  Keys that still collide
+			 * after that are flooding: refused.
 			 */
-			if (err == -ENOSPC && cmap_growth_due(t, tbl))
-				err = cmap_chain_add(tbl, h, h, e, &sp, 0);
+			if (err == -ENOSPC && waits < CMAP_FLOOD_WAITS &&
+			    cmap_growth_due(t, tbl))
+				grow_wait = true;
 			if (err)
 				cmap_charge(t, -1, -charge);
-			if (err == -ENOSPC)
+			if (err == -ENOSPC && !grow_wait)
 				pr_warn_ratelimited("cmap: table %u: a bucket holds %u overflow buckets of colliding keys (hash flooding?): put refused\n",
 						    t->id, READ_ONCE(cmap_max_chain));
 		}
 		order = tbl->order;
 		cmap_write_end(t, h);
+		if (grow_wait) {
+			waits++;
+			queue_work(cmap_core_wq, &t->resize_work);
+			flush_work(&t->resize_work);
+			continue;
+		}
 		if (err != -EAGAIN)
 			break;
 		err = cmap_spares_fill(&sp, GFP_KERNEL_ACCOUNT);
@@ -966,7 +984,7 @@ static struct cmap_tbl *cmap_cow_copy(struct cmap_tbl *old, u32 order,
 	u32 i;
 
 	ntbl = cmap_tbl_alloc(order, GFP_KERNEL_ACCOUNT);
-	if (!ntbl)
+	if (IS_ERR(ntbl))
 		return NULL;
 	for (i = 0; i < (1U << old->order); i++) {
 		for (b = &old->heads[i].b; b; b = cmap_deref_owned(b->overflow)) {
@@ -1215,7 +1233,13 @@ static int cmap_clear_locked(struct cmap *t)
 		wrote = true;
 		cmap_write_end(t, h);
 		cursor = end;
-		err = cmap_walk_pause();
+		/*
+		 * Runs to the end: a failed CLEAR must not have cleared part
+		 * of the table.  Only a dying caller stops it part way.
+		 */
+		if (fatal_signal_pending(current))
+			err = -EINTR;
+		cond_resched();
 	}
 	cmap_spares_free(&sp);
 	if (wrote)
@@ -1232,7 +1256,7 @@ static int cmap_cow_clear(struct cmap *t)
 	u32 i;
 
 	ntbl = cmap_tbl_alloc(t->min_order, GFP_KERNEL_ACCOUNT);
-	if (!ntbl)
+	if (IS_ERR(ntbl))
 		return -ENOMEM;
 	mutex_lock(&t->cow_mutex);
 	old = rcu_dereference_protected(t->tbl,
@@ -1263,7 +1287,10 @@ static int cmap_cow_clear(struct cmap *t)
  * entries that concurrent writers add behind the walk stay.  A cow table
  * publishes an empty array instead.  May sleep.
  *
- * Return: 0, -EINTR if a signal stopped it part way, -ENOMEM, or in
+ * Signals do not interrupt it (it is bounded by the table's size); a fatal
+ * one stops it part way, unseen by the dying caller.
+ *
+ * Return: 0, -EINTR if a fatal signal stopped it part way, -ENOMEM, or in
  * racecheck mode -EBUSY when another writer is inside.
  */
 int cmap_clear(struct cmap *t)
@@ -1414,7 +1441,7 @@ static void cmap_migrate_bucket(struct cmap *t, struct cmap_tbl *old, u32 i,
 		err = h->evacuated ? 0 : cmap_evacuate(t, old, h, i, ntbl, sp);
 		cmap_head_unlock(h);
 	} while (err == -EAGAIN &&
-		 !cmap_spares_fill(sp, GFP_KERNEL | __GFP_NOFAIL));
+		 !cmap_spares_fill(sp, GFP_KERNEL_ACCOUNT | __GFP_NOFAIL));
 }
 
 /**
@@ -1437,9 +1464,9 @@ static int cmap_rehash(struct cmap *t, struct cmap_tbl *old, u32 order)
 	struct cmap_tbl *ntbl;
 	u64 start, acq = 0, cont = 0, wait = 0;
 
-	ntbl = cmap_tbl_alloc(order, GFP_KERNEL | __GFP_NOWARN);
-	if (!ntbl)
-		return -ENOMEM;
+	ntbl = cmap_tbl_alloc(order, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (IS_ERR(ntbl))
+		return PTR_ERR(ntbl);
 	start = ktime_get_ns();
 	trace_resize_start(t->id, size, 1U << order,
 			   atomic_long_read(&t->nelems));
@@ -1475,17 +1502,82 @@ static int cmap_rehash(struct cmap *t, struct cmap_tbl *old, u32 order)
 	return 0;
 }
 
+/* The entries a head bucket and max_chain overflow buckets hold. */
+static u64 cmap_chain_keys(void)
+{
+	return ((u64)READ_ONCE(cmap_max_chain) + 1) * CMAP_SLOTS;
+}
+
+/*
+ * The smallest order from @order up to @tbl's whose merged chains all stay
+ * within max_chain: a shrink concatenates the chains of 2^k neighbouring
+ * head buckets, each bounded on its own, and colliding keys spread over
+ * neighbours must not end up in one chain.  Counts the entries of every
+ * head (a snapshot: writers may be busy) and, for each k, the largest sum
+ * over an aligned group of 2^k heads.
+ */
+static u32 cmap_shrink_order(struct cmap_tbl *tbl, u32 order)
+{
+	u64 limit = cmap_chain_keys();
+	u32 levels = tbl->order - order, i, k;
+	u64 sum[32] = {}, most[32] = {};
+
+	rcu_read_lock();
+	for (i = 0; i < (1U << tbl->order); i++) {
+		struct cmap_bucket *b = &tbl->heads[i].b;
+		u64 n = 0;
+		unsigned int s;
+
+		for (; b; b = rcu_dereference(b->overflow))
+			for (s = 0; s < CMAP_SLOTS; s++)
+				n += !!rcu_access_pointer(b->slots[s]);
+		for (k = 1; k <= levels; k++) {
+			sum[k] += n;
+			if (((i + 1) & ((1U << k) - 1)) == 0) {
+				most[k] = max(most[k], sum[k]);
+				sum[k] = 0;
+			}
+		}
+		if (!(i & 1023)) {
+			rcu_read_unlock();
+			cond_resched();
+			rcu_read_lock();
+		}
+	}
+	rcu_read_unlock();
+	/* most[] grows with k: shrink by the largest k that fits. */
+	for (k = levels; k > 0 && most[k] > limit; k--)
+		;
+	return tbl->order - k;
+}
+
 static void cmap_resize_work(struct work_struct *work)
 {
 	struct cmap *t = container_of(work, struct cmap, resize_work);
+	struct mem_cgroup *old_memcg;
 	struct cmap_tbl *tbl;
 	u32 order;
 
+	/* Charge the new arrays and spares to the table's creator. */
+	old_memcg = set_active_memcg(t->memcg);
 	mutex_lock(&t->resize_mutex);
 	for (;;) {
 		tbl = rcu_dereference_protected(t->tbl,
 					lockdep_is_held(&t->resize_mutex));
 		order = min(cmap_wanted_order(t, tbl->order), t->max_order);
+		if (order < tbl->order) {
+			long n = atomic_long_read(&t->nelems);
+
+			/* No deletion since a scan held the array back. */
+			if (t->shrink_held && n >= t->shrink_held)
+				break;
+			/* A chain of all entries fits: no scan. */
+			if (n > cmap_chain_keys())
+				order = cmap_shrink_order(tbl, order);
+			t->shrink_held = order == tbl->order ? n : 0;
+		} else if (order > tbl->order) {
+			t->shrink_held = 0;
+		}
 		if (order == tbl->order)
 			break;
 		if (cmap_rehash(t, tbl, order)) {
@@ -1495,14 +1587,15 @@ static void cmap_resize_work(struct work_struct *work)
 		}
 	}
 	mutex_unlock(&t->resize_mutex);
+	set_active_memcg(old_memcg);
 }
 
 /**
  * cmap_create - make an empty table
  * @params: its configuration
  *
- * Return: the table, ERR_PTR(-EINVAL) for an unknown sync mode, or
- * ERR_PTR(-ENOMEM).
+ * Return: the table, ERR_PTR(-EINVAL) for an unknown sync mode,
+ * ERR_PTR(-ENOSPC) at the module-wide memory cap, or ERR_PTR(-ENOMEM).
  */
 struct cmap *cmap_create(const struct cmap_params *params)
 {
@@ -1537,10 +1630,12 @@ struct cmap *cmap_create(const struct cmap_params *params)
 	mutex_init(&t->resize_mutex);
 	INIT_WORK(&t->resize_work, cmap_resize_work);
 	tbl = cmap_tbl_alloc(t->min_order, GFP_KERNEL_ACCOUNT);
-	if (!tbl) {
+	if (IS_ERR(tbl)) {
 		kfree(t);
-		return ERR_PTR(-ENOMEM);
+		return ERR_CAST(tbl);
 	}
+	/* The caller's memory cgroup (NULL: current->mm, or its remote scope). */
+	t->memcg = get_mem_cgroup_from_mm(NULL);
 	RCU_INIT_POINTER(t->tbl, tbl);
 	atomic_long_inc(&cmap_live_tables);
 	return t;
@@ -1566,6 +1661,7 @@ void cmap_destroy(struct cmap *t)
 	WARN(atomic_long_read(&t->nelems) || atomic_long_read(&t->bytes),
 	     "cmap: table %u: %ld entries, %ld bytes unaccounted at destroy\n",
 	     t->id, atomic_long_read(&t->nelems), atomic_long_read(&t->bytes));
+	mem_cgroup_put(t->memcg);
 	atomic_long_dec(&cmap_live_tables);
 	kfree(t);
 }
@@ -1643,7 +1739,8 @@ int cmap_core_init(void)
  * cmap_core_exit - check for leaks and tear down
  *
  * Call after every table is destroyed.  Warns about any table or element
- * still alive.
+ * still alive, and about bytes still charged against the memory cap
+ * (elements, bucket arrays, overflow buckets).
  */
 void cmap_core_exit(void)
 {
@@ -1653,9 +1750,11 @@ void cmap_core_exit(void)
 	destroy_workqueue(cmap_core_wq);	/* ...and the frees have run */
 	elems = percpu_counter_sum(&cmap_live_elems);
 
-	WARN(elems || atomic_long_read(&cmap_live_tables),
-	     "cmap: leaking %lld elements and %ld tables at exit\n",
-	     elems, atomic_long_read(&cmap_live_tables));
+	WARN(elems || atomic_long_read(&cmap_live_tables) ||
+	     atomic_long_read(&cmap_mem_used),
+	     "cmap: leaking %lld elements, %ld tables and %ld bytes at exit\n",
+	     elems, atomic_long_read(&cmap_live_tables),
+	     atomic_long_read(&cmap_mem_used));
 	percpu_counter_destroy(&cmap_live_elems);
 }
 

@@ -184,6 +184,11 @@ struct cmap_params {
  * @max_bytes:    limit
  * @resize_mutex: serializes starting and finishing resizes
  * @resize_work:  the worker that resizes and migrates
+ * @memcg:        the creator's memory cgroup: the worker's allocations are
+ *                charged to it, as the writers' are to theirs
+ * @shrink_held:  entries when the worker last found that no shrink keeps
+ *                merged chains within max_chain (0: none); it looks again
+ *                only after deletions (under @resize_mutex)
  * @resizes:      completed resizes (under @resize_mutex)
  * @retired_acq:  lock counters of retired arrays, carried over
  * @retired_cont: ditto
@@ -215,6 +220,8 @@ struct cmap {
 	u64 max_bytes;
 	struct mutex resize_mutex;
 	struct work_struct resize_work;
+	struct mem_cgroup *memcg;
+	long shrink_held;
 	u64 resizes;
 	u64 retired_acq;
 	u64 retired_cont;

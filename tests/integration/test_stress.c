@@ -7,6 +7,8 @@
  *
  * CMAP_STRESS_N overrides the number of entries (default 1000000).
  */
+#include <stdbool.h>
+
 #include "cmap_util.h"
 
 #define VAL_XOR 0x5a5aa5a5c3c33c3cULL
@@ -57,6 +59,46 @@ static const char *dump_cb(const __u8 *key, __u32 klen, const __u8 *val,
 	return NULL;
 }
 
+/*
+ * @op on every key key_of(0..@n-1), CMAP_BATCH_MAX ops a BATCH call: PUT
+ * (with @flags) stores key ^ VAL_XOR, GET must find that value, DELETE must
+ * find the key.  Fails the test, naming the key, on any error.
+ */
+static void batch_range(int fd, __u32 op, __u32 flags, __u64 n,
+			const char *what)
+{
+	static struct cmap_batch_op ops[CMAP_BATCH_MAX];
+	static __u64 keys[CMAP_BATCH_MAX], vals[CMAP_BATCH_MAX];
+	bool del = op == CMAP_OP_DELETE, get = op == CMAP_OP_GET;
+	__u32 done, cnt, j;
+	__u64 base;
+	int rc;
+
+	for (base = 0; base < n; base += cnt) {
+		cnt = n - base < CMAP_BATCH_MAX ? n - base : CMAP_BATCH_MAX;
+		for (j = 0; j < cnt; j++) {
+			keys[j] = key_of(base + j);
+			vals[j] = get ? 0 : keys[j] ^ VAL_XOR;
+			cm_bop(&ops[j], op, flags, &keys[j], 8,
+			       del ? NULL : &vals[j], del ? 0 : 8);
+		}
+		rc = cm_batch(fd, ops, cnt, &done);
+		if (rc || done != cnt)
+			fail_msg("%s batch at %llu: %s, done %u of %u", what,
+				 (unsigned long long)base, errname(-rc), done,
+				 cnt);
+		for (j = 0; j < cnt; j++)
+			if (ops[j].result ||
+			    (get && (ops[j].value_len != 8 ||
+				     vals[j] != (keys[j] ^ VAL_XOR))))
+				fail_msg("%s of key %llu: %s, len %u, value %#llx",
+					 what, (unsigned long long)(base + j),
+					 errname(-ops[j].result),
+					 ops[j].value_len,
+					 (unsigned long long)vals[j]);
+	}
+}
+
 static int g_fd = -1;
 static char g_name[CMAP_NAME_LEN];
 
@@ -73,17 +115,13 @@ static int teardown(void **state)
 
 static void test_million(void **state)
 {
-	__u64 n = nr_entries(), i, base, extra, peak_buckets;
-	struct cmap_batch_op *ops = calloc(CMAP_BATCH_MAX, sizeof(*ops));
-	__u64 *keys = calloc(CMAP_BATCH_MAX, sizeof(*keys));
-	__u64 *vals = calloc(CMAP_BATCH_MAX, sizeof(*vals));
-	__u64 *out = calloc(CMAP_BATCH_MAX, sizeof(*out));
+	__u64 n = nr_entries(), i, extra, peak_buckets;
+	__u64 key, val, out;
 	char *name = g_name, msg[256];
 	struct cmap_stats st0, st;
 	struct dump_ctx dc = { 0 };
 	double t0, t_ins, t_get, t_del, t_dump;
 	unsigned long calls = 0;
-	__u32 done, cnt, j;
 	int fd, rc;
 
 	(void)state;
@@ -95,25 +133,7 @@ static void test_million(void **state)
 
 	/* inserts */
 	t0 = now_sec();
-	for (base = 0; base < n; base += cnt) {
-		cnt = n - base < CMAP_BATCH_MAX ? n - base : CMAP_BATCH_MAX;
-		for (j = 0; j < cnt; j++) {
-			keys[j] = key_of(base + j);
-			vals[j] = keys[j] ^ VAL_XOR;
-			cm_bop(&ops[j], CMAP_OP_PUT, CMAP_PUT_NOEXIST, &keys[j],
-			       8, &vals[j], 8);
-		}
-		rc = cm_batch(fd, ops, cnt, &done);
-		if (rc || done != cnt)
-			fail_msg("insert batch at %llu: %s, done %u of %u",
-				 (unsigned long long)base, errname(-rc), done,
-				 cnt);
-		for (j = 0; j < cnt; j++)
-			if (ops[j].result)
-				fail_msg("insert of key %llu: %s",
-					 (unsigned long long)(base + j),
-					 errname(-ops[j].result));
-	}
+	batch_range(fd, CMAP_OP_PUT, CMAP_PUT_NOEXIST, n, "insert");
 	t_ins = now_sec() - t0;
 	assert_ok(cm_stats(fd, 0, &st));
 	peak_buckets = st.buckets;
@@ -130,34 +150,14 @@ static void test_million(void **state)
 	/* the limit: one more fails, a replace works */
 	extra = key_of(n);
 	assert_errno(cm_put(fd, &extra, 8, &extra, 8, CMAP_PUT_ANY), ENOSPC);
-	keys[0] = key_of(n / 2);
-	vals[0] = keys[0] ^ VAL_XOR;
-	assert_ok(cm_put(fd, &keys[0], 8, &vals[0], 8, CMAP_PUT_EXIST));
+	key = key_of(n / 2);
+	val = key ^ VAL_XOR;
+	assert_ok(cm_put(fd, &key, 8, &val, 8, CMAP_PUT_EXIST));
 
 	/* gets */
 	assert_ok(cm_stats(fd, 0, &st0));
 	t0 = now_sec();
-	for (base = 0; base < n; base += cnt) {
-		cnt = n - base < CMAP_BATCH_MAX ? n - base : CMAP_BATCH_MAX;
-		for (j = 0; j < cnt; j++) {
-			keys[j] = key_of(base + j);
-			out[j] = 0;
-			cm_bop(&ops[j], CMAP_OP_GET, 0, &keys[j], 8, &out[j], 8);
-		}
-		rc = cm_batch(fd, ops, cnt, &done);
-		if (rc || done != cnt)
-			fail_msg("get batch at %llu: %s, done %u of %u",
-				 (unsigned long long)base, errname(-rc), done,
-				 cnt);
-		for (j = 0; j < cnt; j++)
-			if (ops[j].result || ops[j].value_len != 8 ||
-			    out[j] != (keys[j] ^ VAL_XOR))
-				fail_msg("get of key %llu: %s, len %u, value %#llx",
-					 (unsigned long long)(base + j),
-					 errname(-ops[j].result),
-					 ops[j].value_len,
-					 (unsigned long long)out[j]);
-	}
+	batch_range(fd, CMAP_OP_GET, 0, n, "get");
 	t_get = now_sec() - t0;
 	assert_ok(cm_stats(fd, 0, &st));
 	assert_int_equal(st.gets - st0.gets, n);
@@ -178,23 +178,7 @@ static void test_million(void **state)
 	/* deletes */
 	assert_ok(cm_stats(fd, 0, &st0));
 	t0 = now_sec();
-	for (base = 0; base < n; base += cnt) {
-		cnt = n - base < CMAP_BATCH_MAX ? n - base : CMAP_BATCH_MAX;
-		for (j = 0; j < cnt; j++) {
-			keys[j] = key_of(base + j);
-			cm_bop(&ops[j], CMAP_OP_DELETE, 0, &keys[j], 8, NULL, 0);
-		}
-		rc = cm_batch(fd, ops, cnt, &done);
-		if (rc || done != cnt)
-			fail_msg("delete batch at %llu: %s, done %u of %u",
-				 (unsigned long long)base, errname(-rc), done,
-				 cnt);
-		for (j = 0; j < cnt; j++)
-			if (ops[j].result)
-				fail_msg("delete of key %llu: %s",
-					 (unsigned long long)(base + j),
-					 errname(-ops[j].result));
-	}
+	batch_range(fd, CMAP_OP_DELETE, 0, n, "delete");
 	t_del = now_sec() - t0;
 	assert_ok(cm_stats(fd, 0, &st));
 	assert_int_equal(st.entries, 0);
@@ -203,8 +187,8 @@ static void test_million(void **state)
 	for (i = 0; i < n; i += n / 97 + 1) {
 		__u32 vlen = 8;
 
-		keys[0] = key_of(i);
-		assert_errno(cm_get(fd, &keys[0], 8, &out[0], &vlen), ENOENT);
+		key = key_of(i);
+		assert_errno(cm_get(fd, &key, 8, &out, &vlen), ENOENT);
 	}
 	/* and the space is free again */
 	assert_ok(cm_put(fd, &extra, 8, &extra, 8, CMAP_PUT_NOEXIST));
@@ -232,10 +216,6 @@ static void test_million(void **state)
 	assert_ok(cm_destroy(fd, name));
 	close(fd);
 	g_fd = -1;
-	free(ops);
-	free(keys);
-	free(vals);
-	free(out);
 }
 
 int main(void)

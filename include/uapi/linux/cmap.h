@@ -36,13 +36,16 @@
  *  -ENOSPC  PUT: the table's max_entries or max_bytes, or the module-wide
  *           max_memory cap, would be exceeded, or the key's bucket already
  *           chains max_chain overflow buckets of colliding keys (hash
- *           flooding); CREATE: max_tables tables exist
+ *           flooding); CREATE: max_tables tables exist, or max_memory
+ *           cannot hold the new table's first bucket array
  *  -ENOBUFS a caller's buffer is too small; the needed size is reported
- *  -ENOMEM  the kernel is really out of memory
+ *  -ENOMEM  the kernel is really out of memory (or the caller's memory
+ *           cgroup is full: table memory is charged to it)
  *  -EBUSY   racecheck mode only: another writer was inside the table
- *  -EINTR   a long request (BATCH, LIST) was interrupted by a signal
- *           after doing nothing; with partial progress it returns 0 and
- *           reports how far it got
+ *  -EINTR   a long request (BATCH, ITER, LIST) was interrupted by a
+ *           signal after doing nothing; with partial progress it returns 0
+ *           and reports how far it got (BENCH: @interrupted).  CLEAR is not
+ *           interrupted (only a fatal signal stops it)
  * The table never answers -EBUSY because a resize is in progress.
  */
 #ifndef _UAPI_LINUX_CMAP_H
@@ -473,7 +476,9 @@ struct cmap_bench_result {
  * so that host noise hits every backend alike.  Threads sleep briefly every few thousand operations so that RCU
  * Tasks grace periods (BPF trampolines) can complete during a run.
  * A signal stops the run: the call returns 0 with @interrupted set and the
- * results so far.  -EINVAL for bad parameters (including @nresults
+ * results so far.  -EPERM without CAP_SYS_ADMIN (its threads and tables
+ * are not charged to the caller's memory cgroup nor under max_memory),
+ * -EINVAL for bad parameters (including @nresults
  * smaller than the number of selected backends), -ENOMEM (also when the
  * workload would need more than half of RAM).
  */

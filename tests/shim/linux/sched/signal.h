@@ -10,4 +10,10 @@ static inline int signal_pending(const struct task_struct *p)
 	return __atomic_load_n(&p->sigpending, __ATOMIC_RELAXED);
 }
 
+/* A shim signal stands for a fatal one too (a clear stops only for those). */
+static inline int fatal_signal_pending(const struct task_struct *p)
+{
+	return signal_pending(p);
+}
+
 #endif
