@@ -1244,9 +1244,8 @@ long cmap_bench_ioctl(void __user *arg)
 		     BIT(BENCH_MODE_RHT) != CMAP_BENCH_RHASHTABLE);
 
 	/*
-	 * Up to 64 kernel threads for 10 minutes, and tables in kernel
-	 * threads: neither charged to the caller's memory cgroup nor under
-	 * max_memory.  Not for every user the device is opened up to.
+	 * Up to 64 kernel threads for 10 minutes, and an rhashtable charged
+	 * to no one: not for every user the device is opened up to.
 	 */
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;

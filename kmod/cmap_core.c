@@ -295,21 +295,33 @@ static void cmap_elem_free_rcu(struct cmap_elem *e)
 /*
  * Charge (or with negative counts, refund) entries and bytes against the
  * table's limits and the module-wide cap, under the entry's bucket lock.
- * A charge that would pass a limit is undone and refused.
+ * A charge that would pass a limit is undone and refused.  A refund is
+ * never refused: writers on other buckets may have a charge of their own
+ * in flight that puts a counter over its limit for a moment.
  */
 static bool cmap_charge(struct cmap *t, long entries, long bytes)
 {
-	if (atomic_long_add_return(entries, &t->nelems) > (long)t->max_entries) {
-		atomic_long_sub(entries, &t->nelems);
-		return false;
+	if (entries <= 0)
+		atomic_long_add(entries, &t->nelems);
+	else if (atomic_long_add_return(entries, &t->nelems) >
+		 (long)t->max_entries)
+		goto undo_entries;
+	if (bytes <= 0) {
+		atomic_long_add(bytes, &t->bytes);
+		cmap_mem_charge(bytes);
+		return true;
 	}
-	if (atomic_long_add_return(bytes, &t->bytes) > (long)t->max_bytes ||
-	    !cmap_mem_charge(bytes)) {
-		atomic_long_sub(entries, &t->nelems);
-		atomic_long_sub(bytes, &t->bytes);
-		return false;
-	}
+	if (atomic_long_add_return(bytes, &t->bytes) > (long)t->max_bytes)
+		goto undo_bytes;
+	if (!cmap_mem_charge(bytes))
+		goto undo_bytes;
 	return true;
+
+undo_bytes:
+	atomic_long_sub(bytes, &t->bytes);
+undo_entries:
+	atomic_long_sub(entries, &t->nelems);
+	return false;
 }
 
 /* A bucket array: ERR_PTR(-ENOSPC) beyond the module-wide cap, or -ENOMEM. */
@@ -923,11 +935,12 @@ static int cmap_put_locked(struct cmap *t, struct cmap_elem *e,
 			 * array and try again.  Keys that still collide
 			 * after that are flooding: refused.
 			 */
+			if (err)
+				cmap_charge(t, -1, -charge);
+			/* (refunded first: the grow must be due without it) */
 			if (err == -ENOSPC && waits < CMAP_FLOOD_WAITS &&
 			    cmap_growth_due(t, tbl))
 				grow_wait = true;
-			if (err)
-				cmap_charge(t, -1, -charge);
 			if (err == -ENOSPC && !grow_wait)
 				pr_warn_ratelimited("cmap: table %u: a bucket holds %u overflow buckets of colliding keys (hash flooding?): put refused\n",
 						    t->id, READ_ONCE(cmap_max_chain));
@@ -971,7 +984,8 @@ static int cmap_cow_add(struct cmap_tbl *tbl, struct cmap_elem *e,
 
 /*
  * Copy-on-write: a private copy of @old at @order, without @skip and with
- * @add.  The elements are shared: they are immutable.
+ * @add.  The elements are shared: they are immutable.  Returns the copy,
+ * ERR_PTR(-ENOSPC) at the module-wide memory cap, or ERR_PTR(-ENOMEM).
  */
 static struct cmap_tbl *cmap_cow_copy(struct cmap_tbl *old, u32 order,
 				      const struct cmap_elem *skip,
@@ -985,7 +999,7 @@ static struct cmap_tbl *cmap_cow_copy(struct cmap_tbl *old, u32 order,
 
 	ntbl = cmap_tbl_alloc(order, GFP_KERNEL_ACCOUNT);
 	if (IS_ERR(ntbl))
-		return NULL;
+		return ntbl;
 	for (i = 0; i < (1U << old->order); i++) {
 		for (b = &old->heads[i].b; b; b = cmap_deref_owned(b->overflow)) {
 			for (s = 0; s < CMAP_SLOTS; s++) {
@@ -1005,7 +1019,7 @@ static struct cmap_tbl *cmap_cow_copy(struct cmap_tbl *old, u32 order,
 fail:
 	cmap_spares_free(&sp);
 	cmap_tbl_free(NULL, ntbl, false);
-	return NULL;
+	return ERR_PTR(-ENOMEM);
 }
 
 /*
@@ -1043,10 +1057,10 @@ static int cmap_cow_write(struct cmap *t, struct cmap_elem *e,
 		goto unlock;
 	order = min(cmap_wanted_order(t, old->order), t->max_order);
 	ntbl = cmap_cow_copy(old, order, cur, e);
-	if (!ntbl) {
+	if (IS_ERR(ntbl)) {
 		cmap_charge(t, !e - !cur,
 			    (cur ? cmap_elem_charge(cur) : 0) - charge);
-		err = -ENOMEM;
+		err = PTR_ERR(ntbl);
 		goto unlock;
 	}
 	rcu_assign_pointer(t->tbl, ntbl);
@@ -1073,16 +1087,22 @@ unlock:
  *
  * Takes the bucket lock of the key (and migrates its bucket if a resize is
  * in progress), inside the mode's own lock if it has one; copy-on-write
- * tables copy instead.  May sleep.  A replaced element is freed after a
- * grace period; on failure @e is freed and the table is unchanged.
+ * tables copy instead.  May sleep: a new key whose overflow chain is full
+ * while the table is due to grow waits for the resize worker (so never call
+ * it from cmap_core_wq, with the table's resize_mutex held, or in atomic
+ * context).  A replaced element is freed after a grace period; on failure
+ * @e is freed and the table is unchanged.
  *
- * Return: 0, -EEXIST, -ENOENT (per @mode), -ENOSPC at the table's limits,
- * -ENOMEM, or in racecheck mode -EBUSY when another writer is inside.
+ * Return: 0, -EEXIST, -ENOENT (per @mode), -ENOSPC at the table's limits
+ * or the module-wide cap or on a full chain, -ENOMEM, or in racecheck mode
+ * -EBUSY when another writer is inside.
  */
 int cmap_put_elem(struct cmap *t, struct cmap_elem *e,
 		  enum cmap_put_mode mode)
 {
 	int err;
+
+	might_sleep();
 
 	e->hash = cmap_hash(t, cmap_elem_key(e), e->klen);
 	if (t->sync == CMAP_SYNC_COW)
@@ -1257,7 +1277,7 @@ static int cmap_cow_clear(struct cmap *t)
 
 	ntbl = cmap_tbl_alloc(t->min_order, GFP_KERNEL_ACCOUNT);
 	if (IS_ERR(ntbl))
-		return -ENOMEM;
+		return PTR_ERR(ntbl);
 	mutex_lock(&t->cow_mutex);
 	old = rcu_dereference_protected(t->tbl,
 					lockdep_is_held(&t->cow_mutex));
@@ -1442,6 +1462,10 @@ static void cmap_migrate_bucket(struct cmap *t, struct cmap_tbl *old, u32 i,
 		cmap_head_unlock(h);
 	} while (err == -EAGAIN &&
 		 !cmap_spares_fill(sp, GFP_KERNEL_ACCOUNT | __GFP_NOFAIL));
+	/*
+	 * (__GFP_NOFAIL: a bucket moves whole.  Charged to the table's
+	 * creator, who owns what it holds; past memory.max if need be.)
+	 */
 }
 
 /**
@@ -1464,7 +1488,9 @@ static int cmap_rehash(struct cmap *t, struct cmap_tbl *old, u32 order)
 	struct cmap_tbl *ntbl;
 	u64 start, acq = 0, cont = 0, wait = 0;
 
-	ntbl = cmap_tbl_alloc(order, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	/* Optional work: never the OOM killer (a failure chains instead). */
+	ntbl = cmap_tbl_alloc(order, GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
+				     __GFP_NOWARN);
 	if (IS_ERR(ntbl))
 		return PTR_ERR(ntbl);
 	start = ktime_get_ns();
@@ -1545,8 +1571,12 @@ static u32 cmap_shrink_order(struct cmap_tbl *tbl, u32 order)
 		}
 	}
 	rcu_read_unlock();
-	/* most[] grows with k: shrink by the largest k that fits. */
-	for (k = levels; k > 0 && most[k] > limit; k--)
+	/*
+	 * most[] grows with k: shrink by the largest k that fits, with room
+	 * for one more overflow bucket (a key that was accepted before the
+	 * shrink is accepted after it).
+	 */
+	for (k = levels; k > 0 && most[k] + CMAP_SLOTS > limit; k--)
 		;
 	return tbl->order - k;
 }

@@ -47,6 +47,7 @@ rt-module: rt-deps
 # Only the VM steps (the host steps do not depend on the kernel).
 check-rt:
 	@CMAP_TESTS='^tests/(integration|guest\.d)/' \
+	CMAP_TEST_LOGS=$(CURDIR)/build/test-logs-rt \
 		$(MAKE) --no-print-directory check KERNEL=rt
 
 ifeq ($(KERNEL),rt)

@@ -40,12 +40,13 @@
  *           cannot hold the new table's first bucket array
  *  -ENOBUFS a caller's buffer is too small; the needed size is reported
  *  -ENOMEM  the kernel is really out of memory (or the caller's memory
- *           cgroup is full: table memory is charged to it)
+ *           cgroup is full: entries are charged to the writer's, bucket
+ *           arrays to the table creator's)
  *  -EBUSY   racecheck mode only: another writer was inside the table
- *  -EINTR   a long request (BATCH, ITER, LIST) was interrupted by a
- *           signal after doing nothing; with partial progress it returns 0
- *           and reports how far it got (BENCH: @interrupted).  CLEAR is not
- *           interrupted (only a fatal signal stops it)
+ *  -EINTR   a long request (ITER) was interrupted by a signal after
+ *           doing nothing; with partial progress BATCH and ITER return 0
+ *           and report how far they got (BENCH: @interrupted).  CLEAR is
+ *           not interrupted (only a fatal signal stops it)
  * The table never answers -EBUSY because a resize is in progress.
  */
 #ifndef _UAPI_LINUX_CMAP_H
@@ -473,14 +474,15 @@ struct cmap_bench_result {
  * The file need not be bound to a table: each mode runs on a private
  * table.  All backends are preloaded first, one after the other; the timed
  * phase then rotates through them in 50 ms slices with all tables alive,
- * so that host noise hits every backend alike.  Threads sleep briefly every few thousand operations so that RCU
- * Tasks grace periods (BPF trampolines) can complete during a run.
+ * so that host noise hits every backend alike.  Threads sleep briefly
+ * every few thousand operations so that RCU Tasks grace periods (BPF
+ * trampolines) can complete during a run.
  * A signal stops the run: the call returns 0 with @interrupted set and the
- * results so far.  -EPERM without CAP_SYS_ADMIN (its threads and tables
- * are not charged to the caller's memory cgroup nor under max_memory),
- * -EINVAL for bad parameters (including @nresults
- * smaller than the number of selected backends), -ENOMEM (also when the
- * workload would need more than half of RAM).
+ * results so far.  -EPERM without CAP_SYS_ADMIN (up to 64 kernel threads
+ * for minutes, and the rhashtable baseline is charged to no one),
+ * -EINVAL for bad parameters (including @nresults smaller than the number
+ * of selected backends), -ENOSPC at the module-wide max_memory cap,
+ * -ENOMEM (also when the workload would need more than half of RAM).
  */
 struct cmap_bench {
 	__u32 size;

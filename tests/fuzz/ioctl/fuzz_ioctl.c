@@ -606,7 +606,7 @@ static bool check_model(struct thr *t, char *why, size_t wl)
 	static char buf[CMAP_ITER_BUF_MAX];
 	struct cmap_iter it = { .size = sizeof(it) };
 	bool seen[MODEL_KEYS] = { false };
-	unsigned int n = 0, want = 0, k;
+	unsigned int n = 0, want = 0, k, enomem_retries = 0;
 
 	for (k = 0; k < MODEL_KEYS; k++)
 		want += t->model.present[k];
@@ -619,6 +619,16 @@ static bool check_model(struct thr *t, char *why, size_t wl)
 		rc = xioctl(t->model_fd, CMAP_IOC_ITER, &it);
 		if (rc == -EINTR)
 			continue;
+		/*
+		 * fail_nth is module-wide: another process may still be
+		 * fuzzing with faults armed for a moment.  An -ENOMEM ITER
+		 * changes nothing (and the cursor stays): disarm, retry.
+		 */
+		if (rc == -ENOMEM && enomem_retries++ < 100) {
+			fail_nth_set(0);
+			usleep(50000);
+			continue;
+		}
 		if (rc) {
 			snprintf(why, wl, "ITER %s", ename(rc));
 			return false;
