@@ -41,6 +41,8 @@ struct capture {
 	const void *h;		/* the head bucket (module BTF only) */
 	__u32 chain;		/* its overflow buckets at entry */
 	__u32 valid;
+	__u32 nstack;		/* captures since the stacks were walked */
+	__u32 pad;
 	struct mapstat_rec_key rk;	/* all but .table, filled at entry */
 };
 
@@ -83,6 +85,13 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 64 * 1024);
 } events SEC(".maps");
+
+/*
+ * Stacks are walked on one contended acquisition in @stack_period per task
+ * and reused in between (the walk is most of the cost per event); 1: on
+ * every one.  Set by userspace before load (--stack-period).
+ */
+const volatile __u32 stack_period = 1;
 
 /* Counters of what was not recorded (enum mapstat_drop). */
 __u64 drops[MAPSTAT_DROP_NR] = {};
@@ -153,16 +162,18 @@ static __always_inline int capture_entry(void *ctx, __u64 h, __u64 idx,
 	c->rk.idx = (__u32)idx;
 	c->rk.pid = id >> 32;
 	c->rk.tid = (__u32)id;
-	c->rk.kstack = bpf_get_stackid(ctx, &stacks, 0);
-	if (c->rk.kstack < 0)
-		drop(MAPSTAT_DROP_KSTACK);
-	if (BPF_CORE_READ(task, flags) & PF_KTHREAD) {
-		c->rk.ustack = -1;
-	} else {
-		c->rk.ustack = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
-		if (c->rk.ustack < 0) {
-			c->rk.ustack = -2;
-			drop(MAPSTAT_DROP_USTACK);
+	if (c->nstack++ % stack_period == 0 || c->rk.kstack < 0) {
+		c->rk.kstack = bpf_get_stackid(ctx, &stacks, 0);
+		if (c->rk.kstack < 0)
+			drop(MAPSTAT_DROP_KSTACK);
+		if (BPF_CORE_READ(task, flags) & PF_KTHREAD) {
+			c->rk.ustack = -1;
+		} else {
+			c->rk.ustack = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+			if (c->rk.ustack < 0) {
+				c->rk.ustack = -2;
+				drop(MAPSTAT_DROP_USTACK);
+			}
 		}
 	}
 	__builtin_memset(c->rk.key, 0, sizeof(c->rk.key));

@@ -83,8 +83,7 @@ static int cmap_plant_abba(void)
 	tbl = rcu_dereference(t->tbl);
 	a = &tbl->heads[0];
 	b = &tbl->heads[1];
-	/* The migration's order: the source bucket, then (nested) the
-	 * destination. */
+	/* The migration's order: the source, then (nested) the destination. */
 	spin_lock(&a->lock);
 	spin_lock_nested(&b->lock, SINGLE_DEPTH_NESTING);
 	spin_unlock(&b->lock);
@@ -119,7 +118,7 @@ static int cmap_plant_norcu(void)
 /* Whether KASAN has poisoned the first byte of @p (freed, or redzone). */
 static noinline __no_sanitize_address bool cmap_plant_poisoned(const void *p)
 {
-	return *(volatile s8 *)kasan_mem_to_shadow(p) < 0;
+	return READ_ONCE(*(s8 *)kasan_mem_to_shadow(p)) < 0;
 }
 #else
 static bool cmap_plant_poisoned(const void *p)

@@ -2,17 +2,19 @@
 # Installs the Debian/Ubuntu packages cmap needs, if any are missing.
 # The lists are scripts/deps.d/*.list: one package per line, "vm:" before
 # those only the QEMU harness needs, "rt:" before those only the PREEMPT_RT
-# runs need (make check KERNEL=rt), "#" comments.
-#   scripts/deps.sh [vm] [rt]   ("vm": include the vm: packages; the default
-#                                on a machine whose running kernel has no
-#                                build tree; "rt": include the rt: packages)
+# runs need (make check KERNEL=rt), "debug:" before those only building the
+# debug kernels needs (make check-debug), "#" comments.
+#   scripts/deps.sh [vm] [rt] [debug]
+#        ("vm": include the vm: packages; the default on a machine whose
+#        running kernel has no build tree; "rt", "debug": include those)
 set -e
 here=$(dirname "$0")
-vm= rt=
+vm= rt= debug=
 for a in "$@"; do
 	case $a in
 	vm) vm=vm ;;
 	rt) rt=rt ;;
+	debug) debug=debug ;;
 	esac
 done
 [ -d "/lib/modules/$(uname -r)/build" ] || vm=vm
@@ -21,6 +23,7 @@ pkgs=$(sed -e 's/#.*//' "$here"/deps.d/*.list | while read -r p; do
 	"") ;;
 	vm:*) [ "$vm" = vm ] && echo "${p#vm:}" ;;
 	rt:*) [ "$rt" = rt ] && echo "${p#rt:}" ;;
+	debug:*) [ "$debug" = debug ] && echo "${p#debug:}" ;;
 	*) echo "$p" ;;
 	esac
 done | sort -u)

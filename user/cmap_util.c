@@ -16,7 +16,9 @@ static int neg_errno(void)
 	return errno ? -errno : -EIO;
 }
 
-static int xioctl(int fd, unsigned long cmd, void *arg)
+/* Not inlined: see load_ioctl() in cmapctl.c (stacks keep the caller). */
+static __attribute__((noinline)) int xioctl(int fd, unsigned long cmd,
+					    void *arg)
 {
 	if (ioctl(fd, cmd, arg) < 0)
 		return neg_errno();

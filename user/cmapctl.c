@@ -788,7 +788,19 @@ static bool should_stop(struct worker *w)
 	return env.ops_limit && w->ops >= env.ops_limit;
 }
 
-static void run_single(struct worker *w)
+/*
+ * glibc's ioctl() keeps no frame pointer, so a frame-pointer walk of a
+ * contended stack (mapstat, bpftrace ustack) skips its caller: a call
+ * that is not inlined keeps the load's own frames (run_single,
+ * worker_main) in the stacks users see.
+ */
+static __attribute__((noinline)) int load_ioctl(int fd, unsigned long cmd,
+						void *arg)
+{
+	return ioctl(fd, cmd, arg) < 0 ? errno : 0;
+}
+
+static __attribute__((noinline)) void run_single(struct worker *w)
 {
 	static __thread unsigned char buf[CMAP_VALUE_MAX];
 	static __thread unsigned char put[CMAP_VALUE_MAX];
@@ -800,7 +812,7 @@ static void run_single(struct worker *w)
 
 	while (!should_stop(w)) {
 		uint64_t k = pick_key(&w->rng);
-		int opk = pick_op(&w->rng), err = 0;
+		int opk = pick_op(&w->rng), err;
 		unsigned long cmd;
 
 		kv.key = (__u64)(uintptr_t)&k;
@@ -826,8 +838,7 @@ static void run_single(struct worker *w)
 			kv.value_len = 0;
 			break;
 		}
-		if (ioctl(w->fd, cmd, &kv) < 0)
-			err = errno;
+		err = load_ioctl(w->fd, cmd, &kv);
 		tally(w, opk, err, k, buf, kv.value_len);
 		__atomic_store_n(&w->ops, w->ops + 1, __ATOMIC_RELAXED);
 	}

@@ -66,20 +66,14 @@ static struct env {
 	const char *folded;
 	int top;
 	int stacks;
+	unsigned long stack_period;
 	enum sort_by sort;
 } env = {
+	.stack_period = 16,
 	.interval = 1.0,
 	.top = 10,
 	.stacks = 5,
 };
-
-static volatile sig_atomic_t exiting;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	exiting = 1;
-}
 
 /* ---- options --------------------------------------------------------- */
 
@@ -106,6 +100,7 @@ enum {
 	OPT_STACKS,
 	OPT_SORT,
 	OPT_DEVICE,
+	OPT_STACK_PERIOD,
 };
 
 static const struct argp_option opts[] = {
@@ -121,6 +116,7 @@ static const struct argp_option opts[] = {
 	{ "stacks", OPT_STACKS, "N", 0, "Stacks shown in batch output (default 5)", 0 },
 	{ "sort", OPT_SORT, "KEY", 0, "Rank by contended (default), wait or max", 0 },
 	{ "kprobe", OPT_KPROBE, NULL, 0, "Attach with a kprobe even if cmap.ko has BTF", 0 },
+	{ "stack-period", OPT_STACK_PERIOD, "N", 0, "Walk a task's stacks on one contended acquisition in N and reuse them in between (default 16; 1: every one, exact but the walks then dominate the cost)", 0 },
 	{ "device", OPT_DEVICE, "PATH", 0, "The cmap device (default " CMAP_DEVICE ")", 0 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf debug output", 0 },
 	{},
@@ -194,6 +190,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_DEVICE:
 		env.device = arg;
 		break;
+	case OPT_STACK_PERIOD:
+		errno = 0;
+		env.stack_period = strtoul(arg, &end, 10);
+		if (errno || *end || !env.stack_period || env.stack_period > 1 << 20)
+			argp_error(state, "bad stack period '%s'", arg);
+		break;
 	case ARGP_KEY_ARG:
 		argp_usage(state);
 		break;
@@ -201,16 +203,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
-}
-
-static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt,
-			   va_list args)
-{
-	if (level == LIBBPF_DEBUG && !env.verbose)
-		return 0;
-	if (level == LIBBPF_INFO && !env.verbose)
-		return 0;
-	return vfprintf(stderr, fmt, args);
 }
 
 /* ---- BPF lifecycle --------------------------------------------------- */
@@ -222,14 +214,6 @@ static struct bpf {
 	bool module_btf;
 	double attached_at;
 } B;
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int handle_event(void *ctx, void *data, size_t size);
 
@@ -258,6 +242,7 @@ static int bpf_try_attach(bool fentry, char *why, size_t whylen)
 		snprintf(why, whylen, "cannot open the BPF object: %s", strerror(errno));
 		return -errno;
 	}
+	skel->rodata->stack_period = (__u32)env.stack_period;
 	bpf_program__set_autoload(skel->progs.ms_entry_fentry, fentry);
 	bpf_program__set_autoload(skel->progs.ms_entry_kprobe, !fentry);
 	err = mapstat_bpf__load(skel);
@@ -352,6 +337,8 @@ struct snap {
 	__u32 epoch;		/* epoch the maps were read in */
 };
 
+static struct snap S, P;		/* this read, the previous one */
+
 static int bkt_cmp(const void *a, const void *b)
 {
 	return memcmp(&((const struct bkt *)a)->k, &((const struct bkt *)b)->k,
@@ -370,7 +357,7 @@ static int rec_cmp(const void *a, const void *b)
  * kernel has them (one syscall per few thousand entries), else one by one.
  */
 static ssize_t read_map(int fd, size_t ksz, size_t vsz, size_t voff,
-			size_t esz, size_t max, void **out)
+			size_t esz, size_t max, size_t hint, void **out)
 {
 	char *keys = malloc(max * ksz), *vals = malloc(max * vsz);
 	char *arr = malloc(max * esz);
@@ -383,6 +370,12 @@ static ssize_t read_map(int fd, size_t ksz, size_t vsz, size_t voff,
 		free(keys); free(vals); free(arr);
 		return -ENOMEM;
 	}
+	/*
+	 * A batch lookup locks every bucket of the hash table, used or not;
+	 * for a sparse map a lockless key walk is much cheaper.
+	 */
+	if (hint < 256)
+		goto slow;
 	for (;;) {
 		count = (__u32)(max - total);
 		if (!count)
@@ -406,16 +399,19 @@ static ssize_t read_map(int fd, size_t ksz, size_t vsz, size_t voff,
 slow:
 	total = 0;
 	{
-		char *prev = NULL;
+		char cur[512], next[512];
+		bool have = false;
 
+		if (ksz > sizeof(cur))
+			goto pack;
 		while (total < max &&
-		       !bpf_map_get_next_key(fd, prev, keys + total * ksz)) {
-			if (!bpf_map_lookup_elem(fd, keys + total * ksz,
-						 vals + total * vsz)) {
-				prev = keys + total * ksz;
+		       !bpf_map_get_next_key(fd, have ? cur : NULL, next)) {
+			memcpy(cur, next, ksz);
+			have = true;
+			/* (an entry deleted meanwhile is just skipped) */
+			if (!bpf_map_lookup_elem(fd, next, vals + total * vsz)) {
+				memcpy(keys + total * ksz, next, ksz);
 				total++;
-			} else if (!prev) {
-				break;
 			}
 		}
 	}
@@ -449,7 +445,7 @@ static int snap_read(struct snap *s)
 		     sizeof(struct mapstat_bucket_key),
 		     sizeof(struct mapstat_bucket_val),
 		     offsetof(struct bkt, v), sizeof(struct bkt),
-		     bpf_map__max_entries(skel->maps.buckets), &p);
+		     bpf_map__max_entries(skel->maps.buckets), P.nb, &p);
 	if (n < 0)
 		return (int)n;
 	s->b = p;
@@ -458,7 +454,7 @@ static int snap_read(struct snap *s)
 		     sizeof(struct mapstat_rec_key),
 		     sizeof(struct mapstat_rec_val),
 		     offsetof(struct rec, v), sizeof(struct rec),
-		     bpf_map__max_entries(skel->maps.records), &p);
+		     bpf_map__max_entries(skel->maps.records), P.nr, &p);
 	if (n < 0) {
 		snap_free(s);
 		return (int)n;
@@ -739,7 +735,6 @@ struct view {
 	struct mapstat_table_val tvbuf;
 };
 
-static struct snap S, P;		/* this read, the previous one */
 static double t_cur, t_prev;
 
 static __u32 ilog2_u64(__u64 v)
@@ -1020,16 +1015,14 @@ static void view_build(struct view *v, struct table *t)
 static struct ksyms *ksyms;
 static struct usyms *usyms;
 
+/* (again after an attach: cmap's and the BPF trampolines' symbols) */
 static void ksyms_reload(void)
 {
-	struct ksyms *ks = ksyms_load();
+	/* a failed reload keeps the symbols there were, and says nothing */
+	struct ksyms *ks = ksyms ? ksyms_load() : ksyms_load_or_warn("mapstat");
 
-	if (!ks) {
-		if (!ksyms)
-			fprintf(stderr, "mapstat: cannot read /proc/kallsyms (%s): kernel frames stay raw\n",
-				strerror(errno));
+	if (!ks)
 		return;
-	}
 	ksyms_free(ksyms);
 	ksyms = ks;
 }
@@ -2344,10 +2337,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	libbpf_set_print(libbpf_print_fn);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGPIPE, SIG_IGN);
+	trace_setup(env.verbose);
 
 	ksyms_reload();
 	usyms = usyms_new();

@@ -59,14 +59,6 @@ static struct env {
 	.ready_fd = -1,
 };
 
-static volatile sig_atomic_t exiting;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	exiting = 1;
-}
-
 /* ---- options --------------------------------------------------------- */
 
 const char *argp_program_version = "racetrace 1.0";
@@ -147,14 +139,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
-}
-
-static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt,
-			   va_list args)
-{
-	if (level != LIBBPF_WARN && !env.verbose)
-		return 0;
-	return vfprintf(stderr, fmt, args);
 }
 
 /* ---- events ---------------------------------------------------------- */
@@ -522,21 +506,10 @@ static void report_counts(int fd, struct race_bpf *skel)
 		(unsigned long long)prog_misses(skel));
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void *ksyms_loader(void *arg)
 {
 	(void)arg;
-	ksyms = ksyms_load();
-	if (!ksyms)
-		fprintf(stderr, "racetrace: /proc/kallsyms: %s: kernel frames "
-			"print as addresses\n", strerror(errno));
+	ksyms = ksyms_load_or_warn("racetrace");
 	return NULL;
 }
 
@@ -574,10 +547,7 @@ int main(int argc, char **argv)
 		}
 		close(fd);
 	}
-	libbpf_set_print(libbpf_print_fn);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGPIPE, SIG_IGN);
+	trace_setup(env.verbose);
 
 	usyms = usyms_new();
 	if (!usyms) {

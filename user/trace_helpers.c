@@ -4,9 +4,13 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <bpf/libbpf.h>
 
 #include <elfutils/libdwfl.h>
 
@@ -20,6 +24,54 @@ struct ksyms {
 	char *strs;		/* names and module names, NUL separated */
 	size_t slen, scap;
 };
+
+/* ---- tool setup -------------------------------------------------------- */
+
+volatile sig_atomic_t exiting;
+static bool libbpf_verbose;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt,
+			   va_list args)
+{
+	if (level != LIBBPF_WARN && !libbpf_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+void trace_setup(bool verbose)
+{
+	libbpf_verbose = verbose;
+	libbpf_set_print(libbpf_print_fn);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+struct ksyms *ksyms_load_or_warn(const char *tool)
+{
+	struct ksyms *ks = ksyms_load();
+
+	if (!ks)
+		fprintf(stderr, "%s: cannot read /proc/kallsyms (%s): kernel frames "
+			"print as addresses\n", tool, strerror(errno));
+	return ks;
+}
+
+/* ---- kernel symbols ---------------------------------------------------- */
 
 static int ksym_cmp(const void *a, const void *b)
 {
@@ -173,10 +225,68 @@ const char *ksym_format(const struct ksyms *ks, uint64_t addr, char *buf,
 
 /* ---- user symbols ------------------------------------------------------ */
 
+/*
+ * A process's symbolized frames, by address.  libdw looks a symbol up by
+ * scanning the module's whole symbol table, and a live view asks for the
+ * same few frames every interval: each address is resolved once.
+ */
+struct ucache_ent {
+	uint64_t addr;
+	char *str;		/* NULL: free slot */
+};
+
 struct uproc {
 	pid_t pid;
 	Dwfl *dwfl;		/* NULL: could not be read */
+	struct ucache_ent *cache;
+	size_t ncache, capcache;	/* used, slots (a power of 2) */
 };
+
+#define UCACHE_MAX	(1 << 16)	/* entries per process, then no caching */
+
+static size_t ucache_slot(const struct uproc *p, uint64_t addr)
+{
+	size_t mask = p->capcache - 1, i = (size_t)((addr * 0x9e3779b97f4a7c15ULL) >> 32) & mask;
+
+	while (p->cache[i].str && p->cache[i].addr != addr)
+		i = (i + 1) & mask;
+	return i;
+}
+
+static const char *ucache_get(const struct uproc *p, uint64_t addr)
+{
+	return p->capcache ? p->cache[ucache_slot(p, addr)].str : NULL;
+}
+
+static void ucache_put(struct uproc *p, uint64_t addr, const char *str)
+{
+	size_t i;
+
+	if (p->ncache >= UCACHE_MAX)
+		return;
+	if (2 * (p->ncache + 1) > p->capcache) {
+		size_t cap = p->capcache ? 2 * p->capcache : 64;
+		struct ucache_ent *old = p->cache, *n = calloc(cap, sizeof(*n));
+		size_t ocap = p->capcache;
+
+		if (!n)
+			return;
+		p->cache = n;
+		p->capcache = cap;
+		for (size_t j = 0; j < ocap; j++)
+			if (old[j].str)
+				p->cache[ucache_slot(p, old[j].addr)] = old[j];
+		free(old);
+	}
+	i = ucache_slot(p, addr);
+	if (p->cache[i].str)
+		return;
+	p->cache[i].str = strdup(str);
+	if (p->cache[i].str) {
+		p->cache[i].addr = addr;
+		p->ncache++;
+	}
+}
 
 struct usyms {
 	struct uproc *procs;
@@ -199,9 +309,15 @@ void usyms_free(struct usyms *us)
 {
 	if (!us)
 		return;
-	for (size_t i = 0; i < us->n; i++)
-		if (us->procs[i].dwfl)
-			dwfl_end(us->procs[i].dwfl);
+	for (size_t i = 0; i < us->n; i++) {
+		struct uproc *p = &us->procs[i];
+
+		if (p->dwfl)
+			dwfl_end(p->dwfl);
+		for (size_t j = 0; j < p->capcache; j++)
+			free(p->cache[j].str);
+		free(p->cache);
+	}
 	free(us->procs);
 	free(us);
 }
@@ -225,6 +341,7 @@ static struct uproc *uproc_get(struct usyms *us, pid_t pid, bool create)
 		us->cap = cap;
 	}
 	p = &us->procs[us->n++];
+	memset(p, 0, sizeof(*p));
 	p->pid = pid;
 	p->dwfl = dwfl_begin(&proc_callbacks);
 	if (p->dwfl) {
@@ -249,13 +366,18 @@ const char *usyms_format(struct usyms *us, pid_t pid, uint64_t addr,
 			 char *buf, size_t size)
 {
 	struct uproc *p = uproc_get(us, pid, true);
-	const char *name = NULL, *mname = NULL, *base;
+	const char *name = NULL, *mname = NULL, *base, *hit;
 	GElf_Off off = 0;
 	GElf_Sym sym;
 	Dwfl_Module *m;
 
 	if (!p || !p->dwfl) {
 		snprintf(buf, size, "0x%" PRIx64, addr);
+		return buf;
+	}
+	hit = ucache_get(p, addr);
+	if (hit) {
+		snprintf(buf, size, "%s", hit);
 		return buf;
 	}
 	m = dwfl_addrmodule(p->dwfl, addr);
@@ -274,6 +396,7 @@ const char *usyms_format(struct usyms *us, pid_t pid, uint64_t addr,
 		snprintf(buf, size, "0x%" PRIx64 " (%s)", addr, base);
 	else
 		snprintf(buf, size, "0x%" PRIx64, addr);
+	ucache_put(p, addr, buf);
 	return buf;
 }
 

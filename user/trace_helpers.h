@@ -7,12 +7,30 @@
 #ifndef TRACE_HELPERS_H
 #define TRACE_HELPERS_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 #include <linux/types.h>
+
+/* ---- tool setup (what every BPF tool's main() does first) ------------- */
+
+/* Set by SIGINT or SIGTERM once trace_setup() ran: leave the main loop. */
+extern volatile sig_atomic_t exiting;
+/*
+ * libbpf prints warnings only (everything with @verbose); SIGINT and
+ * SIGTERM set @exiting; SIGPIPE is ignored (a closed pipe is an EPIPE).
+ */
+void trace_setup(bool verbose);
+/* CLOCK_MONOTONIC in seconds. */
+double now_s(void);
+/*
+ * Load /proc/kallsyms; on failure say so on stderr as "@tool: ..." and
+ * return NULL (frames then print as raw addresses).
+ */
+struct ksyms *ksyms_load_or_warn(const char *tool);
 
 /* ---- kernel symbols ---------------------------------------------------- */
 

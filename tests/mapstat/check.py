@@ -4,16 +4,20 @@
 
   check.py hot   MS_JSON BEFORE_STATS AFTER_STATS ATTACH HOT_KEY BUCKET
   check.py solo  MS_JSON BEFORE_STATS AFTER_STATS ATTACH
+  check.py ctl   MS_JSON BEFORE_STATS AFTER_STATS ATTACH
   check.py nomod MS_JSON
+  check.py notab MS_JSON
 
 MS_JSON is mapstat --json -c output (one object per line; the last one
 counts), *_STATS are `cmapctl stats --json` of the table around the load,
 ATTACH the attach method expected: fentry when cmap.ko has BTF, else
 kprobe (then bucket array sizes are unknown, and so are the module's
-per-bucket counters).
+per-bucket counters).  MS_TABLE=NAME picks that table out of an output
+that has several (else the output must hold exactly one).
 Prints one TAP-ish line per failed expectation and exits 1 if any failed.
 """
 import json
+import os
 import sys
 
 failed = 0
@@ -36,6 +40,9 @@ def last_obj(path):
 
 def table(obj):
     tabs = obj.get("tables", [])
+    name = os.environ.get("MS_TABLE")
+    if name:
+        tabs = [t for t in tabs if t["name"] == name]
     if len(tabs) != 1:
         print(f"#   expected one table in the output, got {len(tabs)}")
         sys.exit(1)
@@ -54,6 +61,15 @@ def main():
         expect("not loaded" in o["status"], f"status says so: {o['status']!r}")
         expect(o["attach"] == "none", "nothing attached")
         return
+    if mode == "notab":
+        # the first interval, attached before any table existed
+        lines = [l for l in open(sys.argv[2]) if l.strip()]
+        o = json.loads(lines[0]) if lines else {}
+        expect(o.get("tables") == [], f"no tables in the first interval: {o.get('tables')}")
+        expect("no tables; waiting" in o.get("status", ""),
+               f"status says it waits for one: {o.get('status')!r}")
+        expect(o.get("attach") in ("fentry", "kprobe"), "attached meanwhile")
+        return
     o = last_obj(sys.argv[2])
     t = table(o)
     before, after = stats(sys.argv[3]), stats(sys.argv[4])
@@ -69,6 +85,31 @@ def main():
     btf = attach == "fentry"
     expect(o["attach"] == attach and o["module_btf"] == btf,
            f"attached with {attach} (got {o['attach']}, module BTF {o['module_btf']})")
+    if mode == "ctl":
+        # a 4-thread cmapctl load on a small table
+        print(f"# module: {mod_cont} contended of {mod_acq};"
+              f" bpf: {bpf['contended_total']} contended")
+        expect(bpf["contended_total"] > 0,
+               f"BPF saw contended acquisitions ({bpf['contended_total']})")
+        expect(bpf["contended_total"] == mod_cont,
+               f"BPF contended {bpf['contended_total']} == module {mod_cont}")
+        buckets = t["top_buckets"]
+        expect(buckets, "top buckets listed")
+        for b in buckets:
+            # (an older array's index is inside that array; without
+            # module BTF the array is unknown: the current one's size)
+            size = b.get("array_buckets") or t["buckets"]
+            expect(0 <= b["index"] < size,
+                   f"bucket {b['index']} inside its array ({size} buckets)")
+        st = t["top_stacks"]
+        expect(st, "top stacks listed")
+        expect(any(any("[cmap]" in f and "cmap_" in f for f in s["kernel"]) for s in st),
+               "a stack has the module's functions ([cmap]) in its kernel frames")
+        expect(any(any("(cmapctl)" in f and ("worker_main" in f or "run_" in f)
+                       for f in s["user"]) for s in st),
+               f"a stack has cmapctl's load functions in its user frames:"
+               f" {st[0]['user'] if st else None}")
+        return
     if mode == "solo":
         expect(mod_acq > 0, f"module counted acquisitions ({mod_acq})")
         expect(mod_cont == 0, f"module counted no contention ({mod_cont})")
