@@ -95,6 +95,39 @@ HARD_FN int tap_exit(const char *prog)
 	return tap_failed ? 1 : 0;
 }
 
+/*
+ * One part of a helper that runs a part per process: argv[1] names it;
+ * @run, or @run_args with the arguments after the name (at least
+ * @min_args of them), runs it.
+ */
+struct hard_part {
+	const char *name;
+	void (*run)(void);
+	void (*run_args)(int argc, char **argv);
+	int min_args;
+};
+
+/* Runs the part argv[1] names, then tap_exit(); if none: usage, 2. */
+HARD_FN int run_part(int argc, char **argv, const char *prog,
+		     const struct hard_part *parts, size_t n, const char *usage)
+{
+	const char *what = argc > 1 ? argv[1] : "";
+	size_t i;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (i = 0; i < n; i++) {
+		if (strcmp(what, parts[i].name) || argc - 2 < parts[i].min_args)
+			continue;
+		if (parts[i].run)
+			parts[i].run();
+		else
+			parts[i].run_args(argc - 2, argv + 2);
+		return tap_exit(prog);
+	}
+	fprintf(stderr, "usage: %s %s\n", prog, usage);
+	return 2;
+}
+
 HARD_FN const char *ename(int rc)
 {
 	static __thread char buf[4][40];
@@ -210,6 +243,22 @@ HARD_FN int t_destroy(int fd, const char *name)
 	return t_open_cmd(fd, CMAP_IOC_DESTROY, name, 0);
 }
 
+/* DESTROYs every table whose name starts with @prefix (of @cap listed). */
+HARD_FN void t_destroy_prefixed(int fd, const char *prefix, __u32 cap)
+{
+	struct cmap_table_info *tabs = calloc(cap, sizeof(*tabs));
+	struct cmap_list l = { .size = sizeof(l), .tables = uptr(tabs),
+			       .count = cap };
+	size_t plen = strlen(prefix);
+	__u32 j;
+
+	xioctl(fd, CMAP_IOC_LIST, &l);
+	for (j = 0; j < l.count; j++)
+		if (!strncmp(tabs[j].name, prefix, plen))
+			t_destroy(fd, tabs[j].name);
+	free(tabs);
+}
+
 HARD_FN void t_kv(struct cmap_kv *kv, __u32 flags, const void *k, __u32 klen,
 		 const void *v, __u32 vlen)
 {
@@ -268,6 +317,75 @@ HARD_FN int t_list_total(int fd, __u32 *total)
 	rc = xioctl(fd, CMAP_IOC_LIST, &l);
 	*total = l.total;
 	return rc;
+}
+
+/*
+ * Fills @ops[0..@n) and @bt with a BATCH of @op (PUT or DELETE) of the
+ * 8-byte keys @keys[i], each with the @vlen bytes at @val (NULL, 0 for
+ * DELETE).
+ */
+HARD_FN void t_batch_keys(struct cmap_batch *bt, struct cmap_batch_op *ops,
+			 __u32 op, const uint64_t *keys, __u32 n,
+			 const void *val, __u32 vlen)
+{
+	__u32 i;
+
+	memset(ops, 0, n * sizeof(*ops));
+	for (i = 0; i < n; i++) {
+		ops[i].op = op;
+		ops[i].key = uptr(&keys[i]);
+		ops[i].key_len = 8;
+		ops[i].value = uptr(val);
+		ops[i].value_len = vlen;
+	}
+	memset(bt, 0, sizeof(*bt));
+	bt->size = sizeof(*bt);
+	bt->ops = uptr(ops);
+	bt->count = n;
+}
+
+/* The next ITER chunk of @it into @buf (@len bytes); 0 or -errno. */
+HARD_FN int t_iter_next(int fd, struct cmap_iter *it, void *buf, __u32 len)
+{
+	it->buf = uptr(buf);
+	it->buf_len = len;
+	return xioctl(fd, CMAP_IOC_ITER, it);
+}
+
+/*
+ * A BENCH request of the RCU mode and the rhashtable, 90% reads, @threads
+ * threads for @ms ms on @keys keys of @vsize-byte values, @nres results.
+ */
+HARD_FN void t_bench_req(struct cmap_bench *b, __u32 threads, __u32 ms,
+			__u32 keys, __u32 vsize, struct cmap_bench_result *res,
+			__u32 nres)
+{
+	memset(b, 0, sizeof(*b));
+	b->size = sizeof(*b);
+	b->modes = 1U << CMAP_MODE_RCU | CMAP_BENCH_RHASHTABLE;
+	b->threads = threads;
+	b->duration_ms = ms;
+	b->read_pct = 90;
+	b->keys = keys;
+	b->value_size = vsize;
+	b->nresults = nres;
+	b->results = uptr(res);
+}
+
+/*
+ * The record at *@off of an ITER chunk of @bytes bytes at @buf, moving
+ * *@off past it; NULL at the end.
+ */
+HARD_FN const struct cmap_rec *rec_next(const void *buf, size_t bytes,
+				       size_t *off)
+{
+	const struct cmap_rec *r;
+
+	if (*off >= bytes)
+		return NULL;
+	r = (const void *)((const char *)buf + *off);
+	*off += CMAP_REC_SIZE(r->key_len, r->value_len);
+	return r;
 }
 
 /* The bound table's id, or -errno. */
@@ -407,6 +525,7 @@ HARD_FN int snap_take(int fd, struct snap *s)
 	static unsigned char *buf;
 	struct rec_ref *refs = NULL;
 	size_t nref = 0, cap = 0, off, i;
+	const struct cmap_rec *r;
 	unsigned char *all = NULL;
 	size_t all_len = 0;
 	struct cmap_iter it;
@@ -427,27 +546,21 @@ HARD_FN int snap_take(int fd, struct snap *s)
 	memset(&it, 0, sizeof(it));
 	it.size = sizeof(it);
 	while (it.cursor != CMAP_ITER_DONE) {
-		it.buf = uptr(buf);
-		it.buf_len = CMAP_ITER_BUF_MAX;
-		rc = xioctl(fd, CMAP_IOC_ITER, &it);
+		rc = t_iter_next(fd, &it, buf, CMAP_ITER_BUF_MAX);
 		if (rc)
 			goto out;
 		all = realloc(all, all_len + it.bytes);
 		memcpy(all + all_len, buf, it.bytes);
 		all_len += it.bytes;
 	}
-	for (off = 0; off < all_len;) {
-		const struct cmap_rec *r = (const void *)(all + off);
-		__u32 sz = CMAP_REC_SIZE(r->key_len, r->value_len);
-
+	for (off = 0; (r = rec_next(all, all_len, &off));) {
 		if (nref == cap) {
 			cap = cap ? 2 * cap : 256;
 			refs = realloc(refs, cap * sizeof(*refs));
 		}
-		refs[nref].p = all + off;
-		refs[nref].size = sz;
+		refs[nref].p = (const void *)r;
+		refs[nref].size = CMAP_REC_SIZE(r->key_len, r->value_len);
 		nref++;
-		off += sz;
 	}
 	qsort(refs, nref, sizeof(*refs), rec_cmp);
 	s->blob = malloc(all_len + 1);

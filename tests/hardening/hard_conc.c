@@ -70,19 +70,12 @@ static void *close_worker(void *p)
 			break;
 		}
 		case 2: {
-			struct cmap_batch bt = { .size = sizeof(bt),
-						 .ops = uptr(ops), .count = 64 };
+			struct cmap_batch bt;
 			int j;
 
-			memset(ops, 0, sizeof(ops));
-			for (j = 0; j < 64; j++) {
+			for (j = 0; j < 64; j++)
 				keys[j] = k + j;
-				ops[j].op = CMAP_OP_PUT;
-				ops[j].key = uptr(&keys[j]);
-				ops[j].key_len = 8;
-				ops[j].value = uptr(buf);
-				ops[j].value_len = 500;
-			}
+			t_batch_keys(&bt, ops, CMAP_OP_PUT, keys, 64, buf, 500);
 			rc = xioctl(fd, CMAP_IOC_BATCH, &bt);
 			break;
 		}
@@ -235,19 +228,14 @@ static void test_signals(void)
 	pthread_create(&th, NULL, signaller, &k);
 	/* BATCH: 1024 PUTs of 4 KiB under a signal every 300 us */
 	for (r = 0; r < 30; r++) {
-		struct cmap_batch bt = { .size = sizeof(bt), .ops = uptr(ops),
-					 .count = CMAP_BATCH_MAX };
+		struct cmap_batch bt;
 
-		memset(ops, 0, sizeof(ops));
-		for (i = 0; i < CMAP_BATCH_MAX; i++) {
+		for (i = 0; i < CMAP_BATCH_MAX; i++)
 			keys[i] = next + i;
-			ops[i].op = CMAP_OP_PUT;
-			ops[i].key = uptr(&keys[i]);
-			ops[i].key_len = 8;
-			ops[i].value = uptr(val);
-			ops[i].value_len = 2000;
+		t_batch_keys(&bt, ops, CMAP_OP_PUT, keys, CMAP_BATCH_MAX, val,
+			     2000);
+		for (i = 0; i < CMAP_BATCH_MAX; i++)
 			ops[i].result = 0x7777;
-		}
 		bt.done = 0xdead;
 		rc = xioctl(fd, CMAP_IOC_BATCH, &bt);
 		if (rc == -EINTR) {
@@ -286,9 +274,7 @@ static void test_signals(void)
 		uint64_t seen = 0;
 
 		while (it.cursor != CMAP_ITER_DONE) {
-			it.buf = uptr(buf);
-			it.buf_len = sizeof(buf);
-			rc = xioctl(fd, CMAP_IOC_ITER, &it);
+			rc = t_iter_next(fd, &it, buf, sizeof(buf));
 			iter_calls++;
 			if (rc == -EINTR) {
 				iter_eintr++;
@@ -310,13 +296,11 @@ static void test_signals(void)
 	k.stop = 1;
 	pthread_join(th, NULL);
 	for (r = 0; r < 40; r++) {
-		struct cmap_batch bt = { .size = sizeof(bt), .ops = uptr(ops),
-					 .count = CMAP_BATCH_MAX };
+		struct cmap_batch bt;
 
-		for (i = 0; i < CMAP_BATCH_MAX; i++) {
+		for (i = 0; i < CMAP_BATCH_MAX; i++)
 			keys[i] = (1ULL << 32) + r * CMAP_BATCH_MAX + i;
-			ops[i].value_len = 8;
-		}
+		t_batch_keys(&bt, ops, CMAP_OP_PUT, keys, CMAP_BATCH_MAX, val, 8);
 		xioctl(fd, CMAP_IOC_BATCH, &bt);
 	}
 	k = (struct killer){ .target = pthread_self(), .us = 50 };
@@ -349,16 +333,7 @@ static void test_signals(void)
 		struct cmap_bench b;
 		double t0;
 
-		memset(&b, 0, sizeof(b));
-		b.size = sizeof(b);
-		b.modes = 1 << CMAP_MODE_RCU | CMAP_BENCH_RHASHTABLE;
-		b.threads = 2;
-		b.duration_ms = 60000;
-		b.read_pct = 90;
-		b.keys = 10000;
-		b.value_size = 16;
-		b.nresults = 8;
-		b.results = uptr(res);
+		t_bench_req(&b, 2, 60000, 10000, 16, res, ARRAY_LEN(res));
 		k = (struct killer){ .target = pthread_self(), .us = 1500000 };
 		pthread_create(&th, NULL, signaller, &k);
 		t0 = now_s();
@@ -468,18 +443,7 @@ static void test_many(int procs, int ntab)
 			bad++;
 	}
 	/* clean up */
-	{
-		struct cmap_table_info *tabs = calloc(65536, sizeof(*tabs));
-		struct cmap_list l = { .size = sizeof(l), .tables = uptr(tabs),
-				       .count = 65536 };
-		__u32 j;
-
-		xioctl(fd, CMAP_IOC_LIST, &l);
-		for (j = 0; j < l.count; j++)
-			if (!strncmp(tabs[j].name, prefix, strlen(prefix)))
-				t_destroy(fd, tabs[j].name);
-		free(tabs);
-	}
+	t_destroy_prefixed(fd, prefix, 65536);
 	t_list_total(fd, &after);
 	tap(!bad && peak >= before + procs && after == before,
 	    "%d processes x %d tables (all modes) at once, rebinding, with DESTROY under them: %d failed, peak %u tables, back to %u (%.1f s)",
@@ -576,9 +540,7 @@ static void kill_child(int what, const char *nm)
 			struct cmap_iter it = { .size = sizeof(it) };
 
 			while (it.cursor != CMAP_ITER_DONE) {
-				it.buf = uptr(buf);
-				it.buf_len = sizeof(buf);
-				if (xioctl(fd, CMAP_IOC_ITER, &it))
+				if (t_iter_next(fd, &it, buf, sizeof(buf)))
 					break;
 			}
 		}
@@ -625,24 +587,26 @@ static void test_kill(void)
 	close(fd);
 }
 
+static void run_many(int argc, char **argv)
+{
+	test_many(argc > 0 ? atoi(argv[0]) : 16, argc > 1 ? atoi(argv[1]) : 16);
+}
+
+static void run_load(int argc, char **argv)
+{
+	test_load(argc > 0 ? atof(argv[0]) : 10);
+}
+
 int main(int argc, char **argv)
 {
-	const char *what = argc > 1 ? argv[1] : "";
+	static const struct hard_part parts[] = {
+		{ .name = "close", .run = test_close },
+		{ .name = "signals", .run = test_signals },
+		{ .name = "many", .run_args = run_many },
+		{ .name = "load", .run_args = run_load },
+		{ .name = "kill", .run = test_kill },
+	};
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (!strcmp(what, "close"))
-		test_close();
-	else if (!strcmp(what, "signals"))
-		test_signals();
-	else if (!strcmp(what, "many"))
-		test_many(argc > 2 ? atoi(argv[2]) : 16, argc > 3 ? atoi(argv[3]) : 16);
-	else if (!strcmp(what, "load"))
-		test_load(argc > 2 ? atof(argv[2]) : 10);
-	else if (!strcmp(what, "kill"))
-		test_kill();
-	else {
-		fprintf(stderr, "usage: hard_conc close|signals|many [P T]|load [SEC]|kill\n");
-		return 2;
-	}
-	return tap_exit("hard_conc");
+	return run_part(argc, argv, "hard_conc", parts, ARRAY_LEN(parts),
+			"close|signals|many [P T]|load [SEC]|kill");
 }

@@ -70,17 +70,15 @@ static bool table_is(int fd, const struct model *m, char *why, size_t wl)
 	memset(&it, 0, sizeof(it));
 	it.size = sizeof(it);
 	while (it.cursor != CMAP_ITER_DONE) {
-		size_t off;
+		const struct cmap_rec *r;
+		size_t off = 0;
 
-		it.buf = uptr(itbuf);
-		it.buf_len = sizeof(itbuf);
-		rc = xioctl(fd, CMAP_IOC_ITER, &it);
+		rc = t_iter_next(fd, &it, itbuf, sizeof(itbuf));
 		if (rc) {
 			snprintf(why, wl, "ITER: %s", ename(rc));
 			return false;
 		}
-		for (off = 0; off < it.bytes;) {
-			struct cmap_rec *r = (void *)(itbuf + off);
+		while ((r = rec_next(itbuf, it.bytes, &off))) {
 			uint64_t k;
 
 			if (r->key_len != 8) {
@@ -94,13 +92,12 @@ static bool table_is(int fd, const struct model *m, char *why, size_t wl)
 				return false;
 			}
 			if (r->value_len != m->vlen[k] ||
-			    memcmp((char *)(r + 1) + 8, m->vals[k], m->vlen[k])) {
+			    memcmp((const char *)(r + 1) + 8, m->vals[k], m->vlen[k])) {
 				snprintf(why, wl, "key %" PRIu64 ": wrong value", k);
 				return false;
 			}
 			seen[k] = true;
 			n++;
-			off += CMAP_REC_SIZE(r->key_len, r->value_len);
 		}
 	}
 	if (n != m->n) {
@@ -113,6 +110,28 @@ static bool table_is(int fd, const struct model *m, char *why, size_t wl)
 		return false;
 	}
 	return true;
+}
+
+/*
+ * Is the table @m?  If not, one "not ok" line: @fmt, then why; counted in
+ * @bad.
+ */
+static bool table_ok(int fd, const struct model *m, int *bad, const char *fmt,
+		     ...) __attribute__((format(printf, 4, 5)));
+static bool table_ok(int fd, const struct model *m, int *bad, const char *fmt,
+		     ...)
+{
+	char why[200], what[200];
+	va_list ap;
+
+	if (table_is(fd, m, why, sizeof(why)))
+		return true;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	(*bad)++;
+	tap(0, "%s: %s", what, why);
+	return false;
 }
 
 /*
@@ -169,34 +188,26 @@ static int sweep(int fd, const char *name, op_fn op, apply_fn apply,
 			rc = -ENOMEM - 1000;	/* one op failed: counted below */
 		if (rc == -ENOMEM - 1000) {
 			enomem++;
-			if (!table_is(fd, &want, why, sizeof(why))) {
-				bad++;
-				tap(0, "%s/%s: allocation %d failed: an op got -ENOMEM but the table is wrong: %s",
-				    cur_mode, name, n, why);
-			}
+			table_ok(fd, &want, &bad,
+				 "%s/%s: allocation %d failed: an op got -ENOMEM but the table is wrong",
+				 cur_mode, name, n);
 			M = want;
 		} else if (rc == -ENOMEM) {
 			enomem++;
-			if (!table_is(fd, &M, why, sizeof(why))) {
-				bad++;
-				tap(0, "%s/%s: allocation %d failed: -ENOMEM but the table changed: %s",
-				    cur_mode, name, n, why);
-			} else if (verbose) {
+			if (table_ok(fd, &M, &bad,
+				     "%s/%s: allocation %d failed: -ENOMEM but the table changed",
+				     cur_mode, name, n) && verbose)
 				tap(1, "%s/%s: allocation %d failed: -ENOMEM, unchanged",
 				    cur_mode, name, n);
-			}
 		} else if (rc == 0 || rc == 1) {
 			okc++;
 			/* the failed allocation was not the op's (a resize) */
-			if (!table_is(fd, &want, why, sizeof(why))) {
-				bad++;
-				tap(0, "%s/%s: allocation %d failed, op succeeded, table wrong: %s",
-				    cur_mode, name, n, why);
-			} else if (verbose) {
+			if (table_ok(fd, &want, &bad,
+				     "%s/%s: allocation %d failed, op succeeded, table wrong",
+				     cur_mode, name, n) && verbose)
 				tap(1, "%s/%s: allocation %d failed elsewhere (buckets %llu -> %llu); op ok",
 				    cur_mode, name, n, (unsigned long long)st0.buckets,
 				    (unsigned long long)st1.buckets);
-			}
 			M = want;
 			/* the op is done (its own allocations came first) */
 			if (rc == 0)

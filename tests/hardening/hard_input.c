@@ -116,6 +116,85 @@ struct req {
 	bool mutates;		/* the template changes the table/binding */
 };
 
+/* The members every request fills alike, for the template @t. */
+#define REQ(nm, ioc, t)							\
+	.name = (nm), .cmd = (ioc), .tmpl = &(t), .size = sizeof(t),	\
+	.flags_off = offsetof(__typeof__(t), flags)
+
+/* A request struct of @size bytes: zeros and its size. */
+static void req_zero(void *t, size_t size)
+{
+	memset(t, 0, size);
+	*(__u32 *)t = size;
+}
+
+/*
+ * @r's template with the @width-byte (1, 4 or 8) field at @off set to @val:
+ * must fail with -@err (or succeed if @err is 0) and change nothing.
+ */
+static void expect_field(const struct req *r, size_t off, size_t width,
+			 __u64 val, int err, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+static void expect_field(const struct req *r, size_t off, size_t width,
+			 __u64 val, int err, const char *fmt, ...)
+{
+	union {
+		__u64 align;
+		unsigned char b[512];
+	} m;
+	__u32 v32 = val;
+	__u8 v8 = val;
+	char what[256];
+	va_list ap;
+
+	if (r->size > sizeof(m.b) || off + width > r->size ||
+	    (width != 1 && width != 4 && width != 8))
+		bail("%s: no %zu-byte field at %zu", r->name, width, off);
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	memcpy(m.b, r->tmpl, r->size);
+	memcpy(m.b + off, width == 8 ? (void *)&val :
+	       width == 4 ? (void *)&v32 : (void *)&v8, width);
+	expect(xioctl(fd, r->cmd, m.b), err, "%s", what);
+}
+
+/* Every bad pointer from badptrs[@from] on in the __u64 at @off: -EFAULT. */
+static void bad_ptr_tests(const struct req *r, size_t off, int from,
+			  const char *what)
+{
+	int b;
+
+	for (b = from; b < nbad; b++)
+		expect_field(r, off, 8, badptrs[b].addr, EFAULT, "%s: %s at %s",
+			     r->name, what, badptrs[b].name);
+}
+
+/* Each of the @n values @vals in the __u32 @field at @off: -EINVAL. */
+static void bad_u32_tests(const struct req *r, size_t off, const char *field,
+			  const __u32 *vals, size_t n, bool hex)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		expect_field(r, off, 4, vals[i], EINVAL,
+			     hex ? "%s: %s=%#x" : "%s: %s=%u", r->name, field,
+			     vals[i]);
+}
+
+/*
+ * The __u64 pointer at @off to a read-only copy of @len bytes of @src (an
+ * array the kernel writes to): -EFAULT.
+ */
+static void readonly_ptr_test(const struct req *r, size_t off, const void *src,
+			      size_t len, const char *what)
+{
+	void *ro = readonly_copy(src, len);
+
+	expect_field(r, off, 8, uptr(ro), EFAULT, "%s: %s", r->name, what);
+	readonly_free(ro, len);
+}
+
 static void struct_tests(struct req *r)
 {
 	unsigned char buf[PG + 64];
@@ -128,12 +207,8 @@ static void struct_tests(struct req *r)
 		static const __u32 bad_sizes[] = { 0, 1, 4, 7, PG + 1, PG * 2,
 						   0x7fffffff, 0xffffffff };
 
-		for (i = 0; i < ARRAY_LEN(bad_sizes); i++) {
-			memcpy(m, r->tmpl, r->size);
-			*(__u32 *)m = bad_sizes[i];
-			rc = xioctl(fd, r->cmd, m);
-			expect(rc, EINVAL, "%s: size=%u", r->name, bad_sizes[i]);
-		}
+		bad_u32_tests(r, 0, "size", bad_sizes, ARRAY_LEN(bad_sizes),
+			      false);
 	}
 	/* a bigger struct with non-zero trailing bytes: -E2BIG */
 	for (k = 0; k < 3; k++) {
@@ -163,19 +238,14 @@ static void struct_tests(struct req *r)
 		for (k = 0; k < 32; k++) {
 			__u32 f = 1U << k;
 
-			if (f <= r->flags_ok_mask)
-				continue;
-			memcpy(m, r->tmpl, r->size);
-			*(__u32 *)(m + r->flags_off) = f;
-			rc = xioctl(fd, r->cmd, m);
-			expect(rc, EINVAL, "%s: flags=%#x", r->name, f);
+			if (f > r->flags_ok_mask)
+				expect_field(r, r->flags_off, 4, f, EINVAL,
+					     "%s: flags=%#x", r->name, f);
 		}
-		if (r->flags_ok_mask) {
-			memcpy(m, r->tmpl, r->size);
-			*(__u32 *)(m + r->flags_off) = r->flags_ok_mask + 1;
-			rc = xioctl(fd, r->cmd, m);
-			expect(rc, EINVAL, "%s: flags=%#x", r->name, r->flags_ok_mask + 1);
-		}
+		if (r->flags_ok_mask)
+			expect_field(r, r->flags_off, 4, r->flags_ok_mask + 1,
+				     EINVAL, "%s: flags=%#x", r->name,
+				     r->flags_ok_mask + 1);
 	}
 	/* reserved and padding: every byte, two values */
 	for (i = 0; i < (size_t)r->nrsv; i++) {
@@ -183,13 +253,10 @@ static void struct_tests(struct req *r)
 			static const unsigned char vals[] = { 0x01, 0x80 };
 			int v;
 
-			for (v = 0; v < 2; v++) {
-				memcpy(m, r->tmpl, r->size);
-				m[r->rsv[i][0] + k] = vals[v];
-				rc = xioctl(fd, r->cmd, m);
-				expect(rc, EINVAL, "%s: reserved byte %zu = %#x",
-				       r->name, r->rsv[i][0] + k, vals[v]);
-			}
+			for (v = 0; v < 2; v++)
+				expect_field(r, r->rsv[i][0] + k, 1, vals[v],
+					     EINVAL, "%s: reserved byte %zu = %#x",
+					     r->name, r->rsv[i][0] + k, vals[v]);
 		}
 	}
 	/* the struct pointer itself */
@@ -234,11 +301,9 @@ static void test_put(void)
 {
 	static const char newkey[] = "brand-new-key";
 	static const char val[] = "0123456789";
-	struct cmap_kv tmpl, kv;
+	struct cmap_kv tmpl, tmpl4k, kv;
 	struct req r = {
-		.name = "PUT", .cmd = CMAP_IOC_PUT, .tmpl = &tmpl,
-		.size = sizeof(tmpl),
-		.flags_off = offsetof(struct cmap_kv, flags),
+		REQ("PUT", CMAP_IOC_PUT, tmpl),
 		.flags_ok_mask = CMAP_PUT_EXIST,
 		.rsv = { { offsetof(struct cmap_kv, reserved), 16 } },
 		.nrsv = 1, .mutates = true,
@@ -246,37 +311,23 @@ static void test_put(void)
 	char k[64];
 	static const __u32 bad_klen[] = { 0, 65, 128, 0x10000, 0xffffffff };
 	static const __u32 bad_vlen[] = { 4097, 8192, 0x10000, 0xffffffff };
-	int rc, b;
+	struct req r4k = r;
 	size_t i;
+	int rc;
 
 	t_kv(&tmpl, 0, newkey, sizeof(newkey) - 1, val, sizeof(val) - 1);
 	struct_tests(&r);
-	for (i = 0; i < ARRAY_LEN(bad_klen); i++) {
-		kv = tmpl;
-		kv.key_len = bad_klen[i];
-		expect(xioctl(fd, CMAP_IOC_PUT, &kv), EINVAL, "PUT: key_len=%u",
-		       bad_klen[i]);
-	}
-	for (i = 0; i < ARRAY_LEN(bad_vlen); i++) {
-		kv = tmpl;
-		kv.value_len = bad_vlen[i];
-		expect(xioctl(fd, CMAP_IOC_PUT, &kv), EINVAL, "PUT: value_len=%u",
-		       bad_vlen[i]);
-	}
-	for (b = 0; b < nbad; b++) {
-		kv = tmpl;
-		kv.key = badptrs[b].addr;
-		expect(xioctl(fd, CMAP_IOC_PUT, &kv), EFAULT, "PUT: key at %s",
-		       badptrs[b].name);
-		kv = tmpl;
-		kv.value = badptrs[b].addr;
-		expect(xioctl(fd, CMAP_IOC_PUT, &kv), EFAULT, "PUT: value at %s",
-		       badptrs[b].name);
-		/* every value length, so the value's copy may come late */
-		kv.value_len = 4096;
-		expect(xioctl(fd, CMAP_IOC_PUT, &kv), EFAULT,
-		       "PUT: 4096-byte value at %s", badptrs[b].name);
-	}
+	bad_u32_tests(&r, offsetof(struct cmap_kv, key_len), "key_len", bad_klen,
+		      ARRAY_LEN(bad_klen), false);
+	bad_u32_tests(&r, offsetof(struct cmap_kv, value_len), "value_len",
+		      bad_vlen, ARRAY_LEN(bad_vlen), false);
+	bad_ptr_tests(&r, offsetof(struct cmap_kv, key), 0, "key");
+	bad_ptr_tests(&r, offsetof(struct cmap_kv, value), 0, "value");
+	/* every value length, so the value's copy may come late */
+	tmpl4k = tmpl;
+	tmpl4k.value_len = 4096;
+	r4k.tmpl = &tmpl4k;
+	bad_ptr_tests(&r4k, offsetof(struct cmap_kv, value), 0, "4096-byte value");
 	/* key and value straddling into the guard page */
 	for (i = 1; i < 8; i++) {
 		char *p = gend - i;
@@ -288,11 +339,8 @@ static void test_put(void)
 		expect(xioctl(fd, CMAP_IOC_PUT, &kv), EFAULT,
 		       "PUT: key straddles an unmapped page after %zu bytes", i);
 	}
-	kv = tmpl;
-	kv.value = uptr(gend - 4095);
-	kv.value_len = 4096;
-	expect(xioctl(fd, CMAP_IOC_PUT, &kv), EFAULT,
-	       "PUT: value's last byte in an unmapped page");
+	expect_field(&r4k, offsetof(struct cmap_kv, value), 8, uptr(gend - 4095),
+		     EFAULT, "PUT: value's last byte in an unmapped page");
 	/* semantics that must fail without change */
 	kv = tmpl;
 	kv.flags = CMAP_PUT_EXIST;
@@ -334,19 +382,20 @@ static void test_put(void)
 }
 
 /* --------------------------------------------------------------- GET */
+/* Key lengths GET and DELETE refuse (-EINVAL). */
+static const __u32 lookup_bad_klen[] = { 0, 65 };
+
 static void test_get(void)
 {
 	struct cmap_kv tmpl, kv;
 	struct req r = {
-		.name = "GET", .cmd = CMAP_IOC_GET, .tmpl = &tmpl,
-		.size = sizeof(tmpl),
-		.flags_off = offsetof(struct cmap_kv, flags),
+		REQ("GET", CMAP_IOC_GET, tmpl),
 		.rsv = { { offsetof(struct cmap_kv, reserved), 16 } },
 		.nrsv = 1, .writes_back = true,
 	};
 	char k[64], v[4096], *out = guard + PG;
 	__u32 klen, vlen, i;
-	int rc, b;
+	int rc;
 
 	/* key 8 has a 4096-byte value (val_of) */
 	klen = key_of(8, k);
@@ -355,34 +404,14 @@ static void test_get(void)
 		bail("key 8's value is not 4096 bytes");
 	t_kv(&tmpl, 0, k, klen, out, 4096);
 	struct_tests(&r);
-	kv = tmpl;
-	kv.key_len = 0;
-	expect(xioctl(fd, CMAP_IOC_GET, &kv), EINVAL, "GET: key_len=0");
-	kv.key_len = 65;
-	expect(xioctl(fd, CMAP_IOC_GET, &kv), EINVAL, "GET: key_len=65");
-	for (b = 0; b < nbad; b++) {
-		kv = tmpl;
-		kv.key = badptrs[b].addr;
-		expect(xioctl(fd, CMAP_IOC_GET, &kv), EFAULT, "GET: key at %s",
-		       badptrs[b].name);
-		kv = tmpl;
-		kv.value = badptrs[b].addr;
-		expect(xioctl(fd, CMAP_IOC_GET, &kv), EFAULT, "GET: buffer at %s",
-		       badptrs[b].name);
-	}
-	{
-		void *ro = readonly_copy(v, 4096);
-
-		kv = tmpl;
-		kv.value = uptr(ro);
-		expect(xioctl(fd, CMAP_IOC_GET, &kv), EFAULT,
-		       "GET: buffer in a read-only mapping");
-		readonly_free(ro, 4096);
-	}
-	kv = tmpl;
-	kv.value = uptr(gend - 4095);
-	expect(xioctl(fd, CMAP_IOC_GET, &kv), EFAULT,
-	       "GET: buffer's last byte in an unmapped page");
+	bad_u32_tests(&r, offsetof(struct cmap_kv, key_len), "key_len",
+		      lookup_bad_klen, ARRAY_LEN(lookup_bad_klen), false);
+	bad_ptr_tests(&r, offsetof(struct cmap_kv, key), 0, "key");
+	bad_ptr_tests(&r, offsetof(struct cmap_kv, value), 0, "buffer");
+	readonly_ptr_test(&r, offsetof(struct cmap_kv, value), v, 4096,
+			  "buffer in a read-only mapping");
+	expect_field(&r, offsetof(struct cmap_kv, value), 8, uptr(gend - 4095),
+		     EFAULT, "GET: buffer's last byte in an unmapped page");
 	/* too small: -ENOBUFS, the needed length, nothing copied */
 	for (i = 0; i < 3; i++) {
 		static const __u32 small[] = { 0, 1, 4095 };
@@ -424,36 +453,23 @@ static void test_delete(void)
 {
 	struct cmap_kv tmpl, kv;
 	struct req r = {
-		.name = "DELETE", .cmd = CMAP_IOC_DELETE, .tmpl = &tmpl,
-		.size = sizeof(tmpl),
-		.flags_off = offsetof(struct cmap_kv, flags),
+		REQ("DELETE", CMAP_IOC_DELETE, tmpl),
 		.rsv = { { offsetof(struct cmap_kv, reserved), 16 } },
 		.nrsv = 1, .mutates = true,
 	};
 	char k[64];
 	__u32 klen;
-	int b;
 
 	klen = key_of(11, k);
 	t_kv(&tmpl, 0, k, klen, NULL, 0);
 	struct_tests(&r);
-	kv = tmpl;
-	kv.value = uptr(k);
-	expect(xioctl(fd, CMAP_IOC_DELETE, &kv), EINVAL, "DELETE: value != 0");
-	kv = tmpl;
-	kv.value_len = 1;
-	expect(xioctl(fd, CMAP_IOC_DELETE, &kv), EINVAL, "DELETE: value_len != 0");
-	kv = tmpl;
-	kv.key_len = 0;
-	expect(xioctl(fd, CMAP_IOC_DELETE, &kv), EINVAL, "DELETE: key_len=0");
-	kv.key_len = 65;
-	expect(xioctl(fd, CMAP_IOC_DELETE, &kv), EINVAL, "DELETE: key_len=65");
-	for (b = 0; b < nbad; b++) {
-		kv = tmpl;
-		kv.key = badptrs[b].addr;
-		expect(xioctl(fd, CMAP_IOC_DELETE, &kv), EFAULT, "DELETE: key at %s",
-		       badptrs[b].name);
-	}
+	expect_field(&r, offsetof(struct cmap_kv, value), 8, uptr(k), EINVAL,
+		     "DELETE: value != 0");
+	expect_field(&r, offsetof(struct cmap_kv, value_len), 4, 1, EINVAL,
+		     "DELETE: value_len != 0");
+	bad_u32_tests(&r, offsetof(struct cmap_kv, key_len), "key_len",
+		      lookup_bad_klen, ARRAY_LEN(lookup_bad_klen), false);
+	bad_ptr_tests(&r, offsetof(struct cmap_kv, key), 0, "key");
 	kv = tmpl;
 	kv.key = uptr(gend - 3);
 	kv.key_len = 8;
@@ -498,9 +514,7 @@ static void test_batch(void)
 	struct cmap_batch tmpl, bt;
 	char keys[3][64];
 	struct req r = {
-		.name = "BATCH", .cmd = CMAP_IOC_BATCH, .tmpl = &tmpl,
-		.size = sizeof(tmpl),
-		.flags_off = offsetof(struct cmap_batch, flags),
+		REQ("BATCH", CMAP_IOC_BATCH, tmpl),
 		.rsv = { { offsetof(struct cmap_batch, reserved), 16 } },
 		.nrsv = 1, .writes_back = true, .mutates = true,
 	};
@@ -524,46 +538,29 @@ static void test_batch(void)
 		{ "value_len=0xffffffff", offsetof(struct cmap_batch_op, value_len), 0xffffffff },
 	};
 	static const __u32 bad_count[] = { 0, CMAP_BATCH_MAX + 1, 0x10000, 0xffffffff };
+	const size_t ops_off = offsetof(struct cmap_batch, ops);
 	size_t i, j;
-	int rc, b;
+	int rc;
 
 	batch_ops_tmpl(ops, keys);
-	memset(&tmpl, 0, sizeof(tmpl));
-	tmpl.size = sizeof(tmpl);
+	req_zero(&tmpl, sizeof(tmpl));
 	tmpl.ops = uptr(ops);
 	tmpl.count = 4;
 	struct_tests(&r);
-	for (i = 0; i < ARRAY_LEN(bad_count); i++) {
-		bt = tmpl;
-		bt.count = bad_count[i];
-		expect(xioctl(fd, CMAP_IOC_BATCH, &bt), EINVAL, "BATCH: count=%u",
-		       bad_count[i]);
-	}
-	for (b = 0; b < nbad; b++) {
-		bt = tmpl;
-		bt.ops = badptrs[b].addr;
-		expect(xioctl(fd, CMAP_IOC_BATCH, &bt), EFAULT, "BATCH: ops at %s",
-		       badptrs[b].name);
-	}
+	bad_u32_tests(&r, offsetof(struct cmap_batch, count), "count", bad_count,
+		      ARRAY_LEN(bad_count), false);
+	bad_ptr_tests(&r, ops_off, 0, "ops");
 	/* the ops array: read-only (results are written back) */
-	{
-		void *ro = readonly_copy(ops, sizeof(ops));
-
-		bt = tmpl;
-		bt.ops = uptr(ro);
-		expect(xioctl(fd, CMAP_IOC_BATCH, &bt), EFAULT,
-		       "BATCH: ops array in a read-only mapping (results written back)");
-		readonly_free(ro, sizeof(ops));
-	}
+	readonly_ptr_test(&r, ops_off, ops, sizeof(ops),
+			  "ops array in a read-only mapping (results written back)");
 	/* the ops array running into an unmapped page, at each op */
 	for (j = 1; j <= 4; j++) {
 		char *p = gend - j * sizeof(*ops) + 8;
 
 		memcpy(p, ops, j * sizeof(*ops) - 8);
-		bt = tmpl;
-		bt.ops = uptr(p);
-		expect(xioctl(fd, CMAP_IOC_BATCH, &bt), EFAULT,
-		       "BATCH: op %zu of 4 straddles an unmapped page", j - 1);
+		expect_field(&r, ops_off, 8, uptr(p), EFAULT,
+			     "BATCH: op %zu of 4 straddles an unmapped page",
+			     j - 1);
 	}
 	/* count larger than the array: the rest is in the guard page */
 	{
@@ -588,10 +585,9 @@ static void test_batch(void)
 			    bad_op[i].off == offsetof(struct cmap_batch_op, value_len))
 				continue;
 			*(__u32 *)((char *)op + bad_op[i].off) = bad_op[i].val;
-			bt = tmpl;
-			bt.ops = uptr(m);
-			expect(xioctl(fd, CMAP_IOC_BATCH, &bt), EINVAL,
-			       "BATCH: op %zu malformed (%s)", j, bad_op[i].what);
+			expect_field(&r, ops_off, 8, uptr(m), EINVAL,
+				     "BATCH: op %zu malformed (%s)", j,
+				     bad_op[i].what);
 		}
 	}
 	/* DELETE with a value, GET with flags */
@@ -642,9 +638,7 @@ static void test_iter(void)
 {
 	struct cmap_iter tmpl, it;
 	struct req r = {
-		.name = "ITER", .cmd = CMAP_IOC_ITER, .tmpl = &tmpl,
-		.size = sizeof(tmpl),
-		.flags_off = offsetof(struct cmap_iter, flags),
+		REQ("ITER", CMAP_IOC_ITER, tmpl),
 		.rsv = { { offsetof(struct cmap_iter, pad), 4 },
 			 { offsetof(struct cmap_iter, reserved), 16 } },
 		.nrsv = 2, .writes_back = true,
@@ -652,43 +646,28 @@ static void test_iter(void)
 	char *buf = malloc(CMAP_ITER_BUF_MAX);
 	static const __u64 bad_cursor[] = { CMAP_ITER_DONE + 1, 1ULL << 33,
 					    ~0ULL };
-	int b;
+	const size_t len_off = offsetof(struct cmap_iter, buf_len);
+	struct req r64k = r;	/* the template with a 64 KiB buffer */
 	size_t i;
 
-	memset(&tmpl, 0, sizeof(tmpl));
-	tmpl.size = sizeof(tmpl);
+	req_zero(&tmpl, sizeof(tmpl));
 	tmpl.buf = uptr(buf);
 	tmpl.buf_len = CMAP_ITER_BUF_MAX;
 	struct_tests(&r);
+	expect_field(&r, len_off, 4, 0, EINVAL, "ITER: buf_len=0");
+	expect_field(&r, len_off, 4, CMAP_ITER_BUF_MAX + 1, EINVAL,
+		     "ITER: buf_len=1MiB+1");
+	expect_field(&r, len_off, 4, 0xffffffff, EINVAL, "ITER: buf_len=0xffffffff");
+	for (i = 0; i < ARRAY_LEN(bad_cursor); i++)
+		expect_field(&r, offsetof(struct cmap_iter, cursor), 8,
+			     bad_cursor[i], EINVAL, "ITER: cursor=%#llx",
+			     (unsigned long long)bad_cursor[i]);
+	bad_ptr_tests(&r, offsetof(struct cmap_iter, buf), 0, "buffer");
 	it = tmpl;
-	it.buf_len = 0;
-	expect(xioctl(fd, CMAP_IOC_ITER, &it), EINVAL, "ITER: buf_len=0");
-	it.buf_len = CMAP_ITER_BUF_MAX + 1;
-	expect(xioctl(fd, CMAP_IOC_ITER, &it), EINVAL, "ITER: buf_len=1MiB+1");
-	it.buf_len = 0xffffffff;
-	expect(xioctl(fd, CMAP_IOC_ITER, &it), EINVAL, "ITER: buf_len=0xffffffff");
-	for (i = 0; i < ARRAY_LEN(bad_cursor); i++) {
-		it = tmpl;
-		it.cursor = bad_cursor[i];
-		expect(xioctl(fd, CMAP_IOC_ITER, &it), EINVAL, "ITER: cursor=%#llx",
-		       (unsigned long long)bad_cursor[i]);
-	}
-	for (b = 0; b < nbad; b++) {
-		it = tmpl;
-		it.buf = badptrs[b].addr;
-		expect(xioctl(fd, CMAP_IOC_ITER, &it), EFAULT, "ITER: buffer at %s",
-		       badptrs[b].name);
-	}
-	{
-		void *ro = readonly_copy(buf, 65536);
-
-		it = tmpl;
-		it.buf = uptr(ro);
-		it.buf_len = 65536;
-		expect(xioctl(fd, CMAP_IOC_ITER, &it), EFAULT,
-		       "ITER: buffer in a read-only mapping");
-		readonly_free(ro, 65536);
-	}
+	it.buf_len = 65536;
+	r64k.tmpl = &it;
+	readonly_ptr_test(&r64k, offsetof(struct cmap_iter, buf), buf, 65536,
+			  "buffer in a read-only mapping");
 	it = tmpl;
 	it.buf = uptr(gend - 3 * PG);
 	it.buf_len = 4 * PG;
@@ -711,23 +690,19 @@ static void test_iter(void)
 /* ------------------------------------------------------------- STATS */
 static void test_stats(void)
 {
-	struct cmap_stats tmpl, st;
+	struct cmap_stats tmpl;
 	struct req r = {
-		.name = "STATS", .cmd = CMAP_IOC_STATS, .tmpl = &tmpl,
-		.size = sizeof(tmpl),
-		.flags_off = offsetof(struct cmap_stats, flags),
+		REQ("STATS", CMAP_IOC_STATS, tmpl),
 		.rsv = { { offsetof(struct cmap_stats, reserved), 32 } },
 		.nrsv = 1, .writes_back = true,
 	};
 
-	memset(&tmpl, 0, sizeof(tmpl));
-	tmpl.size = sizeof(tmpl);
+	req_zero(&tmpl, sizeof(tmpl));
 	struct_tests(&r);
-	st = tmpl;
-	st.id = 0x7fffffff;
-	expect(xioctl(fd, CMAP_IOC_STATS, &st), ENOENT, "STATS: id of no table");
-	st.id = 0xffffffff;
-	expect(xioctl(fd, CMAP_IOC_STATS, &st), ENOENT, "STATS: id=0xffffffff");
+	expect_field(&r, offsetof(struct cmap_stats, id), 4, 0x7fffffff, ENOENT,
+		     "STATS: id of no table");
+	expect_field(&r, offsetof(struct cmap_stats, id), 4, 0xffffffff, ENOENT,
+		     "STATS: id=0xffffffff");
 }
 
 /* -------------------------------------------------------------- LIST */
@@ -736,39 +711,22 @@ static void test_list(void)
 	struct cmap_table_info tabs[8] = {};
 	struct cmap_list tmpl, l;
 	struct req r = {
-		.name = "LIST", .cmd = CMAP_IOC_LIST, .tmpl = &tmpl,
-		.size = sizeof(tmpl),
-		.flags_off = offsetof(struct cmap_list, flags),
+		REQ("LIST", CMAP_IOC_LIST, tmpl),
 		.rsv = { { offsetof(struct cmap_list, reserved), 16 } },
 		.nrsv = 1, .writes_back = true,
 	};
-	int b;
 
-	memset(&tmpl, 0, sizeof(tmpl));
-	tmpl.size = sizeof(tmpl);
+	req_zero(&tmpl, sizeof(tmpl));
 	tmpl.tables = uptr(tabs);
 	tmpl.count = 8;
 	struct_tests(&r);
-	l = tmpl;
-	l.count = 65537;
-	expect(xioctl(fd, CMAP_IOC_LIST, &l), EINVAL, "LIST: count=65537");
-	l.count = 0xffffffff;
-	expect(xioctl(fd, CMAP_IOC_LIST, &l), EINVAL, "LIST: count=0xffffffff");
-	for (b = 0; b < nbad; b++) {
-		l = tmpl;
-		l.tables = badptrs[b].addr;
-		expect(xioctl(fd, CMAP_IOC_LIST, &l), EFAULT, "LIST: array at %s",
-		       badptrs[b].name);
-	}
-	{
-		void *ro = readonly_copy(tabs, sizeof(tabs));
-
-		l = tmpl;
-		l.tables = uptr(ro);
-		expect(xioctl(fd, CMAP_IOC_LIST, &l), EFAULT,
-		       "LIST: array in a read-only mapping");
-		readonly_free(ro, sizeof(tabs));
-	}
+	expect_field(&r, offsetof(struct cmap_list, count), 4, 65537, EINVAL,
+		     "LIST: count=65537");
+	expect_field(&r, offsetof(struct cmap_list, count), 4, 0xffffffff, EINVAL,
+		     "LIST: count=0xffffffff");
+	bad_ptr_tests(&r, offsetof(struct cmap_list, tables), 0, "array");
+	readonly_ptr_test(&r, offsetof(struct cmap_list, tables), tabs,
+			  sizeof(tabs), "array in a read-only mapping");
 	/* count 0 with any pointer: only the total */
 	l = tmpl;
 	l.tables = KERNEL_DIRECT_MAP;
@@ -800,9 +758,7 @@ static void test_bench(void)
 	struct cmap_bench_result res[4];
 	struct cmap_bench tmpl, b;
 	struct req r = {
-		.name = "BENCH", .cmd = CMAP_IOC_BENCH, .tmpl = &tmpl,
-		.size = sizeof(tmpl),
-		.flags_off = offsetof(struct cmap_bench, flags),
+		REQ("BENCH", CMAP_IOC_BENCH, tmpl),
 		.flags_ok_mask = CMAP_BENCH_NO_PRELOAD | CMAP_BENCH_GROWTH,
 		.rsv = { { offsetof(struct cmap_bench, reserved), 32 } },
 		.nrsv = 1, .writes_back = true,
@@ -839,19 +795,11 @@ static void test_bench(void)
 		BF(nresults, 1, EINVAL),	/* two backends selected */
 #undef BF
 	};
+	const size_t res_off = offsetof(struct cmap_bench, results);
 	size_t i;
-	int rc, k;
+	int rc;
 
-	memset(&tmpl, 0, sizeof(tmpl));
-	tmpl.size = sizeof(tmpl);
-	tmpl.modes = 1U << CMAP_MODE_RCU | CMAP_BENCH_RHASHTABLE;
-	tmpl.threads = 1;
-	tmpl.duration_ms = 1;
-	tmpl.read_pct = 90;
-	tmpl.keys = 16;
-	tmpl.value_size = 8;
-	tmpl.nresults = ARRAY_LEN(res);
-	tmpl.results = uptr(res);
+	t_bench_req(&tmpl, 1, 1, 16, 8, res, ARRAY_LEN(res));
 	b = tmpl;
 	rc = xioctl(fd, CMAP_IOC_BENCH, &b);
 	if (rc == -ENOTTY) {
@@ -861,37 +809,20 @@ static void test_bench(void)
 	tap(rc == 0 && b.nresults == 2, "BENCH: the template runs (%s, %u results)",
 	    ename(rc), b.nresults);
 	struct_tests(&r);
-	for (i = 0; i < ARRAY_LEN(fields); i++) {
-		b = tmpl;
-		memcpy((char *)&b + fields[i].off, &fields[i].val, sizeof(__u32));
-		expect(xioctl(fd, CMAP_IOC_BENCH, &b), fields[i].err, "BENCH: %s",
-		       fields[i].what);
-	}
-	b = tmpl;
-	b.results = 0;
-	expect(xioctl(fd, CMAP_IOC_BENCH, &b), EINVAL, "BENCH: results=NULL");
+	for (i = 0; i < ARRAY_LEN(fields); i++)
+		expect_field(&r, fields[i].off, 4, fields[i].val, fields[i].err,
+			     "BENCH: %s", fields[i].what);
+	expect_field(&r, res_off, 8, 0, EINVAL, "BENCH: results=NULL");
 	/* 16M keys of 4 KiB for two backends: far beyond half of RAM */
 	b = tmpl;
 	b.keys = 1U << 24;
 	b.value_size = CMAP_VALUE_MAX;
 	expect(xioctl(fd, CMAP_IOC_BENCH, &b), ENOMEM,
 	       "BENCH: 16M keys of 4 KiB (beyond half of RAM)");
-	/* results the kernel cannot write: after the run, -EFAULT */
-	for (k = 1; k < nbad; k++) {
-		b = tmpl;
-		b.results = badptrs[k].addr;
-		expect(xioctl(fd, CMAP_IOC_BENCH, &b), EFAULT,
-		       "BENCH: results at %s", badptrs[k].name);
-	}
-	{
-		void *ro = readonly_copy(res, sizeof(res));
-
-		b = tmpl;
-		b.results = uptr(ro);
-		expect(xioctl(fd, CMAP_IOC_BENCH, &b), EFAULT,
-		       "BENCH: results in a read-only mapping");
-		readonly_free(ro, sizeof(res));
-	}
+	/* results the kernel cannot write (NULL is above): after the run, -EFAULT */
+	bad_ptr_tests(&r, res_off, 1, "results");
+	readonly_ptr_test(&r, res_off, res, sizeof(res),
+			  "results in a read-only mapping");
 }
 
 /* ------------------------------------------------- CREATE, OPEN, DESTROY */
@@ -940,9 +871,7 @@ static void test_create(void)
 {
 	struct cmap_create tmpl, c;
 	struct req r = {
-		.name = "CREATE", .cmd = CMAP_IOC_CREATE, .tmpl = &tmpl,
-		.size = sizeof(tmpl),
-		.flags_off = offsetof(struct cmap_create, flags),
+		REQ("CREATE", CMAP_IOC_CREATE, tmpl),
 		.rsv = { { offsetof(struct cmap_create, config.reserved), 32 },
 			 { offsetof(struct cmap_create, pad), 4 },
 			 { offsetof(struct cmap_create, reserved), 16 } },
@@ -951,23 +880,17 @@ static void test_create(void)
 	static const __u32 bad_modes[] = { CMAP_MODE_COUNT, CMAP_MODE_COUNT + 1,
 					   0x80000000, 0xffffffff };
 	char nm[CMAP_NAME_LEN];
-	size_t i;
 	int rc;
 
 	name_of(nm, "hcr");
-	memset(&tmpl, 0, sizeof(tmpl));
-	tmpl.size = sizeof(tmpl);
+	req_zero(&tmpl, sizeof(tmpl));
 	strcpy(tmpl.name, nm);
 	tmpl.config.max_entries = 100;
 	struct_tests(&r);
 	name_tests("CREATE", CMAP_IOC_CREATE, &tmpl, sizeof(tmpl),
 		   offsetof(struct cmap_create, name), EINVAL);
-	for (i = 0; i < ARRAY_LEN(bad_modes); i++) {
-		c = tmpl;
-		c.config.mode = bad_modes[i];
-		expect(xioctl(fd, CMAP_IOC_CREATE, &c), EINVAL, "CREATE: mode=%#x",
-		       bad_modes[i]);
-	}
+	bad_u32_tests(&r, offsetof(struct cmap_create, config.mode), "mode",
+		      bad_modes, ARRAY_LEN(bad_modes), true);
 	c = tmpl;
 	strcpy(c.name, tname);
 	expect(xioctl(fd, CMAP_IOC_CREATE, &c), EEXIST, "CREATE: name taken");
@@ -996,17 +919,14 @@ static void test_open_destroy(bool destroy)
 	unsigned long cmd = destroy ? CMAP_IOC_DESTROY : CMAP_IOC_OPEN;
 	struct cmap_open tmpl, o;
 	struct req r = {
-		.name = cn, .cmd = cmd, .tmpl = &tmpl,
-		.size = sizeof(tmpl),
-		.flags_off = offsetof(struct cmap_open, flags),
+		REQ(cn, cmd, tmpl),
 		.rsv = { { offsetof(struct cmap_open, pad), 4 },
 			 { offsetof(struct cmap_open, reserved), 16 } },
 		.nrsv = 2, .writes_back = true, .mutates = true,
 	};
 	char nm[CMAP_NAME_LEN];
 
-	memset(&tmpl, 0, sizeof(tmpl));
-	tmpl.size = sizeof(tmpl);
+	req_zero(&tmpl, sizeof(tmpl));
 	strcpy(tmpl.name, t2name);
 	struct_tests(&r);
 	/* an empty name selects by id: 0 is no table */
@@ -1105,9 +1025,7 @@ static void data_cmds_fail(int f, int err, const char *state)
 	tap(xioctl(f, CMAP_IOC_BATCH, &bt) == -err, "BATCH on %s", state);
 	memset(&it, 0, sizeof(it));
 	it.size = sizeof(it);
-	it.buf = uptr(buf);
-	it.buf_len = sizeof(buf);
-	tap(xioctl(f, CMAP_IOC_ITER, &it) == -err, "ITER on %s", state);
+	tap(t_iter_next(f, &it, buf, sizeof(buf)) == -err, "ITER on %s", state);
 	tap(t_stats(f, 0, &st) == -err, "STATS id 0 on %s", state);
 	/* the error comes before the argument is looked at */
 	tap(xioctl(f, CMAP_IOC_PUT, NULL) == -err, "PUT(NULL) on %s: %s first",

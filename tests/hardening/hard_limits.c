@@ -66,20 +66,8 @@ static int batch_keys(int fd, const uint64_t *keys, uint32_t n, uint32_t vlen,
 	while (n) {
 		uint32_t c = n > CMAP_BATCH_MAX ? CMAP_BATCH_MAX : n;
 
-		memset(ops, 0, c * sizeof(ops[0]));
-		for (i = 0; i < c; i++) {
-			ops[i].op = del ? CMAP_OP_DELETE : CMAP_OP_PUT;
-			ops[i].key = uptr(&keys[i]);
-			ops[i].key_len = 8;
-			if (!del) {
-				ops[i].value = uptr(vbuf);
-				ops[i].value_len = vlen;
-			}
-		}
-		memset(&bt, 0, sizeof(bt));
-		bt.size = sizeof(bt);
-		bt.ops = uptr(ops);
-		bt.count = c;
+		t_batch_keys(&bt, ops, del ? CMAP_OP_DELETE : CMAP_OP_PUT, keys,
+			     c, del ? NULL : vbuf, del ? 0 : vlen);
 		rc = xioctl(fd, CMAP_IOC_BATCH, &bt);
 		if (rc)
 			return rc;
@@ -310,19 +298,8 @@ static void test_tables(void)
 			close(extra[i]);
 	set_param("max_tables", old);
 	/* clean up every table we made */
-	{
-		struct cmap_table_info *tabs = calloc(4096, sizeof(*tabs));
-		struct cmap_list l = { .size = sizeof(l), .tables = uptr(tabs),
-				       .count = 4096 };
-		__u32 j;
-
-		xioctl(fd, CMAP_IOC_LIST, &l);
-		for (j = 0; j < l.count; j++)
-			if (!strncmp(tabs[j].name, "hlt", 3) ||
-			    !strncmp(tabs[j].name, "hlx", 3))
-				t_destroy(fd, tabs[j].name);
-		free(tabs);
-	}
+	t_destroy_prefixed(fd, "hlt", 4096);
+	t_destroy_prefixed(fd, "hlx", 4096);
 	t_list_total(fd, &total);
 	tap(total == base, "all test tables destroyed (%u live, %u before)", total, base);
 	close(fd);
@@ -693,8 +670,9 @@ static void test_flood(uint64_t tk)
 	static uint8_t seen[1024];
 	double t_coll, t_norm, t_miss;
 	uint64_t normal = 0x1234567890ULL, missing;
-	size_t i;
-	int fd = dev_open(), rc = 0, off;
+	const struct cmap_rec *r;
+	int fd = dev_open(), rc = 0;
+	size_t i, off;
 
 	if (chain <= 0)
 		chain = 64;
@@ -718,17 +696,13 @@ static void test_flood(uint64_t tk)
 		t_put(fd, &fk.k[i], 8, "", 0, 0);
 	memset(&it, 0, sizeof(it));
 	it.size = sizeof(it);
-	it.buf = uptr(buf);
-	it.buf_len = sizeof(buf);
-	xioctl(fd, CMAP_IOC_ITER, &it);
-	for (off = 0; off < (int)it.bytes;) {
-		struct cmap_rec *r = (void *)(buf + off);
+	t_iter_next(fd, &it, buf, sizeof(buf));
+	for (off = 0; (r = rec_next(buf, it.bytes, &off));) {
 		uint64_t key;
 
 		memcpy(&key, r + 1, 8);
 		if (r->hash != cmap_test_hash(&key, 8, tk))
 			bad_hash++;
-		off += CMAP_REC_SIZE(r->key_len, r->value_len);
 	}
 	tap(it.count == 16 && !bad_hash,
 	    "ITER's hashes equal the userspace hsiphash (SipHash-1-3) under test_hash_key (%u records, %u differ)",
@@ -804,18 +778,13 @@ static void test_flood(uint64_t tk)
 	memset(&it, 0, sizeof(it));
 	it.size = sizeof(it);
 	while (it.cursor != CMAP_ITER_DONE) {
-		it.buf = uptr(buf);
-		it.buf_len = sizeof(buf);
-		if (xioctl(fd, CMAP_IOC_ITER, &it))
+		if (t_iter_next(fd, &it, buf, sizeof(buf)))
 			break;
-		for (off = 0; off < (int)it.bytes;) {
-			struct cmap_rec *r = (void *)(buf + off);
-
+		for (off = 0; (r = rec_next(buf, it.bytes, &off));) {
 			if (!seen[r->hash >> 22]++)
 				prefixes++;
 			if (seen[r->hash >> 22] > maxload)
 				maxload = seen[r->hash >> 22];
-			off += CMAP_REC_SIZE(r->key_len, r->value_len);
 		}
 	}
 	tap(prefixes > 200 && maxload <= 10,
@@ -962,17 +931,9 @@ static void *grow_thread(void *p)
 	unsigned int b, i;
 
 	for (b = 0; b < g->batches; b++) {
-		memset(ops, 0, sizeof(ops));
-		for (i = 0; i < CMAP_BATCH_MAX; i++) {
+		for (i = 0; i < CMAP_BATCH_MAX; i++)
 			keys[i] = rnd_next(&seed);
-			ops[i].op = CMAP_OP_PUT;
-			ops[i].key = uptr(&keys[i]);
-			ops[i].key_len = 8;
-		}
-		memset(&bt, 0, sizeof(bt));
-		bt.size = sizeof(bt);
-		bt.ops = uptr(ops);
-		bt.count = CMAP_BATCH_MAX;
+		t_batch_keys(&bt, ops, CMAP_OP_PUT, keys, CMAP_BATCH_MAX, NULL, 0);
 		if (xioctl(g->fd, CMAP_IOC_BATCH, &bt)) {
 			g->other++;
 			continue;
@@ -1051,21 +1012,12 @@ static void test_flood_growth(uint64_t tk)
 	while (c < fk.n && !rc) {
 		unsigned int n = 0;
 
-		memset(ops, 0, sizeof(ops));
 		for (j = 0; j < 256 && c < fk.n; j++) {
 			keys[n] = fk.k[c++];
 			keys[n + 1] = filler++;
 			n += 2;
 		}
-		for (i = 0; i < n; i++) {
-			ops[i].op = CMAP_OP_PUT;
-			ops[i].key = uptr(&keys[i]);
-			ops[i].key_len = 8;
-		}
-		memset(&bt, 0, sizeof(bt));
-		bt.size = sizeof(bt);
-		bt.ops = uptr(ops);
-		bt.count = n;
+		t_batch_keys(&bt, ops, CMAP_OP_PUT, keys, n, NULL, 0);
 		rc = xioctl(fd, CMAP_IOC_BATCH, &bt);
 		for (i = 0; !rc && i < bt.done; i += 2)
 			in += !ops[i].result;
@@ -1079,29 +1031,27 @@ static void test_flood_growth(uint64_t tk)
 	close(fd);
 }
 
+static void run_flood(int argc, char **argv)
+{
+	uint64_t tk = strtoull(argv[0], NULL, 0);
+
+	(void)argc;
+	test_flood(tk);
+	test_flood_shrink(tk);
+	test_flood_growth(tk);
+	test_growth_race();
+}
+
 int main(int argc, char **argv)
 {
-	const char *what = argc > 1 ? argv[1] : "";
+	static const struct hard_part parts[] = {
+		{ .name = "table", .run = test_table },
+		{ .name = "tables", .run = test_tables },
+		{ .name = "memory", .run = test_memory },
+		{ .name = "memcg", .run = test_memcg },
+		{ .name = "flood", .run_args = run_flood, .min_args = 1 },
+	};
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (!strcmp(what, "table"))
-		test_table();
-	else if (!strcmp(what, "tables"))
-		test_tables();
-	else if (!strcmp(what, "memory"))
-		test_memory();
-	else if (!strcmp(what, "memcg"))
-		test_memcg();
-	else if (!strcmp(what, "flood") && argc > 2) {
-		uint64_t tk = strtoull(argv[2], NULL, 0);
-
-		test_flood(tk);
-		test_flood_shrink(tk);
-		test_flood_growth(tk);
-		test_growth_race();
-	} else {
-		fprintf(stderr, "usage: hard_limits table|tables|memory|memcg|flood KEY\n");
-		return 2;
-	}
-	return tap_exit("hard_limits");
+	return run_part(argc, argv, "hard_limits", parts, ARRAY_LEN(parts),
+			"table|tables|memory|memcg|flood KEY");
 }

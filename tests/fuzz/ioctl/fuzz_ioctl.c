@@ -611,12 +611,11 @@ static bool check_model(struct thr *t, char *why, size_t wl)
 	for (k = 0; k < MODEL_KEYS; k++)
 		want += t->model.present[k];
 	while (it.cursor != CMAP_ITER_DONE) {
-		size_t off;
+		const struct cmap_rec *r;
+		size_t off = 0;
 		int rc;
 
-		it.buf = uptr(buf);
-		it.buf_len = sizeof(buf);
-		rc = xioctl(t->model_fd, CMAP_IOC_ITER, &it);
+		rc = t_iter_next(t->model_fd, &it, buf, sizeof(buf));
 		if (rc == -EINTR)
 			continue;
 		/*
@@ -633,8 +632,7 @@ static bool check_model(struct thr *t, char *why, size_t wl)
 			snprintf(why, wl, "ITER %s", ename(rc));
 			return false;
 		}
-		for (off = 0; off < it.bytes;) {
-			struct cmap_rec *r = (void *)(buf + off);
+		while ((r = rec_next(buf, it.bytes, &off))) {
 			uint64_t key;
 			char v[64];
 			size_t len;
@@ -647,13 +645,12 @@ static bool check_model(struct thr *t, char *why, size_t wl)
 			}
 			len = model_val(key, t->model.gen[key], v);
 			if (r->value_len != len ||
-			    memcmp((char *)(r + 1) + 8, v, len)) {
+			    memcmp((const char *)(r + 1) + 8, v, len)) {
 				snprintf(why, wl, "key %" PRIu64 ": wrong value", key);
 				return false;
 			}
 			seen[key] = true;
 			n++;
-			off += CMAP_REC_SIZE(r->key_len, r->value_len);
 		}
 	}
 	if (n != want) {
