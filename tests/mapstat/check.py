@@ -21,6 +21,9 @@ import os
 import sys
 
 failed = 0
+# PREEMPT_RT kernel (see the "dropped" checks)
+RT = os.path.exists("/sys/kernel/realtime") and \
+    open("/sys/kernel/realtime").read().strip() == "1"
 
 
 def expect(cond, what):
@@ -78,9 +81,31 @@ def main():
     mod_wait = after["lock_wait_ns"] - before["lock_wait_ns"]
     mod_acq = after["lock_acquisitions"] - before["lock_acquisitions"]
     drops = o["dropped"]
-    for k in ("bucket_map_full", "record_map_full", "no_entry_capture",
-              "task_storage_failed", "kernel_stack_failed"):
+    # On PREEMPT_RT a BPF program runs with migration disabled but can be
+    # preempted: another task entering the same fentry program on that CPU
+    # meanwhile is a recursion miss (the kernel skips that run; mapstat
+    # counts it, bpf_recursion_misses), and bpf_task_storage_get() can
+    # find its per-CPU lock busy.  Such an event still counts in the
+    # table's totals (the tracepoint program ran) but has no entry capture:
+    # its key and bucket are unknown.  There, per-bucket counts may miss
+    # exactly that many, and each such loss must be one the kernel
+    # reported (a recursion miss or a busy task storage), not a bug.
+    lossy = drops["no_entry_capture"] + drops["task_storage_failed"]
+    for k in ("bucket_map_full", "record_map_full", "kernel_stack_failed"):
         expect(drops[k] == 0, f"dropped {k} = {drops[k]}")
+    if not RT:
+        lossy = 0
+        for k in ("no_entry_capture", "task_storage_failed"):
+            expect(drops[k] == 0, f"dropped {k} = {drops[k]}")
+    else:
+        print(f"# PREEMPT_RT: {lossy} contended acquisitions without entry"
+              f" capture ({drops['bpf_recursion_misses']} recursion misses)")
+        expect(drops["no_entry_capture"] <= drops["bpf_recursion_misses"] +
+               drops["task_storage_failed"],
+               f"PREEMPT_RT: every event without entry capture"
+               f" ({drops['no_entry_capture']}) is a recursion miss"
+               f" ({drops['bpf_recursion_misses']}) or a busy task storage"
+               f" ({drops['task_storage_failed']})")
     attach = sys.argv[5]
     btf = attach == "fentry"
     expect(o["attach"] == attach and o["module_btf"] == btf,
@@ -141,9 +166,10 @@ def main():
     # Per bucket, against the bucket's own counter in the module.
     for b in buckets:
         if "module_contended_since_seen" in b:
-            expect(b["module_contended_since_seen"] == b["contended_total"],
-                   f"bucket {b['index']}: module {b['module_contended_since_seen']}"
-                   f" == bpf {b['contended_total']}")
+            m, c = b["module_contended_since_seen"], b["contended_total"]
+            expect(c <= m <= c + lossy,
+                   f"bucket {b['index']}: module {m} == bpf {c}"
+                   + (f" (+ up to {lossy} without entry capture)" if lossy else ""))
     expect(sum(b["contended_total"] for b in buckets) <= bpf["contended_total"],
            "bucket sums within the table total")
     if btf:
