@@ -26,6 +26,19 @@ RT = os.path.exists("/sys/kernel/realtime") and \
     open("/sys/kernel/realtime").read().strip() == "1"
 
 
+def same_count(bpf, mod_cont, mod_wait, missed):
+    """BPF's contended count (and wait) equal the module's: exactly, or
+    on PREEMPT_RT short by at most @missed kernel-reported recursion
+    misses."""
+    c, w = bpf["contended_total"], bpf["wait_ns_total"]
+    expect(mod_cont - missed <= c <= mod_cont,
+           f"BPF contended {c} == module {mod_cont}"
+           + (f" (- up to {missed} recursion misses)" if missed else ""))
+    if mod_wait is not None:
+        expect(w == mod_wait if c == mod_cont else w < mod_wait,
+               f"BPF wait {w} == module {mod_wait}")
+
+
 def expect(cond, what):
     global failed
     if not cond:
@@ -93,6 +106,9 @@ def main():
     lossy = drops["no_entry_capture"] + drops["task_storage_failed"]
     for k in ("bucket_map_full", "record_map_full", "kernel_stack_failed"):
         expect(drops[k] == 0, f"dropped {k} = {drops[k]}")
+    # A recursion miss of the tracepoint program itself loses the event:
+    # there BPF may count up to that many fewer than the module.
+    missed = drops["bpf_recursion_misses"] if RT else 0
     if not RT:
         lossy = 0
         for k in ("no_entry_capture", "task_storage_failed"):
@@ -116,8 +132,7 @@ def main():
               f" bpf: {bpf['contended_total']} contended")
         expect(bpf["contended_total"] > 0,
                f"BPF saw contended acquisitions ({bpf['contended_total']})")
-        expect(bpf["contended_total"] == mod_cont,
-               f"BPF contended {bpf['contended_total']} == module {mod_cont}")
+        same_count(bpf, mod_cont, None, missed)
         buckets = t["top_buckets"]
         expect(buckets, "top buckets listed")
         for b in buckets:
@@ -147,10 +162,7 @@ def main():
     expect(mod_cont > 100, f"the load contended ({mod_cont} > 100)")
     # BPF counts at the module's own tracepoint, with the module's wait:
     # equal, not just close (nothing else touched the table meanwhile).
-    expect(bpf["contended_total"] == mod_cont,
-           f"BPF contended {bpf['contended_total']} == module {mod_cont}")
-    expect(bpf["wait_ns_total"] == mod_wait,
-           f"BPF wait {bpf['wait_ns_total']} == module {mod_wait}")
+    same_count(bpf, mod_cont, mod_wait, missed)
     keys, buckets = t["top_keys"], t["top_buckets"]
     expect(keys and keys[0]["key"] == hot,
            f"top key is {hot!r} (got {keys[0]['key'] if keys else None!r})")
@@ -167,9 +179,10 @@ def main():
     for b in buckets:
         if "module_contended_since_seen" in b:
             m, c = b["module_contended_since_seen"], b["contended_total"]
-            expect(c <= m <= c + lossy,
+            expect(c <= m <= c + lossy + missed,
                    f"bucket {b['index']}: module {m} == bpf {c}"
-                   + (f" (+ up to {lossy} without entry capture)" if lossy else ""))
+                   + (f" (+ up to {lossy + missed} lost on PREEMPT_RT)"
+                      if lossy + missed else ""))
     expect(sum(b["contended_total"] for b in buckets) <= bpf["contended_total"],
            "bucket sums within the table total")
     if btf:
