@@ -96,4 +96,13 @@ struct race_bucket_val {
 	__u64 wait_max;
 };
 
+/*
+ * The "counts" line racetrace sends `cmapctl race-demo` when it stops
+ * (--ready-fd): " NAME=VALUE" for each of these, in this order.
+ */
+#define RACE_COUNTS(X)							\
+	X(write) X(read) X(holder) X(got_write) X(got_read) X(got_holder) \
+	X(lost_write) X(lost_read) X(lost_holder) X(kstack_err)		\
+	X(ustack_err) X(contention) X(misses)
+
 #endif /* RACE_H */

@@ -48,6 +48,7 @@
 
 #include "cmap_rand.h"
 #include "cmap_util.h"
+#include "race.h"
 #include "racedemo.h"
 
 #define MAX_THREADS	256
@@ -520,9 +521,9 @@ struct tracer {
 	bool on;
 	/* its counts (race.h), once it has stopped */
 	bool have_counts;
-	uint64_t write, read, holder, got_write, got_read, got_holder;
-	uint64_t lost_write, lost_read, lost_holder, kstack_err, ustack_err;
-	uint64_t contention, misses;
+#define RACE_COUNT_FIELD(n) uint64_t n;
+	RACE_COUNTS(RACE_COUNT_FIELD)
+#undef RACE_COUNT_FIELD
 };
 
 /* racetrace: $CMAP_RACETRACE, else next to this cmapctl, else on PATH. */
@@ -657,19 +658,9 @@ static void tracer_stop(struct tracer *tr)
 	kill(tr->pid, SIGINT);
 	if (tracer_read(tr, "counts", line, sizeof(line), 120)) {
 		tr->have_counts = true;
-		tr->write = count_field(line, "write");
-		tr->read = count_field(line, "read");
-		tr->holder = count_field(line, "holder");
-		tr->got_write = count_field(line, "got_write");
-		tr->got_read = count_field(line, "got_read");
-		tr->got_holder = count_field(line, "got_holder");
-		tr->lost_write = count_field(line, "lost_write");
-		tr->lost_read = count_field(line, "lost_read");
-		tr->lost_holder = count_field(line, "lost_holder");
-		tr->kstack_err = count_field(line, "kstack_err");
-		tr->ustack_err = count_field(line, "ustack_err");
-		tr->contention = count_field(line, "contention");
-		tr->misses = count_field(line, "misses");
+#define RACE_COUNT_PARSE(n) tr->n = count_field(line, #n);
+		RACE_COUNTS(RACE_COUNT_PARSE)
+#undef RACE_COUNT_PARSE
 	} else {
 		kill(tr->pid, SIGKILL);
 	}

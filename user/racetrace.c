@@ -482,28 +482,30 @@ static void report(FILE *f, struct race_bpf *skel)
 		print_buckets(f, skel);
 }
 
-/* The counts, for `cmapctl race-demo` (one line, key=value). */
+/* The counts, for `cmapctl race-demo`: one line (race.h RACE_COUNTS). */
 static void report_counts(int fd, struct race_bpf *skel)
 {
+#define RACE_COUNT_NAME(n) #n,
+	static const char *const names[] = { RACE_COUNTS(RACE_COUNT_NAME) };
+#undef RACE_COUNT_NAME
 	const __u64 *c = (const __u64 *)skel->bss->counts;
+	const __u64 v[] = {
+		c[RACE_CNT_WRITE], c[RACE_CNT_READ], c[RACE_CNT_HOLDER],
+		R.got[RACE_EV_WRITE], R.got[RACE_EV_READ], R.got[RACE_EV_HOLDER],
+		c[RACE_CNT_LOST_WRITE], c[RACE_CNT_LOST_READ],
+		c[RACE_CNT_LOST_HOLDER], c[RACE_CNT_KSTACK_ERR],
+		c[RACE_CNT_USTACK_ERR], c[RACE_CNT_CONTENTION],
+		prog_misses(skel),
+	};
+	size_t i;
 
-	dprintf(fd, "counts write=%llu read=%llu holder=%llu got_write=%llu "
-		"got_read=%llu got_holder=%llu lost_write=%llu lost_read=%llu "
-		"lost_holder=%llu kstack_err=%llu ustack_err=%llu "
-		"contention=%llu misses=%llu\n",
-		(unsigned long long)c[RACE_CNT_WRITE],
-		(unsigned long long)c[RACE_CNT_READ],
-		(unsigned long long)c[RACE_CNT_HOLDER],
-		(unsigned long long)R.got[RACE_EV_WRITE],
-		(unsigned long long)R.got[RACE_EV_READ],
-		(unsigned long long)R.got[RACE_EV_HOLDER],
-		(unsigned long long)c[RACE_CNT_LOST_WRITE],
-		(unsigned long long)c[RACE_CNT_LOST_READ],
-		(unsigned long long)c[RACE_CNT_LOST_HOLDER],
-		(unsigned long long)c[RACE_CNT_KSTACK_ERR],
-		(unsigned long long)c[RACE_CNT_USTACK_ERR],
-		(unsigned long long)c[RACE_CNT_CONTENTION],
-		(unsigned long long)prog_misses(skel));
+	_Static_assert(sizeof(v) / sizeof(v[0]) ==
+		       sizeof(names) / sizeof(names[0]),
+		       "a value for every RACE_COUNTS name");
+	dprintf(fd, "counts");
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		dprintf(fd, " %s=%llu", names[i], (unsigned long long)v[i]);
+	dprintf(fd, "\n");
 }
 
 static void *ksyms_loader(void *arg)
