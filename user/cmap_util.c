@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cmap_util: helpers shared by the cmap userspace tools.  See cmap_util.h. */
+#include <argp.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -639,6 +641,36 @@ int cmap_parse_size(const char *s, unsigned unit, uint64_t *v)
 		return -ERANGE;
 	*v = x * mul;
 	return 0;
+}
+
+uint64_t cmap_arg_size(struct argp_state *state, const char *opt,
+		       const char *arg, unsigned unit, uint64_t min,
+		       uint64_t max)
+{
+	uint64_t v;
+
+	if (cmap_parse_size(arg, unit, &v))
+		argp_error(state, "invalid %s '%s': not a number", opt, arg);
+	if (v < min || v > max)
+		argp_error(state, "invalid %s '%s': must be %" PRIu64 "..%" PRIu64,
+			   opt, arg, min, max);
+	return v;
+}
+
+double cmap_arg_double(struct argp_state *state, const char *opt,
+		       const char *arg, double min, double max)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || isnan(v))
+		argp_error(state, "invalid %s '%s': not a number", opt, arg);
+	if (v < min || v > max)
+		argp_error(state, "invalid %s '%s': must be %g..%g", opt, arg,
+			   min, max);
+	return v;
 }
 
 bool cmap_is_printable(const void *p, size_t len)

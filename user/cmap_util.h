@@ -134,6 +134,19 @@ int cmap_parse_u64(const char *s, uint64_t *v);
  */
 int cmap_parse_size(const char *s, unsigned unit, uint64_t *v);
 
+struct argp_state;
+/*
+ * An option's number for argp parsers: cmap_parse_size() with @unit, in
+ * [@min, @max]; anything else ends the program with argp_error() naming
+ * @opt ("invalid --keys 'x': not a number").
+ */
+uint64_t cmap_arg_size(struct argp_state *state, const char *opt,
+		       const char *arg, unsigned unit, uint64_t min,
+		       uint64_t max);
+/* The same for a real number in [@min, @max] (NaN refused). */
+double cmap_arg_double(struct argp_state *state, const char *opt,
+		       const char *arg, double min, double max);
+
 /* True if every byte is printable ASCII (space included, no tab/newline). */
 bool cmap_is_printable(const void *p, size_t len);
 

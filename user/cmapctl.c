@@ -1554,36 +1554,6 @@ static int cmd_bench(void)
 
 /* ---- option parsing -------------------------------------------------------- */
 
-static uint64_t arg_size(struct argp_state *state, const char *opt,
-			 const char *arg, unsigned unit, uint64_t min,
-			 uint64_t max)
-{
-	uint64_t v;
-
-	if (cmap_parse_size(arg, unit, &v))
-		argp_error(state, "invalid %s '%s': not a number", opt, arg);
-	if (v < min || v > max)
-		argp_error(state, "invalid %s '%s': must be %" PRIu64 "..%" PRIu64,
-			   opt, arg, min, max);
-	return v;
-}
-
-static double arg_double(struct argp_state *state, const char *opt,
-			 const char *arg, double min, double max)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || end == arg || *end || isnan(v))
-		argp_error(state, "invalid %s '%s': not a number", opt, arg);
-	if (v < min || v > max)
-		argp_error(state, "invalid %s '%s': must be %g..%g", opt, arg,
-			   min, max);
-	return v;
-}
-
 static const struct argp_option common_opts[] = {
 	{ "table", 't', "NAME", 0, "Table to work on", 0 },
 	{ "device", 'd', "PATH", 0, "cmap device (default " CMAP_DEVICE ")", 0 },
@@ -1649,13 +1619,13 @@ static error_t parse_sub(int key, char *arg, struct argp_state *state)
 		env.put_flags = CMAP_PUT_EXIST;
 		break;
 	case OPT_SIZE_HINT:
-		env.cfg.size_hint = (__u32)arg_size(state, "--size-hint", arg, 1000, 0, UINT32_MAX);
+		env.cfg.size_hint = (__u32)cmap_arg_size(state, "--size-hint", arg, 1000, 0, UINT32_MAX);
 		break;
 	case OPT_MAX_ENTRIES:
-		env.cfg.max_entries = arg_size(state, "--max-entries", arg, 1000, 0, UINT64_MAX);
+		env.cfg.max_entries = cmap_arg_size(state, "--max-entries", arg, 1000, 0, UINT64_MAX);
 		break;
 	case OPT_MAX_BYTES:
-		env.cfg.max_bytes = arg_size(state, "--max-bytes", arg, 1024, 0, UINT64_MAX);
+		env.cfg.max_bytes = cmap_arg_size(state, "--max-bytes", arg, 1024, 0, UINT64_MAX);
 		break;
 	case OPT_MODE: {
 		int m = cmap_mode_parse(arg);
@@ -1670,19 +1640,19 @@ static error_t parse_sub(int key, char *arg, struct argp_state *state)
 		env.json = true;
 		break;
 	case OPT_ID:
-		env.stats_id = (__u32)arg_size(state, "--id", arg, 1, 1, UINT32_MAX);
+		env.stats_id = (__u32)cmap_arg_size(state, "--id", arg, 1, 1, UINT32_MAX);
 		break;
 	case OPT_THREADS:
-		env.threads = (unsigned)arg_size(state, "--threads", arg, 1000, 1, MAX_THREADS);
+		env.threads = (unsigned)cmap_arg_size(state, "--threads", arg, 1000, 1, MAX_THREADS);
 		break;
 	case OPT_READ_PCT:
-		env.read_pct = arg_double(state, "--read-pct", arg, 0, 100);
+		env.read_pct = cmap_arg_double(state, "--read-pct", arg, 0, 100);
 		break;
 	case OPT_DEL_PCT:
-		env.del_pct = arg_double(state, "--del-pct", arg, 0, 100);
+		env.del_pct = cmap_arg_double(state, "--del-pct", arg, 0, 100);
 		break;
 	case OPT_KEYS:
-		env.keys = arg_size(state, "--keys", arg, 1000, 1, UINT64_MAX);
+		env.keys = cmap_arg_size(state, "--keys", arg, 1000, 1, UINT64_MAX);
 		break;
 	case OPT_DIST:
 		if (!strcmp(arg, "uniform"))
@@ -1693,18 +1663,18 @@ static error_t parse_sub(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid --dist '%s' (uniform or zipf)", arg);
 		break;
 	case OPT_THETA:
-		env.theta = arg_double(state, "--theta", arg, 0, 1);
+		env.theta = cmap_arg_double(state, "--theta", arg, 0, 1);
 		if (env.theta <= 0 || env.theta >= 1)
 			argp_error(state, "invalid --theta '%s': must be between 0 and 1, exclusive", arg);
 		break;
 	case OPT_VALUE_SIZE:
-		env.value_size = (__u32)arg_size(state, "--value-size", arg, 1024, 0, CMAP_VALUE_MAX);
+		env.value_size = (__u32)cmap_arg_size(state, "--value-size", arg, 1024, 0, CMAP_VALUE_MAX);
 		break;
 	case OPT_DURATION:
-		env.duration = arg_double(state, "--duration", arg, 0, 1e9);
+		env.duration = cmap_arg_double(state, "--duration", arg, 0, 1e9);
 		break;
 	case OPT_BATCH:
-		env.batch = (__u32)arg_size(state, "--batch", arg, 1000, 1, CMAP_BATCH_MAX);
+		env.batch = (__u32)cmap_arg_size(state, "--batch", arg, 1000, 1, CMAP_BATCH_MAX);
 		break;
 	case OPT_PRELOAD:
 		env.preload = true;
@@ -1713,7 +1683,7 @@ static error_t parse_sub(int key, char *arg, struct argp_state *state)
 		env.preload = false;
 		break;
 	case OPT_OPS:
-		env.ops_limit = arg_size(state, "--ops", arg, 1000, 0, UINT64_MAX);
+		env.ops_limit = cmap_arg_size(state, "--ops", arg, 1000, 0, UINT64_MAX);
 		break;
 	case OPT_MODES: {
 		const char *bad;
@@ -1738,7 +1708,7 @@ static error_t parse_sub(int key, char *arg, struct argp_state *state)
 		env.seed_set = true;
 		break;
 	case OPT_BUF_SIZE:
-		env.buf_size = (__u32)arg_size(state, "--buf-size", arg, 1024, 8, CMAP_ITER_BUF_MAX);
+		env.buf_size = (__u32)cmap_arg_size(state, "--buf-size", arg, 1024, 8, CMAP_ITER_BUF_MAX);
 		break;
 	case ARGP_KEY_ARG:
 		if (env.nargs >= cur->max_args)

@@ -124,23 +124,15 @@ static const struct argp_option opts[] = {
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	char *end;
-
 	switch (key) {
 	case 'b':
 		env.batch = true;
 		break;
 	case 'n':
-		errno = 0;
-		env.count = strtol(arg, &end, 10);
-		if (errno || *end || env.count < 0)
-			argp_error(state, "bad count '%s'", arg);
+		env.count = (long)cmap_arg_size(state, "--iterations", arg, 1000, 0, LONG_MAX);
 		break;
 	case 'i':
-		errno = 0;
-		env.interval = strtod(arg, &end);
-		if (errno || *end || !(env.interval >= 0.05) || env.interval > 3600)
-			argp_error(state, "bad interval '%s' (0.05..3600 s)", arg);
+		env.interval = cmap_arg_double(state, "--interval", arg, 0.05, 3600);
 		break;
 	case 't':
 		env.table = arg;
@@ -164,18 +156,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.force_kprobe = true;
 		break;
 	case OPT_TOP:
+		env.top = (int)cmap_arg_size(state, "--top", arg, 1000, 0, 1000);
+		break;
 	case OPT_STACKS:
-		errno = 0;
-		{
-			long v = strtol(arg, &end, 10);
-
-			if (errno || *end || v < 0 || v > 1000)
-				argp_error(state, "bad number '%s'", arg);
-			if (key == OPT_TOP)
-				env.top = (int)v;
-			else
-				env.stacks = (int)v;
-		}
+		env.stacks = (int)cmap_arg_size(state, "--stacks", arg, 1000, 0, 1000);
 		break;
 	case OPT_SORT:
 		for (int i = 0; i <= SORT_NR; i++) {
@@ -191,10 +175,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.device = arg;
 		break;
 	case OPT_STACK_PERIOD:
-		errno = 0;
-		env.stack_period = strtoul(arg, &end, 10);
-		if (errno || *end || !env.stack_period || env.stack_period > 1 << 20)
-			argp_error(state, "bad stack period '%s'", arg);
+		env.stack_period = cmap_arg_size(state, "--stack-period", arg, 1000, 1, 1 << 20);
 		break;
 	case ARGP_KEY_ARG:
 		argp_usage(state);

@@ -105,40 +105,25 @@ const struct argp_option race_demo_opts[] = {
 	{},
 };
 
-static uint64_t num_arg(struct argp_state *state, const char *opt,
-			const char *arg, uint64_t max)
-{
-	uint64_t v;
-
-	if (cmap_parse_size(arg, 1000, &v) || v > max)
-		argp_error(state, "invalid %s '%s': must be 0..%" PRIu64, opt, arg, max);
-	return v;
-}
-
 error_t race_demo_parse(int key, char *arg, struct argp_state *state)
 {
-	char *end;
-
 	switch (key) {
 	case OPT_WRITERS:
-		D.writers = (unsigned)num_arg(state, "--writers", arg, MAX_THREADS);
+		D.writers = (unsigned)cmap_arg_size(state, "--writers", arg, 1000, 0, MAX_THREADS);
 		break;
 	case OPT_READERS:
-		D.readers = (unsigned)num_arg(state, "--readers", arg, MAX_THREADS);
+		D.readers = (unsigned)cmap_arg_size(state, "--readers", arg, 1000, 0, MAX_THREADS);
 		break;
 	case OPT_DURATION:
-		errno = 0;
-		D.duration = strtod(arg, &end);
-		if (errno || end == arg || *end || !(D.duration > 0) || D.duration > 3600)
-			argp_error(state, "invalid --duration '%s': must be 0..3600, not 0", arg);
+		D.duration = cmap_arg_double(state, "--duration", arg, 0.001, 3600);
 		break;
 	case OPT_KEYS:
-		D.keys = num_arg(state, "--keys", arg, 1 << 24);
+		D.keys = cmap_arg_size(state, "--keys", arg, 1000, 0, 1 << 24);
 		if (!D.keys)
 			argp_error(state, "invalid --keys '%s': at least 1", arg);
 		break;
 	case OPT_SHOW:
-		D.show = (int)num_arg(state, "--show", arg, 64);
+		D.show = (int)cmap_arg_size(state, "--show", arg, 1000, 0, 64);
 		break;
 	case OPT_NO_BPF:
 		D.no_bpf = true;

@@ -87,44 +87,26 @@ static const struct argp_option opts[] = {
 	{},
 };
 
-static long arg_long(struct argp_state *state, const char *arg, long min,
-		     long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v < min || v > max)
-		argp_error(state, "bad number '%s' (%ld..%ld)", arg, min, max);
-	return v;
-}
-
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	char *end;
-
 	switch (key) {
 	case 't':
 		env.table = arg;
 		break;
 	case OPT_ID:
-		env.id = (__u32)arg_long(state, arg, 1, UINT32_MAX);
+		env.id = (__u32)cmap_arg_size(state, "--id", arg, 1000, 1, UINT32_MAX);
 		break;
 	case 'd':
-		errno = 0;
-		env.duration = strtod(arg, &end);
-		if (errno || end == arg || *end || !(env.duration > 0))
-			argp_error(state, "bad duration '%s'", arg);
+		env.duration = cmap_arg_double(state, "--duration", arg, 0.001, 1e9);
 		break;
 	case OPT_SHOW:
-		env.show = (int)arg_long(state, arg, 0, KEEP);
+		env.show = (int)cmap_arg_size(state, "--show", arg, 1000, 0, KEEP);
 		break;
 	case OPT_TOP:
-		env.top = (int)arg_long(state, arg, 0, 1000);
+		env.top = (int)cmap_arg_size(state, "--top", arg, 1000, 0, 1000);
 		break;
 	case OPT_READY_FD:
-		env.ready_fd = (int)arg_long(state, arg, 0, 65535);
+		env.ready_fd = (int)cmap_arg_size(state, "--ready-fd", arg, 1000, 0, 65535);
 		break;
 	case OPT_DEVICE:
 		env.device = arg;

@@ -10,11 +10,8 @@
 #   tests/debug/guest.sh plant BUG     load the planted-bug module, commit
 #                                      BUG (kmod/cmap_plant.c)
 #
-# Environment: CMAP_KO (the cmap.ko built against this kernel: the suites
-# load it), CMAP_DEBUG_SHADOW (a tree whose kmod/cmap.ko is CMAP_KO and the
-# rest links to the repository: every suite runs from there, so one that
-# loads kmod/cmap.ko without looking at CMAP_KO gets the debug module too),
-# CMAP_TESTS (a regular expression: only the matching suites, as in
+# Environment: CMAP_KO (the cmap.ko built against this kernel: every suite
+# loads it), CMAP_TESTS (a regular expression: only the matching suites, as in
 # tests/run-all), CMAP_VM_OUT (writable: the kernel log goes to dmesg.txt,
 # kmemleak's report to kmemleak.txt).
 # Exit status: the suite's, or 0 if the planted bug was committed.  The
@@ -24,7 +21,6 @@ set -u
 PATH=$PATH:/usr/sbin:/sbin
 out=${CMAP_VM_OUT:?CMAP_VM_OUT is not set}
 ko=${CMAP_KO:?CMAP_KO is not set}
-shadow=${CMAP_DEBUG_SHADOW:-}
 kml=/sys/kernel/debug/kmemleak
 
 say() { echo "# debug: $*"; }
@@ -86,13 +82,7 @@ suite)
 		say "--- $g"
 		ts=$SECONDS
 		grc=0
-		# From the shadow tree: a suite that loads kmod/cmap.ko relative
-		# to the repository root gets the debug module there.
-		if [ -n "$shadow" ]; then
-			(cd "$shadow" && "$shadow/$g") || grc=$?
-		else
-			"$g" || grc=$?
-		fi
+		"$g" || grc=$?
 		say "$g: exit $grc after $((SECONDS - ts)) s"
 		[ "$grc" = 0 ] || rc=1
 		if grep -q '^cmap ' /proc/modules; then
