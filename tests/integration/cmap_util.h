@@ -140,6 +140,22 @@ static inline unsigned int cm_test_modes(void)
 	return bits;
 }
 
+/*
+ * @n scaled by CMAP_TEST_SCALE (a factor, default 1), at least 1: the
+ * repetitions of the tests that hunt rare interleavings by numbers (more
+ * than 1 hunts longer).  A debug kernel under TCG runs them 10 to 50 times
+ * slower, and its detectors look at code paths, not volume:
+ * tests/debug/check sets 0.1.
+ */
+static inline unsigned int cm_scaled(unsigned int n)
+{
+	const char *env = getenv("CMAP_TEST_SCALE");
+	double f = env && *env ? strtod(env, NULL) : 1.0;
+	double v = f > 0 ? n * f : n;
+
+	return v < 1 ? 1 : (unsigned int)v;
+}
+
 static inline void cm_config(struct cmap_config *c, __u32 size_hint,
 			     __u64 max_entries, __u64 max_bytes)
 {

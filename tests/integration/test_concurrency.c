@@ -466,7 +466,7 @@ static void test_threads_mixed(void **state)
 	/* COW copies the table on every write: a smaller run */
 	mx_priv = cow() ? 300 : MX_PRIV;
 	mx_shared = cow() ? 50 : MX_SHARED;
-	mx_ops = cow() ? 2500 : MX_OPS;
+	mx_ops = cm_scaled(cow() ? 2500 : MX_OPS);
 	assert_ok(cm_create(fd, name, 1, 0, 0, NULL));
 	memset(mx, 0, sizeof(mx));
 	memset(mx_shared_seq, 0, sizeof(mx_shared_seq));
@@ -590,15 +590,14 @@ static void test_threads_mixed(void **state)
 
 /*
  * 50k stable keys; then writers add 200k keys (the table grows several
- * times) and afterwards delete them again (it shrinks), while a dumper
+ * times; both scaled by CMAP_TEST_SCALE, see cm_scaled()) and afterwards
+ * delete them again (it shrinks), while a dumper
  * iterates over and over with a small buffer.  In every dump each stable key
  * must appear exactly once and every other key at most once.  The writers
  * pace themselves on the dumper's ITER calls so that the writes (and so the
  * resizes) are spread over the dumps.
  */
-#define IR_STABLE	50000
 #define IR_WRITERS	2
-#define IR_PER_W	100000
 #define IR_BUF		1024	/* ~42 records of 24 bytes per call */
 #define IR_PACE		6	/* ITER calls per written batch, at least */
 
@@ -606,6 +605,7 @@ static void test_threads_mixed(void **state)
 #define IR_KEY_NEW(t, i)	(0x4e00000000000000ULL | (__u64)(t) << 32 | (i))
 #define IR_VAL(k)		((k) * 0x9e3779b97f4a7c15ULL)
 
+static __u32 ir_stable, ir_per_w;	/* 50000, 100000 scaled */
 static unsigned long ir_iter_calls;
 static int ir_writers_left;
 static int ir_delete;		/* phase: 0 insert, 1 delete */
@@ -627,14 +627,14 @@ static void *ir_writer(void *arg)
 	__u32 base, cnt, j, done, batch = 0;
 	int rc;
 
-	for (base = 0; base < IR_PER_W; base += cnt, batch++) {
+	for (base = 0; base < ir_per_w; base += cnt, batch++) {
 		double t0 = now_sec();
 
 		/* pace: let the dumper make progress between batches */
 		while (__atomic_load_n(&ir_iter_calls, __ATOMIC_ACQUIRE) - calls0 <
 		       (unsigned long)batch * IR_PACE && now_sec() - t0 < 5)
 			usleep(200);
-		cnt = IR_PER_W - base < CMAP_BATCH_MAX ? IR_PER_W - base :
+		cnt = ir_per_w - base < CMAP_BATCH_MAX ? ir_per_w - base :
 		      CMAP_BATCH_MAX;
 		for (j = 0; j < cnt; j++) {
 			keys[j] = IR_KEY_NEW(w->tid, base + j);
@@ -663,8 +663,8 @@ static void *ir_writer(void *arg)
 }
 
 struct ir_dump {
-	__u8 *stable;		/* IR_STABLE counters */
-	__u8 *fresh;		/* IR_WRITERS * IR_PER_W counters */
+	__u8 *stable;		/* ir_stable counters */
+	__u8 *fresh;		/* IR_WRITERS * ir_per_w counters */
 	__u64 records;
 };
 
@@ -684,7 +684,7 @@ static const char *ir_dump_cb(const __u8 *key, __u32 klen, const __u8 *val,
 	d->records++;
 	if ((k >> 56) == 0x53) {
 		i = k & 0xffffffffffffffULL;
-		if (i >= IR_STABLE)
+		if (i >= ir_stable)
 			return "unknown stable key";
 		if (d->stable[i]++)
 			return "stable key twice in one dump";
@@ -693,9 +693,9 @@ static const char *ir_dump_cb(const __u8 *key, __u32 klen, const __u8 *val,
 	if ((k >> 56) == 0x4e) {
 		__u64 t = (k >> 32) & 0xffffff, n = k & 0xffffffffULL;
 
-		if (t >= IR_WRITERS || n >= IR_PER_W)
+		if (t >= IR_WRITERS || n >= ir_per_w)
 			return "unknown inserted key";
-		if (d->fresh[t * IR_PER_W + n]++)
+		if (d->fresh[t * ir_per_w + n]++)
 			return "inserted key twice in one dump";
 		return NULL;
 	}
@@ -704,8 +704,8 @@ static const char *ir_dump_cb(const __u8 *key, __u32 klen, const __u8 *val,
 
 static void ir_reset(struct ir_dump *d)
 {
-	memset(d->stable, 0, IR_STABLE);
-	memset(d->fresh, 0, IR_WRITERS * IR_PER_W);
+	memset(d->stable, 0, ir_stable);
+	memset(d->fresh, 0, IR_WRITERS * ir_per_w);
 	d->records = 0;
 }
 
@@ -772,7 +772,7 @@ static void ir_dump_while_writing(int dfd, struct ir_dump *d,
 		ir_dump_once(dfd, d, *dumps);
 		assert_ok(cm_stats(dfd, 0, &st2));
 		err_check();
-		for (i = 0; i < IR_STABLE; i++)
+		for (i = 0; i < ir_stable; i++)
 			if (d->stable[i] != 1)
 				fail_msg("dump %lu (resizes %llu -> %llu): stable key %u seen %u times",
 					 *dumps, (unsigned long long)st1.resizes,
@@ -828,12 +828,14 @@ static void test_iter_during_resizes(void **state)
 	double t0;
 
 	(void)state;
-	d.stable = calloc(IR_STABLE, 1);
-	d.fresh = calloc(IR_WRITERS * IR_PER_W, 1);
+	ir_stable = cm_scaled(50000);
+	ir_per_w = cm_scaled(100000);
+	d.stable = calloc(ir_stable, 1);
+	d.fresh = calloc(IR_WRITERS * ir_per_w, 1);
 	assert_ok(cm_create(fd, name, 16, 0, 0, NULL));
 	assert_ok(cm_open_table(dfd, name, NULL));
-	for (base = 0; base < IR_STABLE; base += cnt) {
-		cnt = IR_STABLE - base < CMAP_BATCH_MAX ? IR_STABLE - base :
+	for (base = 0; base < ir_stable; base += cnt) {
+		cnt = ir_stable - base < CMAP_BATCH_MAX ? ir_stable - base :
 		      CMAP_BATCH_MAX;
 		for (j = 0; j < cnt; j++) {
 			keys[j] = IR_KEY_STABLE(base + j);
@@ -845,7 +847,7 @@ static void test_iter_during_resizes(void **state)
 		assert_int_equal(done, cnt);
 	}
 	assert_ok(cm_stats(fd, 0, &st0));
-	assert_int_equal(st0.entries, IR_STABLE);
+	assert_int_equal(st0.entries, ir_stable);
 
 	/* phase 1: growing */
 	t0 = now_sec();
@@ -865,12 +867,12 @@ static void test_iter_during_resizes(void **state)
 	ir_reset(&d);
 	if (cm_dump(dfd, IR_BUF, ir_dump_cb, &d, msg, sizeof(msg), NULL))
 		fail_msg("dump after growing: %s", msg);
-	assert_int_equal(d.records, IR_STABLE + IR_WRITERS * IR_PER_W);
-	for (i = 0; i < IR_WRITERS * IR_PER_W; i++)
+	assert_int_equal(d.records, ir_stable + IR_WRITERS * ir_per_w);
+	for (i = 0; i < IR_WRITERS * ir_per_w; i++)
 		if (d.fresh[i] != 1)
 			fail_msg("dump after growing: inserted key %u seen %u times",
 				 i, d.fresh[i]);
-	assert_int_equal(st1.entries, IR_STABLE + IR_WRITERS * IR_PER_W);
+	assert_int_equal(st1.entries, ir_stable + IR_WRITERS * ir_per_w);
 
 	/* phase 2: shrinking (if the table shrinks this soon) */
 	t0 = now_sec();
@@ -884,11 +886,11 @@ static void test_iter_during_resizes(void **state)
 		dumps2, overlapping2, now_sec() - t0,
 		(unsigned long long)st1.resizes, (unsigned long long)st2.resizes,
 		(unsigned long long)st1.buckets, (unsigned long long)st2.buckets);
-	assert_int_equal(st2.entries, IR_STABLE);
+	assert_int_equal(st2.entries, ir_stable);
 	ir_reset(&d);
 	if (cm_dump(dfd, IR_BUF, ir_dump_cb, &d, msg, sizeof(msg), NULL))
 		fail_msg("dump after shrinking: %s", msg);
-	assert_int_equal(d.records, IR_STABLE);
+	assert_int_equal(d.records, ir_stable);
 
 	free(d.stable);
 	free(d.fresh);

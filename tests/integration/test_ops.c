@@ -1636,7 +1636,7 @@ static void test_growth_tiny_hint(void **state)
 	/* busy CPUs: a resize deferred to a worker may have to wait */
 	fd = fx_fd(f);
 	spin_begin();
-	for (t = 0; t < (cow() ? 2u : 40u) && !failed; t++) {
+	for (t = 0; t < cm_scaled(cow() ? 2 : 40) && !failed; t++) {
 		/* CREATE rebinds the file to each new table */
 		cm_unique_name(name, "tiny");
 		assert_ok(cm_create(fd, name, 1, 0, 0, NULL));
