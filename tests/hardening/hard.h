@@ -654,28 +654,36 @@ HARD_FN void *unmapped_addr(void)
  * dereferenced user pointers directly would read or corrupt them instead of
  * failing with -EFAULT.
  */
-HARD_FN __u64 kernel_text_addr(void)
+HARD_FN __u64 kernel_sym_addr(const char *name)
 {
-	static __u64 addr;
 	char line[256];
+	__u64 addr = 0;
 	FILE *f;
 
-	if (addr)
-		return addr;
-	addr = 0xffffffff81000000ULL;
 	f = fopen("/proc/kallsyms", "r");
 	while (f && fgets(line, sizeof(line), f)) {
 		unsigned long long a;
 		char t, sym[200];
 
 		if (sscanf(line, "%llx %c %199s", &a, &t, sym) == 3 && a &&
-		    !strcmp(sym, "_text")) {
+		    !strcmp(sym, name)) {
 			addr = a;
 			break;
 		}
 	}
 	if (f)
 		fclose(f);
+	return addr;
+}
+
+HARD_FN __u64 kernel_text_addr(void)
+{
+	static __u64 addr;
+
+	if (!addr)
+		addr = kernel_sym_addr("_text");
+	if (!addr)
+		addr = 0xffffffff81000000ULL;
 	return addr;
 }
 

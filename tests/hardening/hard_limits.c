@@ -360,6 +360,7 @@ static int mem_child(int id, int report)
 static void test_memory(void)
 {
 	long long old = get_param("max_memory"), avail0, avail1, slab0, slab1;
+	long long slack;
 	struct cmap_table_info *tabs = calloc(4096, sizeof(*tabs));
 	struct cmap_list l = { .size = sizeof(l), .tables = uptr(tabs),
 			       .count = 4096 };
@@ -400,9 +401,16 @@ static void test_memory(void)
 	tap(held <= MEM_CAP && held >= MEM_CAP / 2,
 	    "max_memory=%llu MiB: %llu tables hold %.1f MiB of entries",
 	    MEM_CAP >> 20, nt, held / 1048576.0);
-	tap(avail0 - avail1 < (long long)(MEM_CAP * 3 / 2) &&
-	    slab1 - slab0 < (long long)(MEM_CAP * 3 / 2),
-	    "the kernel's memory grew by no more than the cap: MemAvailable -%.1f MiB, Slab+Vmalloc +%.1f MiB",
+	/*
+	 * Within half the cap again for the allocator's own overhead; a KASAN
+	 * kernel's slabs carry redzones and metadata besides each object
+	 * (measured: 46.9 MiB of Slab for 23.7 MiB held): 2.5 times there.
+	 */
+	slack = kernel_sym_addr("kasan_report") ? 5 : 3;
+	tap(avail0 - avail1 < (long long)(MEM_CAP * slack / 2) &&
+	    slab1 - slab0 < (long long)(MEM_CAP * slack / 2),
+	    "the kernel's memory grew by no more than %.1f times the cap%s: MemAvailable -%.1f MiB, Slab+Vmalloc +%.1f MiB",
+	    slack / 2.0, slack == 5 ? " (KASAN)" : "",
 	    (avail0 - avail1) / 1048576.0, (slab1 - slab0) / 1048576.0);
 	/* at the cap: a new table cannot get its first bucket array */
 	name_of(nm, "hlm_new");
