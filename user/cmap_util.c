@@ -626,6 +626,8 @@ int cmap_parse_size(const char *s, unsigned unit, uint64_t *v)
 	default:		return -EINVAL;
 	}
 	if (*end) {
+		if (unit < 2)		/* a plain number: no suffix */
+			return -EINVAL;
 		end++;
 		/* allow "KiB", "KB", "k" */
 		if (*end == 'i')
@@ -647,9 +649,12 @@ uint64_t cmap_arg_size(struct argp_state *state, const char *opt,
 		       const char *arg, unsigned unit, uint64_t min,
 		       uint64_t max)
 {
-	uint64_t v;
+	uint64_t v = min;
+	int rc = cmap_parse_size(arg, unit, &v);
 
-	if (cmap_parse_size(arg, unit, &v))
+	if (rc == -ERANGE)
+		argp_error(state, "invalid %s '%s': too big", opt, arg);
+	else if (rc)
 		argp_error(state, "invalid %s '%s': not a number", opt, arg);
 	if (v < min || v > max)
 		argp_error(state, "invalid %s '%s': must be %" PRIu64 "..%" PRIu64,

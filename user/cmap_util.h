@@ -130,7 +130,8 @@ int cmap_parse_u64(const char *s, uint64_t *v);
 
 /*
  * Parse a size or count with an optional suffix k/K, m/M, g/G, t/T, scaled
- * by powers of @unit (1000 for counts, 1024 for bytes).  0 or -errno.
+ * by powers of @unit (1000 for counts, 1024 for bytes; 1: a plain number,
+ * no suffix, for ids and file descriptors).  0 or -errno.
  */
 int cmap_parse_size(const char *s, unsigned unit, uint64_t *v);
 

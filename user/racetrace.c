@@ -94,7 +94,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.table = arg;
 		break;
 	case OPT_ID:
-		env.id = (__u32)cmap_arg_size(state, "--id", arg, 1000, 1, UINT32_MAX);
+		env.id = (__u32)cmap_arg_size(state, "--id", arg, 1, 1, UINT32_MAX);
 		break;
 	case 'd':
 		env.duration = cmap_arg_double(state, "--duration", arg, 0.001, 1e9);
@@ -106,7 +106,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.top = (int)cmap_arg_size(state, "--top", arg, 1000, 0, 1000);
 		break;
 	case OPT_READY_FD:
-		env.ready_fd = (int)cmap_arg_size(state, "--ready-fd", arg, 1000, 0, 65535);
+		env.ready_fd = (int)cmap_arg_size(state, "--ready-fd", arg, 1, 0, 65535);
 		break;
 	case OPT_DEVICE:
 		env.device = arg;

@@ -80,6 +80,12 @@ expect 1 '' 'missing argument' -- -t x put k
 expect 1 '' 'too many arguments' -- ls extra
 expect 1 '' '^cmapctl: put: no table given' -- put k v
 expect 1 '' "invalid --threads" -- -t x load --threads 0
+# numbers (cmap_arg_size/cmap_arg_double): suffixes on counts, never on ids
+expect 1 '' "invalid --id '5k': not a number" -- stats --id 5k
+expect 1 '' "invalid --keys '99999999999999999999': too big" -- -t x load --keys 99999999999999999999
+expect 1 '' "invalid --keys '20000000T': too big" -- -t x load --keys 20000000T
+expect 1 '' "invalid --duration 'nan': not a number" -- -t x load --duration nan
+expect 1 '' "invalid --threads '2k': must be 1\.\." -- -t x load --threads 2k
 
 # -- input validation, before any device access
 long65=$(printf 'k%.0s' $(seq 65))

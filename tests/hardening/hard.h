@@ -649,39 +649,45 @@ HARD_FN void *unmapped_addr(void)
 }
 
 /*
- * Kernel addresses that are mapped in the kernel: the direct map's start
- * and the kernel's text (from /proc/kallsyms, as root).  A driver that
- * dereferenced user pointers directly would read or corrupt them instead of
- * failing with -EFAULT.
+ * @name in /proc/kallsyms: true if the kernel has the symbol; its address
+ * in *@addr (0 where kptr_restrict hides addresses).
  */
-HARD_FN __u64 kernel_sym_addr(const char *name)
+HARD_FN bool kernel_sym(const char *name, __u64 *addr)
 {
 	char line[256];
-	__u64 addr = 0;
+	bool found = false;
 	FILE *f;
 
+	*addr = 0;
 	f = fopen("/proc/kallsyms", "r");
 	while (f && fgets(line, sizeof(line), f)) {
 		unsigned long long a;
 		char t, sym[200];
 
-		if (sscanf(line, "%llx %c %199s", &a, &t, sym) == 3 && a &&
+		if (sscanf(line, "%llx %c %199s", &a, &t, sym) == 3 &&
 		    !strcmp(sym, name)) {
-			addr = a;
+			*addr = a;
+			found = true;
 			break;
 		}
 	}
 	if (f)
 		fclose(f);
-	return addr;
+	return found;
 }
 
+/*
+ * Kernel addresses that are mapped in the kernel: the direct map's start
+ * and the kernel's text (from /proc/kallsyms, as root).  A driver that
+ * dereferenced user pointers directly would read or corrupt them instead of
+ * failing with -EFAULT.
+ */
 HARD_FN __u64 kernel_text_addr(void)
 {
 	static __u64 addr;
 
 	if (!addr)
-		addr = kernel_sym_addr("_text");
+		kernel_sym("_text", &addr);
 	if (!addr)
 		addr = 0xffffffff81000000ULL;
 	return addr;

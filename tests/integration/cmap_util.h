@@ -150,10 +150,16 @@ static inline unsigned int cm_test_modes(void)
 static inline unsigned int cm_scaled(unsigned int n)
 {
 	const char *env = getenv("CMAP_TEST_SCALE");
-	double f = env && *env ? strtod(env, NULL) : 1.0;
-	double v = f > 0 ? n * f : n;
+	double f = 1.0, v;
+	char *end = NULL;
 
-	return v < 1 ? 1 : (unsigned int)v;
+	if (env && *env) {
+		f = strtod(env, &end);
+		if (*end || !(f > 0 && f <= 100))
+			fail_msg("CMAP_TEST_SCALE='%s': a factor in (0, 100]", env);
+	}
+	v = n * f;
+	return v < 1 ? 1 : v > 1e8 ? 100000000u : (unsigned int)v;
 }
 
 static inline void cm_config(struct cmap_config *c, __u32 size_hint,
