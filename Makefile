@@ -50,7 +50,7 @@ module: deps
 	$(MAKE) $$args M=$(CURDIR) W=1 modules
 
 user: deps
-	$(MAKE) -C user
+	$(MAKE) -C user all fake
 
 tests: deps user
 	$(MAKE) -C tests

@@ -18,10 +18,10 @@ if [ $# -ge 1 ]; then
 	state=$(mktemp /tmp/fakecmap.XXXXXX)
 	export LD_PRELOAD=$1 FAKECMAP_STATE=$state
 	trap 'rm -f "$state"' EXIT
-	echo "test_cmapctl: against the userspace fake ($1)"
+	echo "# test_cmapctl: against the userspace fake ($1)"
 else
 	[ -c /dev/cmap ] || { echo "test_cmapctl: no /dev/cmap (load cmap.ko)" >&2; exit 1; }
-	echo "test_cmapctl: against /dev/cmap"
+	echo "# test_cmapctl: against /dev/cmap"
 fi
 
 pfx=ctltest$$
@@ -33,19 +33,27 @@ err=
 rc=
 
 run() {
+	last="cmapctl $*"
 	out=$("$CMAPCTL" "$@" 2>/tmp/cmapctl.err.$$)
 	rc=$?
 	err=$(cat /tmp/cmapctl.err.$$)
 	rm -f /tmp/cmapctl.err.$$
 }
 
-ok() { pass=$((pass + 1)); }
+# TAP: each check is one "ok N - ..." / "not ok N - ..." line
+tapn=0
+ok() {
+	pass=$((pass + 1))
+	tapn=$((tapn + 1))
+	echo "ok $tapn - ${1:-$last}"
+}
 bad() {
 	fail=$((fail + 1))
-	echo "FAIL: $*"
-	echo "  rc=$rc"
-	echo "  stdout: $(printf %s "$out" | head -5)"
-	echo "  stderr: $(printf %s "$err" | head -5)"
+	tapn=$((tapn + 1))
+	echo "not ok $tapn - $*"
+	echo "#   rc=$rc"
+	echo "#   stdout: $(printf %s "$out" | head -5)"
+	echo "#   stderr: $(printf %s "$err" | head -5)"
 }
 
 # expect RC OUT-REGEX ERR-REGEX -- ARGS...
@@ -164,9 +172,9 @@ expect 0 '^mode: rcu$' '' -- -t "$t" stats
 expect 0 '^entries: 9$' '' -- stats --id "$id"
 expect 0 '"entries": 9' '' -- -t "$t" stats --json
 if command -v python3 >/dev/null; then
-	if python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$out"; then ok; else bad "stats --json is not JSON"; fi
+	if python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$out"; then ok "stats --json is JSON"; else bad "stats --json is not JSON"; fi
 	run ls --json
-	if python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$out"; then ok; else bad "ls --json is not JSON"; fi
+	if python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$out"; then ok "ls --json is JSON"; else bad "ls --json is not JSON"; fi
 fi
 
 # -- del, clear
@@ -209,7 +217,8 @@ expect 1 '' "no table named '$t'" -- -t "$t" get k
 expect 0 '' '' -- -t "$pfx-b" destroy
 expect 0 '' '' -- destroy "$pfx-small"
 run ls
-if grep -q "$pfx" <<<"$out"; then bad "tables left after destroy"; else ok; fi
+if grep -q "$pfx" <<<"$out"; then bad "tables left after destroy"; else ok "no tables left after destroy"; fi
 
-echo "test_cmapctl: $pass passed, $fail failed"
+echo "1..$tapn"
+echo "# test_cmapctl: $pass passed, $fail failed"
 [ "$fail" = 0 ]
