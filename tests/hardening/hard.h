@@ -650,7 +650,7 @@ HARD_FN void *unmapped_addr(void)
 
 /*
  * @name in /proc/kallsyms: true if the kernel has the symbol; its address
- * in *@addr (0 where kptr_restrict hides addresses).
+ * in *@addr unless @addr is NULL (0 where kptr_restrict hides addresses).
  */
 HARD_FN bool kernel_sym(const char *name, __u64 *addr)
 {
@@ -658,7 +658,8 @@ HARD_FN bool kernel_sym(const char *name, __u64 *addr)
 	bool found = false;
 	FILE *f;
 
-	*addr = 0;
+	if (addr)
+		*addr = 0;
 	f = fopen("/proc/kallsyms", "r");
 	while (f && fgets(line, sizeof(line), f)) {
 		unsigned long long a;
@@ -666,7 +667,8 @@ HARD_FN bool kernel_sym(const char *name, __u64 *addr)
 
 		if (sscanf(line, "%llx %c %199s", &a, &t, sym) == 3 &&
 		    !strcmp(sym, name)) {
-			*addr = a;
+			if (addr)
+				*addr = a;
 			found = true;
 			break;
 		}

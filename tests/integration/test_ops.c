@@ -1628,7 +1628,7 @@ static void test_growth_tiny_hint(void **state)
 	static __u64 keys[CMAP_BATCH_MAX];
 	struct cmap_stats st;
 	char name[CMAP_NAME_LEN];
-	__u32 t, round, i, done, bad;
+	__u32 t, round, i, done, bad, tables = cm_scaled(cow() ? 2 : 40);
 	int fd, failed = 0;
 	char msg[512];
 	double t0;
@@ -1636,7 +1636,7 @@ static void test_growth_tiny_hint(void **state)
 	/* busy CPUs: a resize deferred to a worker may have to wait */
 	fd = fx_fd(f);
 	spin_begin();
-	for (t = 0; t < cm_scaled(cow() ? 2 : 40) && !failed; t++) {
+	for (t = 0; t < tables && !failed; t++) {
 		/* CREATE rebinds the file to each new table */
 		cm_unique_name(name, "tiny");
 		assert_ok(cm_create(fd, name, 1, 0, 0, NULL));
