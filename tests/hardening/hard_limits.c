@@ -482,6 +482,26 @@ static long long cg_read(const char *file, const char *key)
 	return v;
 }
 
+/*
+ * The cgroup's memory.current once it stopped falling: a destroyed table's
+ * memory is uncharged when RCU frees it, which can lag (callbacks are
+ * offloaded on RT kernels).  Three reads 100 ms apart without a fall, at
+ * most 10 s.
+ */
+static long long cg_settled(void)
+{
+	long long v = cg_read("memory.current", NULL), prev;
+	int steady = 0;
+
+	for (int i = 0; i < 100 && steady < 3; i++) {
+		usleep(100000);
+		prev = v;
+		v = cg_read("memory.current", NULL);
+		steady = v < prev ? 0 : steady + 1;
+	}
+	return v;
+}
+
 /* In the cgroup: fill table @nm with @n entries of @vlen bytes (or until
  * an error); exits 0, or the errno. */
 static int cg_child(const char *nm, uint32_t n, uint32_t vlen, int create)
@@ -566,8 +586,7 @@ static void test_memcg(void)
 
 	/* 2. bucket arrays of a grown table: allocated by the resize worker */
 	name_of(nm, "hcg");
-	usleep(200000);
-	cur0 = cg_read("memory.current", NULL);
+	cur0 = cg_settled();
 	pid = fork();
 	if (!pid)
 		_exit(cg_child(nm, 200000, 0, 1));
@@ -677,6 +696,7 @@ static void test_flood(uint64_t tk)
 	struct cmap_iter it;
 	static uint8_t seen[1024];
 	double t_coll, t_norm, t_miss;
+	int bound;
 	uint64_t normal = 0x1234567890ULL, missing;
 	const struct cmap_rec *r;
 	int fd = dev_open(), rc = 0;
@@ -769,9 +789,11 @@ static void test_flood(uint64_t tk)
 		t_norm = n < t_norm ? n : t_norm;
 		t_miss = mi < t_miss ? mi : t_miss;
 	}
-	tap(t_coll < 3 * t_norm && t_miss < 3 * t_norm,
-	    "lookups stay bounded: deepest colliding key %.0f ns, absent colliding key %.0f ns, normal key %.0f ns per GET ioctl (bound: 3x)",
-	    t_coll, t_miss, t_norm);
+	/* (KASAN checks every step of the chain walk: 2.2x measured there) */
+	bound = kernel_sym("kasan_report", NULL) ? 5 : 3;
+	tap(t_coll < bound * t_norm && t_miss < bound * t_norm,
+	    "lookups stay bounded: deepest colliding key %.0f ns, absent colliding key %.0f ns, normal key %.0f ns per GET ioctl (bound: %dx)",
+	    t_coll, t_miss, t_norm, bound);
 	t_destroy(fd, nm);
 
 	/* the same keys in a table with a random key: spread out */

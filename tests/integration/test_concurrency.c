@@ -906,6 +906,7 @@ static void test_iter_during_resizes(void **state)
 static int dl_fd;
 static __u32 dl_id;
 static int dl_destroyed;
+static int dl_opened;	/* workers bound to the table */
 
 static void *dl_worker(void *arg)
 {
@@ -921,9 +922,11 @@ static void *dl_worker(void *arg)
 		if (rc) {
 			terr("thread %ld: OPEN by id: %s", tid, errname(-rc));
 			close(fd);
+			__atomic_add_fetch(&dl_opened, 1, __ATOMIC_RELEASE);
 			return NULL;
 		}
 	}
+	__atomic_add_fetch(&dl_opened, 1, __ATOMIC_RELEASE);
 	for (;;) {
 		__u64 cursor = 0;
 		int seen_destroyed =
@@ -981,11 +984,15 @@ static void test_destroy_under_load(void **state)
 	(void)state;
 	dl_fd = cm_dev_open();
 	dl_destroyed = 0;
+	dl_opened = 0;
 	assert_ok(cm_create(dl_fd, name, 1, 0, 0, &dl_id));
-	/* workers 1.. bind their own files by id */
+	/* workers 1.. bind their own files by id: DESTROY once all are
+	 * bound (however slow the kernel) and have run for a while */
 	for (i = 0; i < DL_THREADS; i++)
 		assert_int_equal(pthread_create(&th[i], NULL, dl_worker,
 						(void *)i), 0);
+	while (__atomic_load_n(&dl_opened, __ATOMIC_ACQUIRE) < DL_THREADS)
+		usleep(1000);
 	usleep(300000);
 	assert_ok(cm_destroy(fd2, name));
 	__atomic_store_n(&dl_destroyed, 1, __ATOMIC_RELEASE);
