@@ -1220,15 +1220,6 @@ static void cmap_clear_range(struct cmap *t, struct cmap_head *h, u64 cursor,
 	}
 }
 
-/* Between two buckets of a long walk: stop on a signal, else breathe. */
-static int cmap_walk_pause(void)
-{
-	if (signal_pending(current))
-		return -EINTR;
-	cond_resched();
-	return 0;
-}
-
 /* The clear of every mode but cow: a walk of the live buckets. */
 static int cmap_clear_locked(struct cmap *t)
 {
@@ -1395,10 +1386,12 @@ static unsigned int cmap_emit(struct cmap_elem **vec, unsigned int n,
  * cmap_lock_live()), so every key present from the first call to the last
  * is handed to @fn exactly once, whatever resizes happen in between.  Stops
  * when @fn refuses a group (the cursor then points at that group), at the
- * end, or on a signal.  May sleep between buckets.
+ * end, or on a signal (after at least one range: every call moves the
+ * cursor unless @fn refuses the first group).  May sleep between buckets.
  *
- * Return: the number of elements @fn took, if any; otherwise 0 at the end,
- * or @fn's error, -EINVAL for a cursor past the end, -EINTR or -ENOMEM.
+ * Return: the number of elements @fn took, if any; otherwise 0 (at the
+ * end, or stopped by a signal with *@cursor short of CMAP_ITER_END), or
+ * @fn's error, -EINVAL for a cursor past the end, or -ENOMEM.
  */
 int cmap_iter(struct cmap *t, u64 *cursor, cmap_iter_fn fn, void *arg)
 {
@@ -1441,7 +1434,14 @@ int cmap_iter(struct cmap *t, u64 *cursor, cmap_iter_fn fn, void *arg)
 		if (err)
 			break;
 		*cursor = end;
-		err = cmap_walk_pause();
+		/*
+		 * A signal ends the call early, never with -EINTR: the cursor
+		 * has moved on, and throwing that away would let a stream of
+		 * signals keep a sparse table's dump from ever ending.
+		 */
+		if (signal_pending(current))
+			break;
+		cond_resched();
 	}
 	cmap_spares_free(&sp);
 	if (vec != stack)

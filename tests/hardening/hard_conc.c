@@ -290,7 +290,8 @@ static void test_signals(void)
 		if (seen != next)
 			bad++;
 	}
-	tap(!bad, "ITER under signals: 3 whole dumps of %llu entries in %lu calls (%lu -EINTR, %lu stopped early with a cursor), every key exactly once",
+	/* a signal shortens an ITER, never fails it: each call moves on */
+	tap(!bad && !iter_eintr, "ITER under signals: 3 whole dumps of %llu entries in %lu calls (%lu -EINTR, %lu stopped early with a cursor), every key exactly once",
 	    (unsigned long long)next, iter_calls, iter_eintr, iter_partial);
 	/* CLEAR of a big table under signals */
 	k.stop = 1;

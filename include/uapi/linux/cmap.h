@@ -259,8 +259,10 @@ struct cmap_rec {
  * Every key present for the whole dump is returned exactly once, whatever
  * resizes happen meanwhile; keys inserted or deleted during the dump may or
  * may not appear (at most once).  The cursor is a position in hash space, so
- * it survives resizes.  -ENOBUFS if not even one record fits; -EINVAL for a
- * cursor beyond CMAP_ITER_DONE.
+ * it survives resizes.  A call may return fewer records than fit, even
+ * none, with the cursor moved on (a signal arrived): go on from the cursor.
+ * -ENOBUFS if not even one record fits; -EINVAL for a cursor beyond
+ * CMAP_ITER_DONE.
  */
 struct cmap_iter {
 	__u32 size;
