@@ -234,6 +234,18 @@ int BPF_PROG(ms_contention, __u32 table_id, __u32 bucket, __u64 wait_ns)
 	__u64 slot;
 
 	c = bpf_task_storage_get(&captures, task, 0, 0);
+	if (!c) {
+		/*
+		 * No storage yet, or (preemptible kernels) its per-CPU lock
+		 * held by a preempted task.  Ask again, creating it: a
+		 * storage, new or found this time, says which; still none
+		 * is a busy task storage, counted as such.
+		 */
+		c = bpf_task_storage_get(&captures, task, 0,
+					 BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!c)
+			drop(MAPSTAT_DROP_TASK_STORAGE);
+	}
 	if (c && (!c->valid || c->rk.idx != bucket))
 		c = NULL;
 	if (c) {
