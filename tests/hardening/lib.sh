@@ -67,6 +67,17 @@ run_tap() {
 	return "$rc"
 }
 
+# wait_while_alive PID SECONDS CMD...: until CMD succeeds, PID exits or
+# SECONDS pass (a condition, not a fixed sleep: slow kernels start late)
+wait_while_alive() {
+	local pid=$1 to=$2 t0=$SECONDS
+	shift 2
+	until "$@"; do
+		kill -0 "$pid" 2>/dev/null && [ $((SECONDS - t0)) -lt "$to" ] || return 1
+		sleep 0.2
+	done
+}
+
 loaded() { grep -q '^cmap ' /proc/modules; }
 
 # load [PARAM=VALUE...]: insmod CMAP_KO, wait for /dev/cmap.

@@ -917,16 +917,13 @@ static void *dl_worker(void *arg)
 	int rc, eidrm = 0, fd = tid == 0 ? dl_fd : cm_dev_open();
 	unsigned long ops = 0;
 
-	if (tid) {
-		rc = cm_open_id(fd, dl_id);
-		if (rc) {
-			terr("thread %ld: OPEN by id: %s", tid, errname(-rc));
-			close(fd);
-			__atomic_add_fetch(&dl_opened, 1, __ATOMIC_RELEASE);
-			return NULL;
-		}
-	}
+	rc = tid ? cm_open_id(fd, dl_id) : 0;
 	__atomic_add_fetch(&dl_opened, 1, __ATOMIC_RELEASE);
+	if (rc) {
+		terr("thread %ld: OPEN by id: %s", tid, errname(-rc));
+		close(fd);
+		return NULL;
+	}
 	for (;;) {
 		__u64 cursor = 0;
 		int seen_destroyed =

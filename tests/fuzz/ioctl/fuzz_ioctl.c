@@ -457,8 +457,10 @@ static void model_step(struct thr *t)
 	}
 	/*
 	 * -ENOSPC: the module-wide max_memory (256 MiB here) is shared with
-	 * the pool tables and BENCH, which the other threads fill at will.
-	 * Like -ENOMEM it must change nothing: the model check sees to it.
+	 * the pool tables and BENCH, which the other threads fill at will
+	 * (and a doomed huge reservation holds the cap for a moment before
+	 * cmap_mem_charge() undoes it).  Like -ENOMEM it must change
+	 * nothing: the model check sees to it.
 	 */
 	if (rc == -ENOMEM)
 		t->st.model_enomem++;
