@@ -70,10 +70,10 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
-#include <asm/unaligned.h>
 
 #include <linux/cmap.h>
 
+#include "cmap_compat.h"
 #include "cmap_core.h"
 #include "cmap_bench.h"
 #include "cmap_uaccess.h"

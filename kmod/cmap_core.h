@@ -49,7 +49,7 @@
 #include <linux/string.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
-#include <asm/unaligned.h>
+#include "cmap_compat.h"
 
 #define CMAP_SLOTS		8
 #define CMAP_KEY_LEN_MAX	64
