@@ -748,56 +748,73 @@ static long cmap_ioc_stats(struct cmap_file *f, void __user *arg)
 	return cmap_copy_resp(arg, &req, sizeof(req), usize);
 }
 
+/*
+ * The commands, by number: the direction each must be issued with.  A
+ * command is recognised by its type, number and direction; the size bits
+ * are not checked, the struct's own @size field is the caller's size.
+ */
+#define CMAP_CMD_KNOWN		0x80
+#define CMAP_CMD(cmd)		[_IOC_NR(cmd)] = CMAP_CMD_KNOWN | _IOC_DIR(cmd)
+
+static const u8 cmap_cmds[] = {
+	CMAP_CMD(CMAP_IOC_CREATE),
+	CMAP_CMD(CMAP_IOC_OPEN),
+	CMAP_CMD(CMAP_IOC_DESTROY),
+	CMAP_CMD(CMAP_IOC_LIST),
+	CMAP_CMD(CMAP_IOC_PUT),
+	CMAP_CMD(CMAP_IOC_GET),
+	CMAP_CMD(CMAP_IOC_DELETE),
+	CMAP_CMD(CMAP_IOC_CLEAR),
+	CMAP_CMD(CMAP_IOC_BATCH),
+	CMAP_CMD(CMAP_IOC_ITER),
+	CMAP_CMD(CMAP_IOC_STATS),
+	CMAP_CMD(CMAP_IOC_BENCH),
+};
+
 static long cmap_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 {
 	struct cmap_file *f = file->private_data;
 	void __user *arg = (void __user *)uarg;
+	unsigned int nr = _IOC_NR(cmd);
 	struct cmap_obj *obj;
 	long ret;
 
-	if (_IOC_TYPE(cmd) != CMAP_IOC_MAGIC)
+	if (_IOC_TYPE(cmd) != CMAP_IOC_MAGIC || nr >= ARRAY_SIZE(cmap_cmds) ||
+	    cmap_cmds[nr] != (CMAP_CMD_KNOWN | _IOC_DIR(cmd)))
 		return -ENOTTY;
-	switch (cmd) {
-	case CMAP_IOC_CREATE:
+	switch (nr) {
+	case _IOC_NR(CMAP_IOC_CREATE):
 		return cmap_ioc_create(f, arg);
-	case CMAP_IOC_OPEN:
+	case _IOC_NR(CMAP_IOC_OPEN):
 		return cmap_ioc_open(f, arg, false);
-	case CMAP_IOC_DESTROY:
+	case _IOC_NR(CMAP_IOC_DESTROY):
 		return cmap_ioc_open(f, arg, true);
-	case CMAP_IOC_LIST:
+	case _IOC_NR(CMAP_IOC_LIST):
 		return cmap_ioc_list(arg);
-	case CMAP_IOC_STATS:
+	case _IOC_NR(CMAP_IOC_STATS):
 		return cmap_ioc_stats(f, arg);
-	case CMAP_IOC_BENCH:
+	case _IOC_NR(CMAP_IOC_BENCH):
 		return cmap_bench_ioctl(arg);
-	case CMAP_IOC_PUT:
-	case CMAP_IOC_GET:
-	case CMAP_IOC_DELETE:
-	case CMAP_IOC_CLEAR:
-	case CMAP_IOC_BATCH:
-	case CMAP_IOC_ITER:
-		break;
-	default:
-		return -ENOTTY;
 	}
 
+	/* The data commands, on the bound table. */
 	obj = cmap_file_get(f);
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
-	switch (cmd) {
-	case CMAP_IOC_PUT:
+	switch (nr) {
+	case _IOC_NR(CMAP_IOC_PUT):
 		ret = cmap_ioc_kv(obj, CMAP_OP_PUT, arg);
 		break;
-	case CMAP_IOC_GET:
+	case _IOC_NR(CMAP_IOC_GET):
 		ret = cmap_ioc_kv(obj, CMAP_OP_GET, arg);
 		break;
-	case CMAP_IOC_DELETE:
+	case _IOC_NR(CMAP_IOC_DELETE):
 		ret = cmap_ioc_kv(obj, CMAP_OP_DELETE, arg);
 		break;
-	case CMAP_IOC_CLEAR:
+	case _IOC_NR(CMAP_IOC_CLEAR):
 		ret = uarg ? -EINVAL : cmap_clear(obj->map);
 		break;
-	case CMAP_IOC_BATCH:
+	case _IOC_NR(CMAP_IOC_BATCH):
 		ret = cmap_ioc_batch(obj, arg);
 		break;
 	default:

@@ -699,7 +699,7 @@ static void test_rebind(void **state)
 	struct fx *f = fx_of(state);
 	int fd2 = fx_fd(f);
 	char *nb = fx_extra_name(f, "rb");
-	struct cmap_table_info ti;
+	struct cmap_table_info ti = { 0 };
 	__u32 idb = 0;
 
 	assert_ok(cm_open_table(fd2, f->name, NULL));
@@ -849,7 +849,7 @@ static void test_unbound_ebadfd(void **state)
 	struct fx *f = fx_of(state);
 	int fd = fx_fd(f);
 	struct cmap_batch_op op;
-	struct cmap_table_info ti;
+	struct cmap_table_info ti = { 0 };
 	struct cmap_stats st;
 	char buf[256];
 	__u64 cursor = 0;
@@ -1937,11 +1937,20 @@ static void test_enotty(void **state)
 	unsigned long cmds[] = {
 		_IO(CMAP_IOC_MAGIC, 99),
 		_IO(CMAP_IOC_MAGIC, 0),
-		_IOWR(CMAP_IOC_MAGIC, 12, struct cmap_kv),
+		_IOWR(CMAP_IOC_MAGIC, 14, struct cmap_kv),
+		_IOWR(CMAP_IOC_MAGIC, 63, struct cmap_kv),
 		_IOWR(CMAP_IOC_MAGIC, 255, struct cmap_stats),
-		/* a known number with another size or direction */
-		_IOW(CMAP_IOC_MAGIC, 5, __u32),
+		/* a known number with another direction */
 		_IOR(CMAP_IOC_MAGIC, 6, struct cmap_kv),
+		_IOWR(_IOC_TYPE(CMAP_IOC_PUT), _IOC_NR(CMAP_IOC_PUT),
+		      struct cmap_kv),
+		_IOR(_IOC_TYPE(CMAP_IOC_PUT), _IOC_NR(CMAP_IOC_PUT),
+		     struct cmap_kv),
+		_IO(_IOC_TYPE(CMAP_IOC_PUT), _IOC_NR(CMAP_IOC_PUT)),
+		_IOWR(_IOC_TYPE(CMAP_IOC_DELETE), _IOC_NR(CMAP_IOC_DELETE),
+		      struct cmap_kv),
+		_IOW(_IOC_TYPE(CMAP_IOC_CLEAR), _IOC_NR(CMAP_IOC_CLEAR), int),
+		/* and the same numbers in another driver's type */
 		_IOWR('x', 5, struct cmap_kv),
 		_IOWR(CMAP_IOC_MAGIC + 1, 5, struct cmap_kv),
 	};
@@ -1962,6 +1971,44 @@ static void test_enotty(void **state)
 	/* on an unbound file too */
 	i = fx_fd(f);
 	assert_errno(cm_ioctl(i, _IO(CMAP_IOC_MAGIC, 99), NULL), ENOTTY);
+	check_unchanged(f);
+}
+
+/*
+ * The size bits of a command are not part of it: a known type, number and
+ * direction with any size is that command, the struct's @size is what
+ * counts.  (A DELETE of the canary issued with odd sizes in the command
+ * deletes it; the PUT puts it back.)
+ */
+static void test_cmd_size_bits(void **state)
+{
+	struct fx *f = fx_of(state);
+	static const size_t sizes[] = { 0, 4, sizeof(struct cmap_kv) - 8,
+					sizeof(struct cmap_kv) + 8, 4096, 16383 };
+	struct cmap_kv kv;
+	char out[64];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_LEN(sizes); i++) {
+		cm_kv(&kv, 0, CANARY_KEY, strlen(CANARY_KEY), NULL, 0);
+		assert_ok(cm_ioctl(f->fd, cm_cmd_sized(CMAP_IOC_DELETE, sizes[i]),
+				   &kv));
+		expect_gone(f->fd, CANARY_KEY);
+		cm_kv(&kv, CMAP_PUT_NOEXIST, CANARY_KEY, strlen(CANARY_KEY),
+		      CANARY_VAL, strlen(CANARY_VAL));
+		assert_ok(cm_ioctl(f->fd, cm_cmd_sized(CMAP_IOC_PUT, sizes[i]),
+				   &kv));
+		cm_kv(&kv, 0, CANARY_KEY, strlen(CANARY_KEY), out, sizeof(out));
+		assert_ok(cm_ioctl(f->fd, cm_cmd_sized(CMAP_IOC_GET, sizes[i]),
+				   &kv));
+		assert_int_equal(kv.value_len, strlen(CANARY_VAL));
+		assert_memory_equal(out, CANARY_VAL, kv.value_len);
+		assert_ok(cm_ioctl(f->fd, cm_cmd_sized(CMAP_IOC_CLEAR, sizes[i]),
+				   NULL));
+		assert_int_equal(cm_entries(f->fd), 0);
+		assert_ok(cm_puts(f->fd, CANARY_KEY, CANARY_VAL, CMAP_PUT_NOEXIST));
+	}
+	f->entries = 1;
 	check_unchanged(f);
 }
 
@@ -1989,11 +2036,16 @@ static void test_size_oversized(void **state)
 	int fd = fx_fd(f), pass, rc;
 	__u8 buf[512];
 	char out[64];
-	for (pass = 0; pass < 2; pass++) {
-		/* pass 0: non-zero byte at the very end of the tail: -E2BIG
-		 * and nothing happens; pass 1: zero tail: accepted */
-		__u8 tailbyte = pass == 0 ? 1 : 0;
-		int want = pass == 0 ? -E2BIG : 0;
+	for (pass = 0; pass < 4; pass++) {
+		/* even passes: non-zero byte at the very end of the tail:
+		 * -E2BIG and nothing happens; odd passes: zero tail: accepted.
+		 * Passes 2 and 3 put the struct's size in the command too, as
+		 * a program built against a header with the bigger struct
+		 * does. */
+		__u8 tailbyte = pass % 2 == 0 ? 1 : 0;
+		int want = pass % 2 == 0 ? -E2BIG : 0;
+		int ok = pass % 2;
+		int sized = pass >= 2;
 
 #define OVERSIZE(type, field)						\
 	do {								\
@@ -2001,21 +2053,22 @@ static void test_size_oversized(void **state)
 		r.raw[sizeof(type) + TAIL - 1] = tailbyte;		\
 		r.field.size = sizeof(type) + TAIL;			\
 	} while (0)
+#define CMD(cmd) (sized ? cm_cmd_sized(cmd, r.kv.size) : (cmd))
 #define CHECK_RC(what)							\
 	do {								\
 		if (rc != want)						\
-			fail_msg("%s with size sizeof+%d, tail %u: expected %s, got %s", \
-				 what, TAIL, tailbyte, errname(-want),	\
-				 errname(-rc));				\
+			fail_msg("%s with size sizeof+%d%s, tail %u: expected %s, got %s", \
+				 what, TAIL, sized ? " (command too)" : "", \
+				 tailbyte, errname(-want), errname(-rc)); \
 	} while (0)
 
 		/* PUT */
 		memset(&r, 0, sizeof(r));
 		cm_kv(&r.kv, 0, "over", 4, "sized", 5);
 		OVERSIZE(struct cmap_kv, kv);
-		rc = cm_ioctl(f->fd, CMAP_IOC_PUT, &r);
+		rc = cm_ioctl(f->fd, CMD(CMAP_IOC_PUT), &r);
 		CHECK_RC("PUT");
-		if (pass == 0) {
+		if (!ok) {
 			expect_gone(f->fd, "over");
 			check_unchanged(f);
 		} else {
@@ -2027,16 +2080,16 @@ static void test_size_oversized(void **state)
 		cm_kv(&r.kv, 0, CANARY_KEY, strlen(CANARY_KEY), out,
 		      sizeof(out));
 		OVERSIZE(struct cmap_kv, kv);
-		rc = cm_ioctl(f->fd, CMAP_IOC_GET, &r);
+		rc = cm_ioctl(f->fd, CMD(CMAP_IOC_GET), &r);
 		CHECK_RC("GET");
-		if (pass == 1)
+		if (ok)
 			assert_int_equal(r.kv.value_len, strlen(CANARY_VAL));
 		/* DELETE */
 		memset(&r, 0, sizeof(r));
 		cm_kv(&r.kv, 0, "over", 4, NULL, 0);
 		OVERSIZE(struct cmap_kv, kv);
-		rc = cm_ioctl(f->fd, CMAP_IOC_DELETE, &r);
-		if (pass == 0) {
+		rc = cm_ioctl(f->fd, CMD(CMAP_IOC_DELETE), &r);
+		if (!ok) {
 			CHECK_RC("DELETE");
 		} else {
 			assert_int_equal(rc, 0);
@@ -2048,25 +2101,25 @@ static void test_size_oversized(void **state)
 		r.create.size = sizeof(r.create);
 		strcpy(r.create.name, n1);
 		OVERSIZE(struct cmap_create, create);
-		rc = cm_ioctl(fd, CMAP_IOC_CREATE, &r);
+		rc = cm_ioctl(fd, CMD(CMAP_IOC_CREATE), &r);
 		CHECK_RC("CREATE");
-		assert_int_equal(cm_list_has_name(fd, n1), pass);
+		assert_int_equal(cm_list_has_name(fd, n1), ok);
 		/* OPEN */
 		memset(&r, 0, sizeof(r));
 		strcpy(r.open.name, f->name);
 		OVERSIZE(struct cmap_open, open);
-		rc = cm_ioctl(fd, CMAP_IOC_OPEN, &r);
+		rc = cm_ioctl(fd, CMD(CMAP_IOC_OPEN), &r);
 		CHECK_RC("OPEN");
-		if (pass == 1) {
+		if (ok) {
 			assert_int_equal(r.open.id, f->id);
 			check_unchanged_fd(f, fd);
 		}
 		/* LIST */
 		memset(&r, 0, sizeof(r));
 		OVERSIZE(struct cmap_list, list);
-		rc = cm_ioctl(f->fd, CMAP_IOC_LIST, &r);
+		rc = cm_ioctl(f->fd, CMD(CMAP_IOC_LIST), &r);
 		CHECK_RC("LIST");
-		if (pass == 1)
+		if (ok)
 			assert_true(r.list.total >= 2);
 		/* BATCH */
 		memset(&r, 0, sizeof(r));
@@ -2074,9 +2127,9 @@ static void test_size_oversized(void **state)
 		r.batch.ops = ptr(&op);
 		r.batch.count = 1;
 		OVERSIZE(struct cmap_batch, batch);
-		rc = cm_ioctl(f->fd, CMAP_IOC_BATCH, &r);
+		rc = cm_ioctl(f->fd, CMD(CMAP_IOC_BATCH), &r);
 		CHECK_RC("BATCH");
-		if (pass == 0) {
+		if (!ok) {
 			expect_gone(f->fd, "obatch");
 		} else {
 			assert_int_equal(r.batch.done, 1);
@@ -2089,24 +2142,24 @@ static void test_size_oversized(void **state)
 		r.iter.buf = ptr(buf);
 		r.iter.buf_len = sizeof(buf);
 		OVERSIZE(struct cmap_iter, iter);
-		rc = cm_ioctl(f->fd, CMAP_IOC_ITER, &r);
+		rc = cm_ioctl(f->fd, CMD(CMAP_IOC_ITER), &r);
 		CHECK_RC("ITER");
-		if (pass == 1)
+		if (ok)
 			assert_int_equal(r.iter.count, 1);
 		/* STATS */
 		memset(&r, 0, sizeof(r));
 		OVERSIZE(struct cmap_stats, stats);
-		rc = cm_ioctl(f->fd, CMAP_IOC_STATS, &r);
+		rc = cm_ioctl(f->fd, CMD(CMAP_IOC_STATS), &r);
 		CHECK_RC("STATS");
-		if (pass == 1)
+		if (ok)
 			assert_int_equal(r.stats.entries, f->entries);
 		/* DESTROY */
 		memset(&r, 0, sizeof(r));
 		strcpy(r.open.name, n1);
 		OVERSIZE(struct cmap_open, open);
-		rc = cm_ioctl(fd, CMAP_IOC_DESTROY, &r);
-		if (pass == 0) {
-			/* the table does not exist in pass 0 either way */
+		rc = cm_ioctl(fd, CMD(CMAP_IOC_DESTROY), &r);
+		if (!ok) {
+			/* the table does not exist then either way */
 			if (rc != -E2BIG && rc != -ENOENT)
 				fail_msg("DESTROY oversized: %s", errname(-rc));
 		} else {
@@ -2114,6 +2167,7 @@ static void test_size_oversized(void **state)
 			assert_false(cm_list_has_name(fd, n1));
 		}
 	}
+#undef CMD
 	/* a non-zero byte in the middle of a big tail */
 	memset(&r, 0, sizeof(r));
 	cm_kv(&r.kv, 0, "over", 4, "sized", 5);
@@ -2140,6 +2194,13 @@ static void test_size_small(void **state)
 	assert_ok(cm_ioctl(f->fd, CMAP_IOC_PUT, &kv));
 	f->entries++;
 	expect_val(f->fd, "small", "struct");
+	/* the same program issues the command with its own size too */
+	cm_kv(&kv, 0, "small2", 6, "struct", 6);
+	kv.size = offsetof(struct cmap_kv, reserved);
+	kv.reserved[0] = 0xdead;
+	assert_ok(cm_ioctl(f->fd, cm_cmd_sized(CMAP_IOC_PUT, kv.size), &kv));
+	f->entries++;
+	expect_val(f->fd, "small2", "struct");
 
 	/* an older STATS: nothing written beyond its size */
 	sz = offsetof(struct cmap_stats, lock_acquisitions);
@@ -2152,6 +2213,15 @@ static void test_size_small(void **state)
 	for (i = sz; i < sizeof(s); i++)
 		if (((__u8 *)&s)[i] != 0xE7)
 			fail_msg("STATS with size %u wrote byte %u", sz, i);
+	memset(&s, 0xE7, sizeof(s));
+	memset(&s.st, 0, sz);
+	s.st.size = sz;
+	assert_ok(cm_ioctl(f->fd, cm_cmd_sized(CMAP_IOC_STATS, sz), &s));
+	assert_int_equal(s.st.entries, f->entries);
+	for (i = sz; i < sizeof(s); i++)
+		if (((__u8 *)&s)[i] != 0xE7)
+			fail_msg("STATS with size %u (command too) wrote byte %u",
+				 sz, i);
 
 	/* size 0 or 4: not even flags; an all-zero PUT is invalid anyway */
 	cm_kv(&kv, 0, "tiny", 4, "v", 1);
@@ -2205,6 +2275,7 @@ static const struct {
 	T(test_efault_kv),
 	T(test_efault_struct),
 	T(test_enotty),
+	T(test_cmd_size_bits),
 	T(test_size_oversized),
 	T(test_size_small),
 #undef T

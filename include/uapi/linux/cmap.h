@@ -9,7 +9,14 @@
  *    struct you were compiled with) and a __u32 @flags.  The kernel accepts
  *    a smaller struct from an older userspace (missing fields read as zero)
  *    and a larger one as long as the bytes it does not know are zero
- *    (otherwise -E2BIG), so the ABI can grow at the end.
+ *    (otherwise -E2BIG), so the ABI can grow at the end.  What the kernel
+ *    writes back is cut to min(@size, its own size).
+ *  - A command is recognised by its type (CMAP_IOC_MAGIC), its number and
+ *    its direction.  The size bits of the command number are not checked:
+ *    the struct's @size is the one size the kernel goes by, so a program
+ *    built against an older or newer version of this header issues the
+ *    same commands.  A known number with another direction than below, or
+ *    an unknown number, is -ENOTTY.
  *  - Reserved fields and padding must be zero (-EINVAL otherwise).  Fields
  *    documented as "out" are ignored on input, so a request struct can be
  *    reused from call to call (an ITER loop just passes it back).
@@ -25,7 +32,7 @@
  * are never destroyed live until the module is unloaded.
  *
  * Errors (besides those noted per command):
- *  -ENOTTY  unknown ioctl command
+ *  -ENOTTY  unknown ioctl command (type, number or direction)
  *  -EFAULT  a user pointer could not be read or written
  *  -EINVAL  bad size, length, flag, mode or non-zero reserved field
  *  -E2BIG   request struct larger than known with non-zero trailing bytes
