@@ -23,6 +23,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/stringify.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -748,6 +749,14 @@ static long cmap_ioc_stats(struct cmap_file *f, void __user *arg)
 	return cmap_copy_resp(arg, &req, sizeof(req), usize);
 }
 
+/* The module's version: MODULE_VERSION and CMAP_IOC_VERSION. */
+#define CMAP_VERSION_MAJOR	0
+#define CMAP_VERSION_MINOR	2
+#define CMAP_VERSION_PATCH	0
+#define CMAP_VERSION_STR	__stringify(CMAP_VERSION_MAJOR) "."	\
+				__stringify(CMAP_VERSION_MINOR) "."	\
+				__stringify(CMAP_VERSION_PATCH)
+
 /*
  * The commands, by number: the direction each must be issued with.  A
  * command is recognised by its type, number and direction; the size bits
@@ -769,7 +778,35 @@ static const u8 cmap_cmds[] = {
 	CMAP_CMD(CMAP_IOC_ITER),
 	CMAP_CMD(CMAP_IOC_STATS),
 	CMAP_CMD(CMAP_IOC_BENCH),
+	CMAP_CMD(CMAP_IOC_VERSION),
 };
+
+static long cmap_ioc_version(void __user *arg)
+{
+	struct cmap_version req;
+	unsigned int i;
+	u32 usize;
+	int err;
+
+	err = cmap_copy_req(&req, sizeof(req), arg, &usize);
+	if (err)
+		return err;
+	if (req.flags || !cmap_zeroed(req.reserved, sizeof(req.reserved)))
+		return -EINVAL;
+	/* Everything but size is output. */
+	memset(&req, 0, sizeof(req));
+	req.size = usize;
+	req.abi_version = CMAP_ABI_VERSION;
+	req.major = CMAP_VERSION_MAJOR;
+	req.minor = CMAP_VERSION_MINOR;
+	req.patch = CMAP_VERSION_PATCH;
+	strscpy(req.version, CMAP_VERSION_STR, sizeof(req.version));
+	req.modes = (1U << CMAP_MODE_COUNT) - 1;
+	for (i = 0; i < ARRAY_SIZE(cmap_cmds); i++)
+		if (cmap_cmds[i])
+			req.ioctls |= 1ULL << i;
+	return cmap_copy_resp(arg, &req, sizeof(req), usize);
+}
 
 static long cmap_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 {
@@ -779,6 +816,7 @@ static long cmap_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	struct cmap_obj *obj;
 	long ret;
 
+	BUILD_BUG_ON(ARRAY_SIZE(cmap_cmds) > 64);	/* cmap_version.ioctls */
 	if (_IOC_TYPE(cmd) != CMAP_IOC_MAGIC || nr >= ARRAY_SIZE(cmap_cmds) ||
 	    cmap_cmds[nr] != (CMAP_CMD_KNOWN | _IOC_DIR(cmd)))
 		return -ENOTTY;
@@ -795,6 +833,8 @@ static long cmap_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 		return cmap_ioc_stats(f, arg);
 	case _IOC_NR(CMAP_IOC_BENCH):
 		return cmap_bench_ioctl(arg);
+	case _IOC_NR(CMAP_IOC_VERSION):
+		return cmap_ioc_version(arg);
 	}
 
 	/* The data commands, on the bound table. */
@@ -941,5 +981,6 @@ module_init(cmap_init);
 module_exit(cmap_exit);
 
 MODULE_LICENSE("GPL");
+MODULE_VERSION(CMAP_VERSION_STR);
 MODULE_AUTHOR("cmap developers");
 MODULE_DESCRIPTION("Concurrent hash table with RCU lookups and per-bucket locks, on /dev/cmap");

@@ -415,6 +415,7 @@ const char *cmap_cmd_name(unsigned long cmd)
 	case CMAP_IOC_ITER:	return "ITER";
 	case CMAP_IOC_STATS:	return "STATS";
 	case CMAP_IOC_BENCH:	return "BENCH";
+	case CMAP_IOC_VERSION:	return "VERSION";
 	}
 	return "ioctl";
 }

@@ -401,7 +401,7 @@ out:
 static const unsigned long known_cmds[] = {
 	CMAP_IOC_CREATE, CMAP_IOC_OPEN, CMAP_IOC_DESTROY, CMAP_IOC_LIST,
 	CMAP_IOC_PUT, CMAP_IOC_GET, CMAP_IOC_DELETE, CMAP_IOC_CLEAR,
-	CMAP_IOC_BATCH, CMAP_IOC_ITER, CMAP_IOC_STATS,
+	CMAP_IOC_BATCH, CMAP_IOC_ITER, CMAP_IOC_STATS, CMAP_IOC_VERSION,
 };
 
 /*
@@ -653,6 +653,23 @@ static int fake_ioctl(int fd, unsigned long cmd, void *arg)
 		s.creator_pid = t->creator_pid;
 		memcpy(s.creator_comm, t->creator_comm, 16);
 		memcpy(us, &s, us->size < sizeof(s) ? us->size : sizeof(s));
+		return 0;
+	}
+	case CMAP_IOC_VERSION: {
+		struct cmap_version v, *uv = arg;
+
+		if ((err = copy_req(&v, sizeof(v), arg)))
+			return err;
+		if (v.flags || !zero(v.reserved, sizeof(v.reserved)))
+			return -EINVAL;
+		memset(&v, 0, sizeof(v));
+		v.size = uv->size;
+		v.abi_version = CMAP_ABI_VERSION;
+		v.modes = (1U << CMAP_MODE_COUNT) - 1;
+		for (size_t i = 0; i < sizeof(known_cmds) / sizeof(known_cmds[0]); i++)
+			v.ioctls |= 1ULL << _IOC_NR(known_cmds[i]);
+		snprintf(v.version, sizeof(v.version), "0.0.0-fakecmap");
+		memcpy(uv, &v, uv->size < sizeof(v) ? uv->size : sizeof(v));
 		return 0;
 	}
 	}

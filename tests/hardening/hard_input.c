@@ -970,6 +970,8 @@ static void test_clear_and_cmds(void)
 		{ "DESTROY as _IOW", _IOW(CMAP_IOC_MAGIC, 3, struct cmap_kv) },
 		{ "BATCH with dir none", _IOC(_IOC_NONE, CMAP_IOC_MAGIC, 9,
 					      sizeof(struct cmap_batch)) },
+		{ "VERSION as _IOR", _IOR(CMAP_IOC_MAGIC, 13,
+					  struct cmap_version) },
 		{ "type 0 nr 5", _IOW(0, 5, struct cmap_kv) },
 		{ "type 'T' (tty) nr 5", _IOW('T', 5, struct cmap_kv) },
 		{ "type 0xCB nr 8", _IO(0xCB, 8) },

@@ -1950,6 +1950,10 @@ static void test_enotty(void **state)
 		_IOWR(_IOC_TYPE(CMAP_IOC_DELETE), _IOC_NR(CMAP_IOC_DELETE),
 		      struct cmap_kv),
 		_IOW(_IOC_TYPE(CMAP_IOC_CLEAR), _IOC_NR(CMAP_IOC_CLEAR), int),
+		_IOW(_IOC_TYPE(CMAP_IOC_VERSION), _IOC_NR(CMAP_IOC_VERSION),
+		     struct cmap_version),
+		_IOR(_IOC_TYPE(CMAP_IOC_VERSION), _IOC_NR(CMAP_IOC_VERSION),
+		     struct cmap_version),
 		/* and the same numbers in another driver's type */
 		_IOWR('x', 5, struct cmap_kv),
 		_IOWR(CMAP_IOC_MAGIC + 1, 5, struct cmap_kv),
@@ -2024,6 +2028,7 @@ union big_req {
 	struct cmap_batch batch;
 	struct cmap_iter iter;
 	struct cmap_stats stats;
+	struct cmap_version version;
 	__u8 raw[sizeof(struct cmap_stats) + TAIL];
 };
 
@@ -2153,6 +2158,15 @@ static void test_size_oversized(void **state)
 		CHECK_RC("STATS");
 		if (ok)
 			assert_int_equal(r.stats.entries, f->entries);
+		/* VERSION */
+		memset(&r, 0, sizeof(r));
+		OVERSIZE(struct cmap_version, version);
+		rc = cm_ioctl(f->fd, CMD(CMAP_IOC_VERSION), &r);
+		CHECK_RC("VERSION");
+		if (ok)
+			assert_int_equal(r.version.abi_version, CMAP_ABI_VERSION);
+		else
+			assert_int_equal(r.version.abi_version, 0);
 		/* DESTROY */
 		memset(&r, 0, sizeof(r));
 		strcpy(r.open.name, n1);
@@ -2223,6 +2237,25 @@ static void test_size_small(void **state)
 			fail_msg("STATS with size %u (command too) wrote byte %u",
 				 sz, i);
 
+	/* an older VERSION without the string: only the numbers come back */
+	{
+		struct {
+			struct cmap_version v;
+			__u8 after[64];
+		} v;
+
+		sz = offsetof(struct cmap_version, version);
+		memset(&v, 0xE7, sizeof(v));
+		memset(&v.v, 0, sz);
+		v.v.size = sz;
+		assert_ok(cm_ioctl(f->fd, cm_cmd_sized(CMAP_IOC_VERSION, sz), &v));
+		assert_int_equal(v.v.abi_version, CMAP_ABI_VERSION);
+		assert_int_equal(v.v.size, sz);
+		for (i = sz; i < sizeof(v); i++)
+			if (((__u8 *)&v)[i] != 0xE7)
+				fail_msg("VERSION with size %u wrote byte %u", sz, i);
+	}
+
 	/* size 0 or 4: not even flags; an all-zero PUT is invalid anyway */
 	cm_kv(&kv, 0, "tiny", 4, "v", 1);
 	kv.size = 0;
@@ -2230,6 +2263,70 @@ static void test_size_small(void **state)
 	kv.size = 4;
 	FAILS(f, cm_ioctl(f->fd, CMAP_IOC_PUT, &kv), EINVAL);
 	expect_gone(f->fd, "tiny");
+}
+
+/* ---------------------------------------------------------------- VERSION */
+
+static void test_version(void **state)
+{
+	struct fx *f = fx_of(state);
+	struct cmap_version v;
+	char str[32], sysver[64] = "";
+	__u64 want_ioctls = 0;
+	FILE *fp;
+	int fd = fx_fd(f);	/* unbound: VERSION needs no table */
+	unsigned int i;
+	static const unsigned long cmds[] = {
+		CMAP_IOC_CREATE, CMAP_IOC_OPEN, CMAP_IOC_DESTROY, CMAP_IOC_LIST,
+		CMAP_IOC_PUT, CMAP_IOC_GET, CMAP_IOC_DELETE, CMAP_IOC_CLEAR,
+		CMAP_IOC_BATCH, CMAP_IOC_ITER, CMAP_IOC_STATS, CMAP_IOC_BENCH,
+		CMAP_IOC_VERSION,
+	};
+
+	for (i = 0; i < ARRAY_LEN(cmds); i++)
+		want_ioctls |= 1ULL << _IOC_NR(cmds[i]);
+	memset(&v, 0xa5, sizeof(v));	/* outputs need not be zero in */
+	v.size = sizeof(v);
+	v.flags = 0;
+	memset(v.reserved, 0, sizeof(v.reserved));
+	assert_ok(cm_ioctl(fd, CMAP_IOC_VERSION, &v));
+	assert_int_equal(v.size, sizeof(v));
+	assert_int_equal(v.flags, 0);
+	assert_int_equal(v.abi_version, CMAP_ABI_VERSION);
+	assert_int_equal(v.modes, (1U << CMAP_MODE_COUNT) - 1);
+	assert_int_equal(v.ioctls, want_ioctls);
+	assert_int_equal(v.pad, 0);
+	assert_true(v.major < 1000 && v.minor < 1000 && v.patch < 1000);
+	assert_true(memchr(v.version, 0, sizeof(v.version)) != NULL);
+	snprintf(str, sizeof(str), "%u.%u.%u", v.major, v.minor, v.patch);
+	assert_string_equal(v.version, str);
+	for (i = 0; i < ARRAY_LEN(v.reserved); i++)
+		assert_int_equal(v.reserved[i], 0);
+	/* MODULE_VERSION: the same string in sysfs */
+	fp = fopen("/sys/module/cmap/version", "r");
+	if (!fp)
+		fail_msg("/sys/module/cmap/version: %s", strerror(errno));
+	assert_non_null(fgets(sysver, sizeof(sysver), fp));
+	fclose(fp);
+	sysver[strcspn(sysver, "\n")] = 0;
+	assert_string_equal(sysver, v.version);
+
+	/* bad input: -EINVAL, nothing written */
+	memset(&v, 0, sizeof(v));
+	v.size = sizeof(v);
+	v.flags = 1;
+	assert_errno(cm_ioctl(fd, CMAP_IOC_VERSION, &v), EINVAL);
+	assert_int_equal(v.abi_version, 0);
+	v.flags = 0;
+	v.reserved[3] = 1;
+	assert_errno(cm_ioctl(fd, CMAP_IOC_VERSION, &v), EINVAL);
+	assert_int_equal(v.abi_version, 0);
+	v.reserved[3] = 0;
+	v.size = 4;
+	assert_errno(cm_ioctl(fd, CMAP_IOC_VERSION, &v), EINVAL);
+	assert_errno(cm_ioctl(fd, CMAP_IOC_VERSION, NULL), EFAULT);
+	assert_errno(cm_ioctl(fd, CMAP_IOC_VERSION, cm_unmapped_addr()), EFAULT);
+	check_unchanged(f);
 }
 
 static const struct {
@@ -2278,6 +2375,7 @@ static const struct {
 	T(test_cmd_size_bits),
 	T(test_size_oversized),
 	T(test_size_small),
+	T(test_version),
 #undef T
 };
 

@@ -17,6 +17,7 @@
  *    built against an older or newer version of this header issues the
  *    same commands.  A known number with another direction than below, or
  *    an unknown number, is -ENOTTY.
+ *  - CMAP_IOC_VERSION tells which commands and modes a module knows.
  *  - Reserved fields and padding must be zero (-EINVAL otherwise).  Fields
  *    documented as "out" are ignored on input, so a request struct can be
  *    reused from call to call (an ITER loop just passes it back).
@@ -68,6 +69,9 @@
 #define CMAP_VALUE_MAX		4096	/* values are 0..CMAP_VALUE_MAX bytes */
 #define CMAP_BATCH_MAX		1024	/* ops in one BATCH call */
 #define CMAP_ITER_BUF_MAX	(1U << 20) /* bytes of one ITER buffer */
+
+/* CMAP_IOC_VERSION's @abi_version: changes only if the ABI ever breaks. */
+#define CMAP_ABI_VERSION	1
 
 /*
  * Synchronization strategy of a table, chosen at CREATE.  All modes share
@@ -510,6 +514,38 @@ struct cmap_bench {
 	__u64 reserved[4];
 };
 
+/**
+ * struct cmap_version - CMAP_IOC_VERSION: what the module is and knows
+ * @size:        sizeof(struct cmap_version)
+ * @flags:       must be zero
+ * @abi_version: out: CMAP_ABI_VERSION of the module
+ * @modes:       out: bit (1 << enum cmap_mode) per mode CREATE accepts
+ * @ioctls:      out: bit (1 << _IOC_NR(cmd)) per command the module knows
+ * @major:       out: the module's version, also in MODULE_VERSION
+ *               (/sys/module/cmap/version) ...
+ * @minor:       ... as numbers
+ * @patch:       ...
+ * @pad:         zero
+ * @version:     out: the same version as a NUL-terminated string
+ * @reserved:    must be zero in, zero out
+ *
+ * The file need not be bound to a table.  A module older than this
+ * command answers -ENOTTY.
+ */
+struct cmap_version {
+	__u32 size;
+	__u32 flags;
+	__u32 abi_version;
+	__u32 modes;
+	__u64 ioctls;
+	__u32 major;
+	__u32 minor;
+	__u32 patch;
+	__u32 pad;
+	char version[32];
+	__u64 reserved[4];
+};
+
 #define CMAP_IOC_MAGIC		0xCA
 
 #define CMAP_IOC_CREATE		_IOWR(CMAP_IOC_MAGIC, 1, struct cmap_create)
@@ -524,5 +560,6 @@ struct cmap_bench {
 #define CMAP_IOC_ITER		_IOWR(CMAP_IOC_MAGIC, 10, struct cmap_iter)
 #define CMAP_IOC_STATS		_IOWR(CMAP_IOC_MAGIC, 11, struct cmap_stats)
 #define CMAP_IOC_BENCH		_IOWR(CMAP_IOC_MAGIC, 12, struct cmap_bench)
+#define CMAP_IOC_VERSION	_IOWR(CMAP_IOC_MAGIC, 13, struct cmap_version)
 
 #endif /* _UAPI_LINUX_CMAP_H */
