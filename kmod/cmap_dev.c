@@ -56,6 +56,11 @@ static unsigned int max_tables = 1024;
 module_param(max_tables, uint, 0644);
 MODULE_PARM_DESC(max_tables, "live tables at most (default 1024); CREATE beyond it fails with -ENOSPC");
 
+static unsigned int test_max_id;
+module_param(test_max_id, uint, 0600);
+MODULE_PARM_DESC(test_max_id,
+		 "TESTS ONLY: non-zero caps the ids of tables created from now on to 1..N, so id reuse after wrap-around can be tested");
+
 static ulong test_hash_key;
 module_param(test_hash_key, ulong, 0600);
 MODULE_PARM_DESC(test_hash_key,
@@ -135,8 +140,13 @@ struct cmap_file {
 	struct cmap_obj __rcu *obj;
 };
 
-/* The registry: tables by id, changed under cmap_reg_mutex. */
-static DEFINE_XARRAY(cmap_tables);
+/*
+ * The registry: tables by id, changed under cmap_reg_mutex.  Ids are
+ * allocated cyclically from 1 (0 selects the bound table in STATS and
+ * "by name" in OPEN), so a destroyed table's id is reused only after every
+ * other id was handed out.
+ */
+static DEFINE_XARRAY_ALLOC1(cmap_tables);
 static DEFINE_MUTEX(cmap_reg_mutex);
 static u32 cmap_next_id = 1;
 static atomic_t cmap_nr_tables = ATOMIC_INIT(0);	/* in the registry */
@@ -316,18 +326,28 @@ static long cmap_ioc_create(struct cmap_file *f, void __user *arg)
 		err = -ENOSPC;
 		goto unlock;
 	}
-	obj->id = params.id = cmap_next_id;
+	/*
+	 * The id is taken before the core table exists (the table carries
+	 * it); every reader of the registry holds cmap_reg_mutex, so none
+	 * sees the half-made object.  No free id left is -ENOSPC, like
+	 * max_tables.
+	 */
+	err = xa_alloc_cyclic(&cmap_tables, &obj->id, obj,
+			      XA_LIMIT(1, READ_ONCE(test_max_id) ?: U32_MAX),
+			      &cmap_next_id, GFP_KERNEL);
+	if (err < 0) {
+		if (err == -EBUSY)
+			err = -ENOSPC;
+		goto unlock;
+	}
+	params.id = obj->id;
 	obj->map = cmap_create(&params);
 	if (IS_ERR(obj->map)) {
 		err = PTR_ERR(obj->map);
+		xa_erase(&cmap_tables, obj->id);
 		goto unlock;
 	}
-	err = xa_insert(&cmap_tables, obj->id, obj, GFP_KERNEL);
-	if (err) {
-		cmap_destroy(obj->map);
-		goto unlock;
-	}
-	cmap_next_id++;
+	err = 0;
 	atomic_inc(&cmap_nr_tables);
 unlock:
 	mutex_unlock(&cmap_reg_mutex);

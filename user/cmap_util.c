@@ -487,7 +487,7 @@ const char *cmap_errmsg(char *buf, size_t size, unsigned long cmd,
 		break;
 	case ENOSPC:
 		if (cmd == CMAP_IOC_CREATE)
-			snprintf(buf, size, "too many tables (module parameter max_tables)");
+			snprintf(buf, size, "too many tables (module parameter max_tables), or no free table id");
 		else
 			snprintf(buf, size, "table '%s' is full (its max_entries or max_bytes, or the module's memory cap, reached)",
 				 tbl);

@@ -99,12 +99,24 @@ static void spin_end(void)
 		pthread_join(spin_th[--spin_n], NULL);
 }
 
+#define TEST_MAX_ID "/sys/module/cmap/parameters/test_max_id"
+static int max_id_set;	/* test_id_wrap capped the ids: teardown lifts it */
+
 static int teardown(void **state)
 {
 	struct fx *f = *state;
 	int i, fd;
 
 	spin_end();	/* if a test failed while they ran */
+	if (max_id_set) {
+		FILE *fp = fopen(TEST_MAX_ID, "w");
+
+		if (fp) {
+			fputs("0\n", fp);
+			fclose(fp);
+		}
+		max_id_set = 0;
+	}
 	fd = open(CMAP_DEVICE, O_RDWR | O_CLOEXEC);
 
 	if (fd >= 0) {
@@ -2329,6 +2341,101 @@ static void test_version(void **state)
 	check_unchanged(f);
 }
 
+/* ------------------------------------------------------------ table ids */
+
+static void set_max_id(unsigned int n)
+{
+	FILE *fp = fopen(TEST_MAX_ID, "w");
+
+	max_id_set = 1;
+
+	if (!fp || fprintf(fp, "%u\n", n) < 0 || fclose(fp))
+		fail_msg("writing %u to " TEST_MAX_ID ": %s", n, strerror(errno));
+}
+
+/* The live tables' ids, in id order; returns their count. */
+static __u32 live_ids(int fd, __u32 *ids, __u32 cap)
+{
+	struct cmap_table_info *tabs = calloc(cap, sizeof(*tabs));
+	__u32 count, total, i;
+
+	assert_ok(cm_list(fd, tabs, cap, &count, &total));
+	assert_true(total <= cap);
+	for (i = 0; i < count; i++)
+		ids[i] = tabs[i].id;
+	free(tabs);
+	return count;
+}
+
+/*
+ * Ids are handed out cyclically from 1: with the id space capped to a few
+ * ids (test_max_id), CREATE takes every free one, then fails with -ENOSPC
+ * changing nothing, takes a freed one again after a DESTROY, and keeps
+ * working after the ids wrapped around.
+ */
+static void test_id_wrap(void **state)
+{
+	struct fx *f = fx_of(state);
+	enum { CAP = 1024, FREE = 5 };
+	static __u32 ids[CAP], made[FREE];
+	char *names[FREE + 1];
+	__u32 n, i, j, max_id, total, total_before, id = 0;
+	int fd = fx_fd(f), nn, rc = 0;
+
+	if (access(TEST_MAX_ID, W_OK)) {
+		skip();
+		return;
+	}
+	for (i = 0; i <= FREE; i++)	/* teardown destroys them */
+		names[i] = fx_extra_name(f, "idw");
+	n = live_ids(fd, ids, CAP);
+	/* the smallest cap with FREE ids in 1..cap that no live table has */
+	for (max_id = 0, i = 0, j = 0; j < FREE; ) {
+		max_id++;
+		while (i < n && ids[i] < max_id)
+			i++;
+		if (i == n || ids[i] != max_id)
+			j++;
+	}
+	set_max_id(max_id);
+	/* FREE creates take those ids, each once; one more: -ENOSPC */
+	for (nn = 0; nn <= FREE; nn++) {
+		rc = cm_create(fd, names[nn], 0, 0, 0, &id);
+		if (rc)
+			break;
+		if (nn == FREE)
+			continue;
+		made[nn] = id;
+		if (id < 1 || id > max_id)
+			fail_msg("id %u outside 1..%u", id, max_id);
+		for (j = 0; j < n; j++)
+			if (ids[j] == id)
+				fail_msg("id %u of a live table handed out", id);
+		for (j = 0; j < (__u32)nn; j++)
+			if (made[j] == id)
+				fail_msg("id %u handed out twice", id);
+	}
+	if (nn != FREE || rc != -ENOSPC)
+		fail_msg("CREATE with %u free ids: %d made, then %s", FREE, nn,
+			 errname(-rc));
+	/* the failed CREATE changed nothing */
+	assert_false(cm_list_has_name(fd, names[FREE]));
+	assert_ok(cm_list(fd, NULL, 0, NULL, &total_before));
+	assert_errno(cm_create(fd, names[FREE], 0, 0, 0, &id), ENOSPC);
+	assert_ok(cm_list(fd, NULL, 0, NULL, &total));
+	assert_int_equal(total, total_before);
+	assert_false(cm_list_has_name(fd, names[FREE]));
+	/* a DESTROY frees an id: the next CREATE gets exactly that one */
+	assert_ok(cm_destroy(fd, names[2]));
+	assert_ok(cm_create(fd, names[FREE], 0, 0, 0, &id));
+	assert_int_equal(id, made[2]);
+	/* the cap lifted: CREATE goes on after the wrap-around */
+	set_max_id(0);
+	assert_ok(cm_create(fd, names[2], 0, 0, 0, &id));
+	assert_true(id >= 1);
+	check_unchanged(f);
+}
+
 static const struct {
 	const char *name;
 	CMUnitTestFunction fn;
@@ -2376,6 +2483,7 @@ static const struct {
 	T(test_size_oversized),
 	T(test_size_small),
 	T(test_version),
+	T(test_id_wrap),
 #undef T
 };
 

@@ -117,11 +117,14 @@ struct cmap_config {
  * @name:   NUL-terminated, 1..31 bytes of printable ASCII without '/';
  *          the bytes after the NUL must be zero
  * @config: the table's configuration
- * @id:     out: the table's id (unique while the module is loaded)
+ * @id:     out: the table's id, 1..2^32-1, unique among live tables.
+ *          Ids are handed out cyclically: a destroyed table's id is
+ *          reused only after all the others were.
  * @pad:    must be zero
  * @reserved: must be zero
  *
- * -EEXIST if a table of that name exists.
+ * -EEXIST if a table of that name exists; -ENOSPC if max_tables tables
+ * exist or no id is free.
  */
 struct cmap_create {
 	__u32 size;
