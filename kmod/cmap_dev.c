@@ -18,6 +18,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
+#include <linux/pid.h>
 #include <linux/refcount.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -114,7 +115,7 @@ struct cmap_op_stats {
  * @ref:       registry + bound files + ioctls in flight
  * @files:     bound files
  * @dead:      destroyed: ops on still-bound files fail with -EIDRM
- * @pid:       creator's pid
+ * @pid:       creator's thread group, reported as the reader sees it
  * @name:      the table's name
  * @comm:      creator's comm
  * @ops:       per-CPU op counters
@@ -127,7 +128,7 @@ struct cmap_obj {
 	refcount_t ref;
 	atomic_t files;
 	bool dead;
-	pid_t pid;
+	struct pid *pid;
 	char name[CMAP_NAME_LEN];
 	char comm[TASK_COMM_LEN];
 	struct cmap_op_stats __percpu *ops;
@@ -158,6 +159,7 @@ static void cmap_obj_free_work(struct work_struct *work)
 					    struct cmap_obj, free_work);
 
 	cmap_destroy(obj->map);
+	put_pid(obj->pid);
 	free_percpu(obj->ops);
 	kfree(obj);
 }
@@ -294,7 +296,7 @@ static long cmap_ioc_create(struct cmap_file *f, void __user *arg)
 	}
 	strscpy(obj->name, req.name, sizeof(obj->name));
 	get_task_comm(obj->comm, current);
-	obj->pid = task_tgid_vnr(current);
+	obj->pid = get_task_pid(current, PIDTYPE_TGID);
 	obj->mode = req.config.mode;
 	refcount_set(&obj->ref, 2);	/* the registry's and the file's */
 
@@ -352,6 +354,7 @@ static long cmap_ioc_create(struct cmap_file *f, void __user *arg)
 unlock:
 	mutex_unlock(&cmap_reg_mutex);
 	if (err) {
+		put_pid(obj->pid);
 		free_percpu(obj->ops);
 		kfree(obj);
 		return err;
@@ -440,7 +443,7 @@ static long cmap_ioc_list(void __user *arg)
 			continue;
 		p->id = obj->id;
 		p->mode = obj->mode;
-		p->creator_pid = obj->pid;
+		p->creator_pid = pid_vnr(obj->pid);
 		p->files = atomic_read(&obj->files);
 		strscpy(p->name, obj->name, sizeof(p->name));
 		strscpy(p->creator_comm, obj->comm, sizeof(p->creator_comm));
@@ -741,7 +744,7 @@ static long cmap_ioc_stats(struct cmap_file *f, void __user *arg)
 	req.mode = obj->mode;
 	strscpy(req.name, obj->name, sizeof(req.name));
 	strscpy(req.creator_comm, obj->comm, sizeof(req.creator_comm));
-	req.creator_pid = obj->pid;
+	req.creator_pid = pid_vnr(obj->pid);
 	req.entries = ts.entries;
 	req.buckets = ts.buckets;
 	req.overflow_buckets = ts.overflow_buckets;

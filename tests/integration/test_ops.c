@@ -9,7 +9,9 @@
 
 #include <linux/ioctl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <termios.h>
 
 #define CANARY_KEY	"canary"
@@ -2436,6 +2438,100 @@ static void test_id_wrap(void **state)
 	check_unchanged(f);
 }
 
+/* --------------------------------------------------- creator pid in a pidns */
+
+/* The creator pid STATS (by id) reports to the caller. */
+static __s32 creator_of(int fd, __u32 id)
+{
+	struct cmap_stats st;
+	struct cmap_table_info ti = { 0 };
+
+	assert_ok(cm_stats(fd, id, &st));
+	assert_ok(cm_list_find(fd, id, &ti));
+	if (ti.creator_pid != st.creator_pid)
+		fail_msg("LIST says creator %d, STATS %d", ti.creator_pid,
+			 st.creator_pid);
+	return st.creator_pid;
+}
+
+/*
+ * In a child pid namespace (the grandchild is its pid 1): the table it
+ * creates has creator 1 there and the grandchild's real pid here; the
+ * fixture's table, made by a process it cannot see, has creator 0 there.
+ * Exit status of the grandchild: 0, or the check that failed.
+ */
+static int pidns_grandchild(__u32 outer_id, const char *name)
+{
+	struct cmap_stats st;
+	struct cmap_table_info ti = { 0 };
+	__u32 id;
+	int fd;
+
+	if (getpid() != 1)
+		return 10;
+	fd = open(CMAP_DEVICE, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || cm_create(fd, name, 0, 0, 0, &id))
+		return 11;
+	if (cm_stats(fd, 0, &st) || st.creator_pid != 1)
+		return 13;
+	if (cm_list_find(fd, id, &ti) || ti.creator_pid != 1)
+		return 14;
+	if (cm_stats(fd, outer_id, &st) || st.creator_pid != 0)
+		return 15;
+	if (cm_list_find(fd, outer_id, &ti) || ti.creator_pid != 0)
+		return 16;
+	return 0;
+}
+
+static void test_creator_pidns(void **state)
+{
+	struct fx *f = fx_of(state);
+	char *name = fx_extra_name(f, "pidns");
+	int pfd[2], st, fd = fx_fd(f);
+	pid_t child, gchild = 0;
+	__u32 id = 0;
+
+	assert_int_equal(creator_of(fd, f->id), getpid());
+	assert_ok(pipe(pfd));
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		pid_t g;
+
+		close(pfd[0]);
+		if (unshare(CLONE_NEWPID))
+			_exit(errno == EPERM || errno == EINVAL ? 77 : 20);
+		g = fork();
+		if (g < 0)
+			_exit(21);
+		if (g == 0)
+			_exit(pidns_grandchild(f->id, name));
+		/* the grandchild's pid as this (the test's) namespace sees it */
+		if (write(pfd[1], &g, sizeof(g)) != sizeof(g))
+			_exit(22);
+		if (waitpid(g, &st, 0) != g)
+			_exit(23);
+		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 24);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &gchild, sizeof(gchild)) != sizeof(gchild))
+		gchild = 0;
+	close(pfd[0]);
+	assert_int_equal(waitpid(child, &st, 0), child);
+	assert_true(WIFEXITED(st));
+	if (WEXITSTATUS(st) == 77) {
+		skip();
+		return;
+	}
+	if (WEXITSTATUS(st))
+		fail_msg("in the pid namespace: check %d failed", WEXITSTATUS(st));
+	assert_true(gchild > 1);
+	/* here, the table's creator is the grandchild's pid in our namespace */
+	assert_ok(cm_open_table(fd, name, &id));
+	assert_int_equal(creator_of(fd, id), gchild);
+	check_unchanged(f);
+}
+
 static const struct {
 	const char *name;
 	CMUnitTestFunction fn;
@@ -2484,6 +2580,7 @@ static const struct {
 	T(test_size_small),
 	T(test_version),
 	T(test_id_wrap),
+	T(test_creator_pidns),
 #undef T
 };
 

@@ -316,7 +316,9 @@ struct cmap_iter {
  * @lock_acquisitions: bucket lock acquisitions
  * @lock_contended: acquisitions that found the lock held
  * @lock_wait_ns:  time spent waiting in contended acquisitions
- * @creator_pid:   out: pid of the creating task
+ * @creator_pid:   out: pid (thread group id) of the creating task, as the
+ *                 caller's pid namespace sees it; 0 if it is not visible
+ *                 there
  * @creator_comm:  out: its comm
  * @pad:           ignored in, zero out
  * @races:         racecheck: writes refused because another was inside
@@ -358,7 +360,8 @@ struct cmap_stats {
  * struct cmap_table_info - one entry of LIST
  * @id:           the table's id
  * @mode:         enum cmap_mode
- * @creator_pid:  pid of the task that created it
+ * @creator_pid:  pid of the task that created it, in the caller's pid
+ *                namespace (0 if not visible there), as in struct cmap_stats
  * @files:        files currently bound to it
  * @name:         its name
  * @creator_comm: the creator's comm
