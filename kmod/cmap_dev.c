@@ -18,11 +18,13 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
+#include <linux/pid.h>
 #include <linux/refcount.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/stringify.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -54,6 +56,11 @@ MODULE_PARM_DESC(max_chain,
 static unsigned int max_tables = 1024;
 module_param(max_tables, uint, 0644);
 MODULE_PARM_DESC(max_tables, "live tables at most (default 1024); CREATE beyond it fails with -ENOSPC");
+
+static unsigned int test_max_id;
+module_param(test_max_id, uint, 0600);
+MODULE_PARM_DESC(test_max_id,
+		 "TESTS ONLY: non-zero caps the ids of tables created from now on to 1..N, so id reuse after wrap-around can be tested");
 
 static ulong test_hash_key;
 module_param(test_hash_key, ulong, 0600);
@@ -108,7 +115,7 @@ struct cmap_op_stats {
  * @ref:       registry + bound files + ioctls in flight
  * @files:     bound files
  * @dead:      destroyed: ops on still-bound files fail with -EIDRM
- * @pid:       creator's pid
+ * @pid:       creator's thread group, reported as the reader sees it
  * @name:      the table's name
  * @comm:      creator's comm
  * @ops:       per-CPU op counters
@@ -121,7 +128,7 @@ struct cmap_obj {
 	refcount_t ref;
 	atomic_t files;
 	bool dead;
-	pid_t pid;
+	struct pid *pid;
 	char name[CMAP_NAME_LEN];
 	char comm[TASK_COMM_LEN];
 	struct cmap_op_stats __percpu *ops;
@@ -134,8 +141,13 @@ struct cmap_file {
 	struct cmap_obj __rcu *obj;
 };
 
-/* The registry: tables by id, changed under cmap_reg_mutex. */
-static DEFINE_XARRAY(cmap_tables);
+/*
+ * The registry: tables by id, changed under cmap_reg_mutex.  Ids are
+ * allocated cyclically from 1 (0 selects the bound table in STATS and
+ * "by name" in OPEN), so a destroyed table's id is reused only after every
+ * other id was handed out.
+ */
+static DEFINE_XARRAY_ALLOC1(cmap_tables);
 static DEFINE_MUTEX(cmap_reg_mutex);
 static u32 cmap_next_id = 1;
 static atomic_t cmap_nr_tables = ATOMIC_INIT(0);	/* in the registry */
@@ -147,6 +159,7 @@ static void cmap_obj_free_work(struct work_struct *work)
 					    struct cmap_obj, free_work);
 
 	cmap_destroy(obj->map);
+	put_pid(obj->pid);
 	free_percpu(obj->ops);
 	kfree(obj);
 }
@@ -283,7 +296,7 @@ static long cmap_ioc_create(struct cmap_file *f, void __user *arg)
 	}
 	strscpy(obj->name, req.name, sizeof(obj->name));
 	get_task_comm(obj->comm, current);
-	obj->pid = task_tgid_vnr(current);
+	obj->pid = get_task_pid(current, PIDTYPE_TGID);
 	obj->mode = req.config.mode;
 	refcount_set(&obj->ref, 2);	/* the registry's and the file's */
 
@@ -315,22 +328,33 @@ static long cmap_ioc_create(struct cmap_file *f, void __user *arg)
 		err = -ENOSPC;
 		goto unlock;
 	}
-	obj->id = params.id = cmap_next_id;
+	/*
+	 * The id is taken before the core table exists (the table carries
+	 * it); every reader of the registry holds cmap_reg_mutex, so none
+	 * sees the half-made object.  No free id left is -ENOSPC, like
+	 * max_tables.
+	 */
+	err = xa_alloc_cyclic(&cmap_tables, &obj->id, obj,
+			      XA_LIMIT(1, READ_ONCE(test_max_id) ?: U32_MAX),
+			      &cmap_next_id, GFP_KERNEL);
+	if (err < 0) {
+		if (err == -EBUSY)
+			err = -ENOSPC;
+		goto unlock;
+	}
+	params.id = obj->id;
 	obj->map = cmap_create(&params);
 	if (IS_ERR(obj->map)) {
 		err = PTR_ERR(obj->map);
+		xa_erase(&cmap_tables, obj->id);
 		goto unlock;
 	}
-	err = xa_insert(&cmap_tables, obj->id, obj, GFP_KERNEL);
-	if (err) {
-		cmap_destroy(obj->map);
-		goto unlock;
-	}
-	cmap_next_id++;
+	err = 0;
 	atomic_inc(&cmap_nr_tables);
 unlock:
 	mutex_unlock(&cmap_reg_mutex);
 	if (err) {
+		put_pid(obj->pid);
 		free_percpu(obj->ops);
 		kfree(obj);
 		return err;
@@ -419,7 +443,7 @@ static long cmap_ioc_list(void __user *arg)
 			continue;
 		p->id = obj->id;
 		p->mode = obj->mode;
-		p->creator_pid = obj->pid;
+		p->creator_pid = pid_vnr(obj->pid);
 		p->files = atomic_read(&obj->files);
 		strscpy(p->name, obj->name, sizeof(p->name));
 		strscpy(p->creator_comm, obj->comm, sizeof(p->creator_comm));
@@ -720,7 +744,7 @@ static long cmap_ioc_stats(struct cmap_file *f, void __user *arg)
 	req.mode = obj->mode;
 	strscpy(req.name, obj->name, sizeof(req.name));
 	strscpy(req.creator_comm, obj->comm, sizeof(req.creator_comm));
-	req.creator_pid = obj->pid;
+	req.creator_pid = pid_vnr(obj->pid);
 	req.entries = ts.entries;
 	req.buckets = ts.buckets;
 	req.overflow_buckets = ts.overflow_buckets;
@@ -748,56 +772,112 @@ static long cmap_ioc_stats(struct cmap_file *f, void __user *arg)
 	return cmap_copy_resp(arg, &req, sizeof(req), usize);
 }
 
+/* The module's version: MODULE_VERSION and CMAP_IOC_VERSION. */
+#define CMAP_VERSION_MAJOR	0
+#define CMAP_VERSION_MINOR	2
+#define CMAP_VERSION_PATCH	0
+#define CMAP_VERSION_STR	__stringify(CMAP_VERSION_MAJOR) "."	\
+				__stringify(CMAP_VERSION_MINOR) "."	\
+				__stringify(CMAP_VERSION_PATCH)
+
+/*
+ * The commands, by number: the direction each must be issued with.  A
+ * command is recognised by its type, number and direction; the size bits
+ * are not checked, the struct's own @size field is the caller's size.
+ */
+#define CMAP_CMD_KNOWN		0x80
+#define CMAP_CMD(cmd)		[_IOC_NR(cmd)] = CMAP_CMD_KNOWN | _IOC_DIR(cmd)
+
+static const u8 cmap_cmds[] = {
+	CMAP_CMD(CMAP_IOC_CREATE),
+	CMAP_CMD(CMAP_IOC_OPEN),
+	CMAP_CMD(CMAP_IOC_DESTROY),
+	CMAP_CMD(CMAP_IOC_LIST),
+	CMAP_CMD(CMAP_IOC_PUT),
+	CMAP_CMD(CMAP_IOC_GET),
+	CMAP_CMD(CMAP_IOC_DELETE),
+	CMAP_CMD(CMAP_IOC_CLEAR),
+	CMAP_CMD(CMAP_IOC_BATCH),
+	CMAP_CMD(CMAP_IOC_ITER),
+	CMAP_CMD(CMAP_IOC_STATS),
+	CMAP_CMD(CMAP_IOC_BENCH),
+	CMAP_CMD(CMAP_IOC_VERSION),
+};
+
+static long cmap_ioc_version(void __user *arg)
+{
+	struct cmap_version req;
+	unsigned int i;
+	u32 usize;
+	int err;
+
+	err = cmap_copy_req(&req, sizeof(req), arg, &usize);
+	if (err)
+		return err;
+	if (req.flags || !cmap_zeroed(req.reserved, sizeof(req.reserved)))
+		return -EINVAL;
+	/* Everything but size is output. */
+	memset(&req, 0, sizeof(req));
+	req.size = usize;
+	req.abi_version = CMAP_ABI_VERSION;
+	req.major = CMAP_VERSION_MAJOR;
+	req.minor = CMAP_VERSION_MINOR;
+	req.patch = CMAP_VERSION_PATCH;
+	strscpy(req.version, CMAP_VERSION_STR, sizeof(req.version));
+	req.modes = (1U << CMAP_MODE_COUNT) - 1;
+	for (i = 0; i < ARRAY_SIZE(cmap_cmds); i++)
+		if (cmap_cmds[i])
+			req.ioctls |= 1ULL << i;
+	return cmap_copy_resp(arg, &req, sizeof(req), usize);
+}
+
 static long cmap_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 {
 	struct cmap_file *f = file->private_data;
 	void __user *arg = (void __user *)uarg;
+	unsigned int nr = _IOC_NR(cmd);
 	struct cmap_obj *obj;
 	long ret;
 
-	if (_IOC_TYPE(cmd) != CMAP_IOC_MAGIC)
+	BUILD_BUG_ON(ARRAY_SIZE(cmap_cmds) > 64);	/* cmap_version.ioctls */
+	if (_IOC_TYPE(cmd) != CMAP_IOC_MAGIC || nr >= ARRAY_SIZE(cmap_cmds) ||
+	    cmap_cmds[nr] != (CMAP_CMD_KNOWN | _IOC_DIR(cmd)))
 		return -ENOTTY;
-	switch (cmd) {
-	case CMAP_IOC_CREATE:
+	switch (nr) {
+	case _IOC_NR(CMAP_IOC_CREATE):
 		return cmap_ioc_create(f, arg);
-	case CMAP_IOC_OPEN:
+	case _IOC_NR(CMAP_IOC_OPEN):
 		return cmap_ioc_open(f, arg, false);
-	case CMAP_IOC_DESTROY:
+	case _IOC_NR(CMAP_IOC_DESTROY):
 		return cmap_ioc_open(f, arg, true);
-	case CMAP_IOC_LIST:
+	case _IOC_NR(CMAP_IOC_LIST):
 		return cmap_ioc_list(arg);
-	case CMAP_IOC_STATS:
+	case _IOC_NR(CMAP_IOC_STATS):
 		return cmap_ioc_stats(f, arg);
-	case CMAP_IOC_BENCH:
+	case _IOC_NR(CMAP_IOC_BENCH):
 		return cmap_bench_ioctl(arg);
-	case CMAP_IOC_PUT:
-	case CMAP_IOC_GET:
-	case CMAP_IOC_DELETE:
-	case CMAP_IOC_CLEAR:
-	case CMAP_IOC_BATCH:
-	case CMAP_IOC_ITER:
-		break;
-	default:
-		return -ENOTTY;
+	case _IOC_NR(CMAP_IOC_VERSION):
+		return cmap_ioc_version(arg);
 	}
 
+	/* The data commands, on the bound table. */
 	obj = cmap_file_get(f);
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
-	switch (cmd) {
-	case CMAP_IOC_PUT:
+	switch (nr) {
+	case _IOC_NR(CMAP_IOC_PUT):
 		ret = cmap_ioc_kv(obj, CMAP_OP_PUT, arg);
 		break;
-	case CMAP_IOC_GET:
+	case _IOC_NR(CMAP_IOC_GET):
 		ret = cmap_ioc_kv(obj, CMAP_OP_GET, arg);
 		break;
-	case CMAP_IOC_DELETE:
+	case _IOC_NR(CMAP_IOC_DELETE):
 		ret = cmap_ioc_kv(obj, CMAP_OP_DELETE, arg);
 		break;
-	case CMAP_IOC_CLEAR:
+	case _IOC_NR(CMAP_IOC_CLEAR):
 		ret = uarg ? -EINVAL : cmap_clear(obj->map);
 		break;
-	case CMAP_IOC_BATCH:
+	case _IOC_NR(CMAP_IOC_BATCH):
 		ret = cmap_ioc_batch(obj, arg);
 		break;
 	default:
@@ -924,5 +1004,6 @@ module_init(cmap_init);
 module_exit(cmap_exit);
 
 MODULE_LICENSE("GPL");
+MODULE_VERSION(CMAP_VERSION_STR);
 MODULE_AUTHOR("cmap developers");
 MODULE_DESCRIPTION("Concurrent hash table with RCU lookups and per-bucket locks, on /dev/cmap");

@@ -415,6 +415,7 @@ const char *cmap_cmd_name(unsigned long cmd)
 	case CMAP_IOC_ITER:	return "ITER";
 	case CMAP_IOC_STATS:	return "STATS";
 	case CMAP_IOC_BENCH:	return "BENCH";
+	case CMAP_IOC_VERSION:	return "VERSION";
 	}
 	return "ioctl";
 }
@@ -486,7 +487,7 @@ const char *cmap_errmsg(char *buf, size_t size, unsigned long cmd,
 		break;
 	case ENOSPC:
 		if (cmd == CMAP_IOC_CREATE)
-			snprintf(buf, size, "too many tables (module parameter max_tables)");
+			snprintf(buf, size, "too many tables (module parameter max_tables), or no free table id");
 		else
 			snprintf(buf, size, "table '%s' is full (its max_entries or max_bytes, or the module's memory cap, reached)",
 				 tbl);

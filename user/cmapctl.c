@@ -1792,6 +1792,64 @@ static const struct argp_option bench_opts[] = {
 #define SUB(opts, args, doc) \
 	{ opts, parse_sub, args, doc, common_child, NULL, NULL }
 
+/* ---- version -------------------------------------------------------------- */
+
+/*
+ * The tool's version, then the module's (CMAP_IOC_VERSION): its version,
+ * ABI version, and the commands and modes it knows.  A module without the
+ * command is reported as such, not as an error.
+ */
+static int cmd_version(void)
+{
+	static const char *const cmd_names[] = {
+		[1] = "create", "open", "destroy", "list", "put", "get", "delete",
+		"clear", "batch", "iter", "stats", "bench", "version",
+	};
+	struct cmap_version v;
+	int fd, i;
+
+	printf("%s\n", argp_program_version);
+	fd = open_device();
+	memset(&v, 0, sizeof(v));
+	v.size = sizeof(v);
+	if (ioctl(fd, CMAP_IOC_VERSION, &v)) {
+		int err = errno;
+
+		close(fd);
+		if (err != ENOTTY)
+			die_err(CMAP_IOC_VERSION, 0, -err, NULL);
+		printf("cmap.ko: older than CMAP_IOC_VERSION (no version query)\n");
+		check_stdout();
+		return 0;
+	}
+	close(fd);
+	printf("cmap.ko %.*s (ABI %u)\n", (int)sizeof(v.version), v.version,
+	       v.abi_version);
+	printf("commands:");
+	for (i = 0; i < 64; i++) {
+		if (!(v.ioctls & 1ULL << i))
+			continue;
+		if (i < (int)(sizeof(cmd_names) / sizeof(cmd_names[0])) && cmd_names[i])
+			printf(" %s", cmd_names[i]);
+		else
+			printf(" #%d", i);
+	}
+	printf("\nmodes:");
+	for (i = 0; i < 32; i++) {
+		const char *m = cmap_mode_name((__u32)i);
+
+		if (!(v.modes & 1U << i))
+			continue;
+		if (m)
+			printf(" %s", m);
+		else
+			printf(" #%d", i);
+	}
+	printf("\n");
+	check_stdout();
+	return 0;
+}
+
 /* race-demo: user/racedemo.c, with its own options */
 static int cmd_race_demo(void)
 {
@@ -1868,6 +1926,9 @@ static const struct command commands[] = {
 	  "  cmapctl bench --threads 2 --read-pct 100 --keys 1M --duration 2\n"
 	  "  cmapctl bench --modes rcu,rwlock,rhashtable --dist zipf --csv\n"
 	  "  cmapctl bench --modes rcu,rhashtable --growth --keys 1M") },
+	{ "version", NULL, cmd_version, 0, 0, SUB(NULL, NULL,
+	  "Print this tool's version and the loaded module's: its version, "
+	  "ABI version, and the commands and modes it supports.") },
 	{ "race-demo", NULL, cmd_race_demo, 0, 0,
 	  { race_demo_opts, race_demo_parse, NULL, RACE_DEMO_DOC, common_child, NULL, NULL } },
 	{},

@@ -397,11 +397,33 @@ out:
 	return 0;
 }
 
+/* The commands it knows (no BENCH), as the header defines them. */
+static const unsigned long known_cmds[] = {
+	CMAP_IOC_CREATE, CMAP_IOC_OPEN, CMAP_IOC_DESTROY, CMAP_IOC_LIST,
+	CMAP_IOC_PUT, CMAP_IOC_GET, CMAP_IOC_DELETE, CMAP_IOC_CLEAR,
+	CMAP_IOC_BATCH, CMAP_IOC_ITER, CMAP_IOC_STATS, CMAP_IOC_VERSION,
+};
+
+/*
+ * The header's command for @cmd, matched like the module does: on type,
+ * number and direction, whatever the size bits say; 0 if none.
+ */
+static unsigned long canon_cmd(unsigned long cmd)
+{
+	for (size_t i = 0; i < sizeof(known_cmds) / sizeof(known_cmds[0]); i++)
+		if (_IOC_TYPE(cmd) == _IOC_TYPE(known_cmds[i]) &&
+		    _IOC_NR(cmd) == _IOC_NR(known_cmds[i]) &&
+		    _IOC_DIR(cmd) == _IOC_DIR(known_cmds[i]))
+			return known_cmds[i];
+	return 0;
+}
+
 static int fake_ioctl(int fd, unsigned long cmd, void *arg)
 {
 	struct table *t;
 	int err;
 
+	cmd = canon_cmd(cmd);
 	switch (cmd) {
 	case CMAP_IOC_CREATE: {
 		struct cmap_create c;
@@ -631,6 +653,23 @@ static int fake_ioctl(int fd, unsigned long cmd, void *arg)
 		s.creator_pid = t->creator_pid;
 		memcpy(s.creator_comm, t->creator_comm, 16);
 		memcpy(us, &s, us->size < sizeof(s) ? us->size : sizeof(s));
+		return 0;
+	}
+	case CMAP_IOC_VERSION: {
+		struct cmap_version v, *uv = arg;
+
+		if ((err = copy_req(&v, sizeof(v), arg)))
+			return err;
+		if (v.flags || !zero(v.reserved, sizeof(v.reserved)))
+			return -EINVAL;
+		memset(&v, 0, sizeof(v));
+		v.size = uv->size;
+		v.abi_version = CMAP_ABI_VERSION;
+		v.modes = (1U << CMAP_MODE_COUNT) - 1;
+		for (size_t i = 0; i < sizeof(known_cmds) / sizeof(known_cmds[0]); i++)
+			v.ioctls |= 1ULL << _IOC_NR(known_cmds[i]);
+		snprintf(v.version, sizeof(v.version), "0.0.0-fakecmap");
+		memcpy(uv, &v, uv->size < sizeof(v) ? uv->size : sizeof(v));
 		return 0;
 	}
 	}

@@ -107,6 +107,13 @@ expect 1 '' '/nonexistent not found: is cmap.ko loaded\?' -- -d /nonexistent ls
 
 cleanup
 
+# -- versions: the tool's, then the module's (CMAP_IOC_VERSION)
+expect 0 '^cmapctl [0-9]' '' -- version
+expect 0 '^cmap\.ko [0-9]+\.[0-9]+\.[0-9]+[^ ]* \(ABI 1\)$' '' -- version
+expect 0 '^commands: create open destroy list put get delete clear batch iter stats( bench)? version$' '' -- version
+expect 0 '^modes: rcu rwlock spinlock cow racecheck$' '' -- version
+expect 1 '' 'too many arguments' -- version extra
+
 # -- tables
 expect 0 '^[0-9]+$' '' -- create "$t"
 id=$out

@@ -90,6 +90,15 @@ static inline int cm_ioctl(int fd, unsigned long cmd, void *arg)
 	return rc < 0 ? -errno : rc;
 }
 
+/*
+ * @cmd with @size in its size bits: the command as a program built against
+ * a header whose struct has that size issues it.
+ */
+static inline unsigned long cm_cmd_sized(unsigned long cmd, size_t size)
+{
+	return _IOC(_IOC_DIR(cmd), _IOC_TYPE(cmd), _IOC_NR(cmd), size);
+}
+
 static inline int cm_dev_open(void)
 {
 	int fd = open(CMAP_DEVICE, O_RDWR | O_CLOEXEC);

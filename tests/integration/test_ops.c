@@ -9,7 +9,9 @@
 
 #include <linux/ioctl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <termios.h>
 
 #define CANARY_KEY	"canary"
@@ -99,12 +101,24 @@ static void spin_end(void)
 		pthread_join(spin_th[--spin_n], NULL);
 }
 
+#define TEST_MAX_ID "/sys/module/cmap/parameters/test_max_id"
+static int max_id_set;	/* test_id_wrap capped the ids: teardown lifts it */
+
 static int teardown(void **state)
 {
 	struct fx *f = *state;
 	int i, fd;
 
 	spin_end();	/* if a test failed while they ran */
+	if (max_id_set) {
+		FILE *fp = fopen(TEST_MAX_ID, "w");
+
+		if (fp) {
+			fputs("0\n", fp);
+			fclose(fp);
+		}
+		max_id_set = 0;
+	}
 	fd = open(CMAP_DEVICE, O_RDWR | O_CLOEXEC);
 
 	if (fd >= 0) {
@@ -699,7 +713,7 @@ static void test_rebind(void **state)
 	struct fx *f = fx_of(state);
 	int fd2 = fx_fd(f);
 	char *nb = fx_extra_name(f, "rb");
-	struct cmap_table_info ti;
+	struct cmap_table_info ti = { 0 };
 	__u32 idb = 0;
 
 	assert_ok(cm_open_table(fd2, f->name, NULL));
@@ -849,7 +863,7 @@ static void test_unbound_ebadfd(void **state)
 	struct fx *f = fx_of(state);
 	int fd = fx_fd(f);
 	struct cmap_batch_op op;
-	struct cmap_table_info ti;
+	struct cmap_table_info ti = { 0 };
 	struct cmap_stats st;
 	char buf[256];
 	__u64 cursor = 0;
@@ -1937,11 +1951,24 @@ static void test_enotty(void **state)
 	unsigned long cmds[] = {
 		_IO(CMAP_IOC_MAGIC, 99),
 		_IO(CMAP_IOC_MAGIC, 0),
-		_IOWR(CMAP_IOC_MAGIC, 12, struct cmap_kv),
+		_IOWR(CMAP_IOC_MAGIC, 14, struct cmap_kv),
+		_IOWR(CMAP_IOC_MAGIC, 63, struct cmap_kv),
 		_IOWR(CMAP_IOC_MAGIC, 255, struct cmap_stats),
-		/* a known number with another size or direction */
-		_IOW(CMAP_IOC_MAGIC, 5, __u32),
+		/* a known number with another direction */
 		_IOR(CMAP_IOC_MAGIC, 6, struct cmap_kv),
+		_IOWR(_IOC_TYPE(CMAP_IOC_PUT), _IOC_NR(CMAP_IOC_PUT),
+		      struct cmap_kv),
+		_IOR(_IOC_TYPE(CMAP_IOC_PUT), _IOC_NR(CMAP_IOC_PUT),
+		     struct cmap_kv),
+		_IO(_IOC_TYPE(CMAP_IOC_PUT), _IOC_NR(CMAP_IOC_PUT)),
+		_IOWR(_IOC_TYPE(CMAP_IOC_DELETE), _IOC_NR(CMAP_IOC_DELETE),
+		      struct cmap_kv),
+		_IOW(_IOC_TYPE(CMAP_IOC_CLEAR), _IOC_NR(CMAP_IOC_CLEAR), int),
+		_IOW(_IOC_TYPE(CMAP_IOC_VERSION), _IOC_NR(CMAP_IOC_VERSION),
+		     struct cmap_version),
+		_IOR(_IOC_TYPE(CMAP_IOC_VERSION), _IOC_NR(CMAP_IOC_VERSION),
+		     struct cmap_version),
+		/* and the same numbers in another driver's type */
 		_IOWR('x', 5, struct cmap_kv),
 		_IOWR(CMAP_IOC_MAGIC + 1, 5, struct cmap_kv),
 	};
@@ -1965,6 +1992,44 @@ static void test_enotty(void **state)
 	check_unchanged(f);
 }
 
+/*
+ * The size bits of a command are not part of it: a known type, number and
+ * direction with any size is that command, the struct's @size is what
+ * counts.  (A DELETE of the canary issued with odd sizes in the command
+ * deletes it; the PUT puts it back.)
+ */
+static void test_cmd_size_bits(void **state)
+{
+	struct fx *f = fx_of(state);
+	static const size_t sizes[] = { 0, 4, sizeof(struct cmap_kv) - 8,
+					sizeof(struct cmap_kv) + 8, 4096, 16383 };
+	struct cmap_kv kv;
+	char out[64];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_LEN(sizes); i++) {
+		cm_kv(&kv, 0, CANARY_KEY, strlen(CANARY_KEY), NULL, 0);
+		assert_ok(cm_ioctl(f->fd, cm_cmd_sized(CMAP_IOC_DELETE, sizes[i]),
+				   &kv));
+		expect_gone(f->fd, CANARY_KEY);
+		cm_kv(&kv, CMAP_PUT_NOEXIST, CANARY_KEY, strlen(CANARY_KEY),
+		      CANARY_VAL, strlen(CANARY_VAL));
+		assert_ok(cm_ioctl(f->fd, cm_cmd_sized(CMAP_IOC_PUT, sizes[i]),
+				   &kv));
+		cm_kv(&kv, 0, CANARY_KEY, strlen(CANARY_KEY), out, sizeof(out));
+		assert_ok(cm_ioctl(f->fd, cm_cmd_sized(CMAP_IOC_GET, sizes[i]),
+				   &kv));
+		assert_int_equal(kv.value_len, strlen(CANARY_VAL));
+		assert_memory_equal(out, CANARY_VAL, kv.value_len);
+		assert_ok(cm_ioctl(f->fd, cm_cmd_sized(CMAP_IOC_CLEAR, sizes[i]),
+				   NULL));
+		assert_int_equal(cm_entries(f->fd), 0);
+		assert_ok(cm_puts(f->fd, CANARY_KEY, CANARY_VAL, CMAP_PUT_NOEXIST));
+	}
+	f->entries = 1;
+	check_unchanged(f);
+}
+
 /* ------------------------------------------------------ struct size field */
 
 /* An oversized request: the struct, then tail bytes; size covers both. */
@@ -1977,6 +2042,7 @@ union big_req {
 	struct cmap_batch batch;
 	struct cmap_iter iter;
 	struct cmap_stats stats;
+	struct cmap_version version;
 	__u8 raw[sizeof(struct cmap_stats) + TAIL];
 };
 
@@ -1989,11 +2055,16 @@ static void test_size_oversized(void **state)
 	int fd = fx_fd(f), pass, rc;
 	__u8 buf[512];
 	char out[64];
-	for (pass = 0; pass < 2; pass++) {
-		/* pass 0: non-zero byte at the very end of the tail: -E2BIG
-		 * and nothing happens; pass 1: zero tail: accepted */
-		__u8 tailbyte = pass == 0 ? 1 : 0;
-		int want = pass == 0 ? -E2BIG : 0;
+	for (pass = 0; pass < 4; pass++) {
+		/* even passes: non-zero byte at the very end of the tail:
+		 * -E2BIG and nothing happens; odd passes: zero tail: accepted.
+		 * Passes 2 and 3 put the struct's size in the command too, as
+		 * a program built against a header with the bigger struct
+		 * does. */
+		__u8 tailbyte = pass % 2 == 0 ? 1 : 0;
+		int want = pass % 2 == 0 ? -E2BIG : 0;
+		int ok = pass % 2;
+		int sized = pass >= 2;
 
 #define OVERSIZE(type, field)						\
 	do {								\
@@ -2001,21 +2072,22 @@ static void test_size_oversized(void **state)
 		r.raw[sizeof(type) + TAIL - 1] = tailbyte;		\
 		r.field.size = sizeof(type) + TAIL;			\
 	} while (0)
+#define CMD(cmd) (sized ? cm_cmd_sized(cmd, r.kv.size) : (cmd))
 #define CHECK_RC(what)							\
 	do {								\
 		if (rc != want)						\
-			fail_msg("%s with size sizeof+%d, tail %u: expected %s, got %s", \
-				 what, TAIL, tailbyte, errname(-want),	\
-				 errname(-rc));				\
+			fail_msg("%s with size sizeof+%d%s, tail %u: expected %s, got %s", \
+				 what, TAIL, sized ? " (command too)" : "", \
+				 tailbyte, errname(-want), errname(-rc)); \
 	} while (0)
 
 		/* PUT */
 		memset(&r, 0, sizeof(r));
 		cm_kv(&r.kv, 0, "over", 4, "sized", 5);
 		OVERSIZE(struct cmap_kv, kv);
-		rc = cm_ioctl(f->fd, CMAP_IOC_PUT, &r);
+		rc = cm_ioctl(f->fd, CMD(CMAP_IOC_PUT), &r);
 		CHECK_RC("PUT");
-		if (pass == 0) {
+		if (!ok) {
 			expect_gone(f->fd, "over");
 			check_unchanged(f);
 		} else {
@@ -2027,16 +2099,16 @@ static void test_size_oversized(void **state)
 		cm_kv(&r.kv, 0, CANARY_KEY, strlen(CANARY_KEY), out,
 		      sizeof(out));
 		OVERSIZE(struct cmap_kv, kv);
-		rc = cm_ioctl(f->fd, CMAP_IOC_GET, &r);
+		rc = cm_ioctl(f->fd, CMD(CMAP_IOC_GET), &r);
 		CHECK_RC("GET");
-		if (pass == 1)
+		if (ok)
 			assert_int_equal(r.kv.value_len, strlen(CANARY_VAL));
 		/* DELETE */
 		memset(&r, 0, sizeof(r));
 		cm_kv(&r.kv, 0, "over", 4, NULL, 0);
 		OVERSIZE(struct cmap_kv, kv);
-		rc = cm_ioctl(f->fd, CMAP_IOC_DELETE, &r);
-		if (pass == 0) {
+		rc = cm_ioctl(f->fd, CMD(CMAP_IOC_DELETE), &r);
+		if (!ok) {
 			CHECK_RC("DELETE");
 		} else {
 			assert_int_equal(rc, 0);
@@ -2048,25 +2120,25 @@ static void test_size_oversized(void **state)
 		r.create.size = sizeof(r.create);
 		strcpy(r.create.name, n1);
 		OVERSIZE(struct cmap_create, create);
-		rc = cm_ioctl(fd, CMAP_IOC_CREATE, &r);
+		rc = cm_ioctl(fd, CMD(CMAP_IOC_CREATE), &r);
 		CHECK_RC("CREATE");
-		assert_int_equal(cm_list_has_name(fd, n1), pass);
+		assert_int_equal(cm_list_has_name(fd, n1), ok);
 		/* OPEN */
 		memset(&r, 0, sizeof(r));
 		strcpy(r.open.name, f->name);
 		OVERSIZE(struct cmap_open, open);
-		rc = cm_ioctl(fd, CMAP_IOC_OPEN, &r);
+		rc = cm_ioctl(fd, CMD(CMAP_IOC_OPEN), &r);
 		CHECK_RC("OPEN");
-		if (pass == 1) {
+		if (ok) {
 			assert_int_equal(r.open.id, f->id);
 			check_unchanged_fd(f, fd);
 		}
 		/* LIST */
 		memset(&r, 0, sizeof(r));
 		OVERSIZE(struct cmap_list, list);
-		rc = cm_ioctl(f->fd, CMAP_IOC_LIST, &r);
+		rc = cm_ioctl(f->fd, CMD(CMAP_IOC_LIST), &r);
 		CHECK_RC("LIST");
-		if (pass == 1)
+		if (ok)
 			assert_true(r.list.total >= 2);
 		/* BATCH */
 		memset(&r, 0, sizeof(r));
@@ -2074,9 +2146,9 @@ static void test_size_oversized(void **state)
 		r.batch.ops = ptr(&op);
 		r.batch.count = 1;
 		OVERSIZE(struct cmap_batch, batch);
-		rc = cm_ioctl(f->fd, CMAP_IOC_BATCH, &r);
+		rc = cm_ioctl(f->fd, CMD(CMAP_IOC_BATCH), &r);
 		CHECK_RC("BATCH");
-		if (pass == 0) {
+		if (!ok) {
 			expect_gone(f->fd, "obatch");
 		} else {
 			assert_int_equal(r.batch.done, 1);
@@ -2089,24 +2161,33 @@ static void test_size_oversized(void **state)
 		r.iter.buf = ptr(buf);
 		r.iter.buf_len = sizeof(buf);
 		OVERSIZE(struct cmap_iter, iter);
-		rc = cm_ioctl(f->fd, CMAP_IOC_ITER, &r);
+		rc = cm_ioctl(f->fd, CMD(CMAP_IOC_ITER), &r);
 		CHECK_RC("ITER");
-		if (pass == 1)
+		if (ok)
 			assert_int_equal(r.iter.count, 1);
 		/* STATS */
 		memset(&r, 0, sizeof(r));
 		OVERSIZE(struct cmap_stats, stats);
-		rc = cm_ioctl(f->fd, CMAP_IOC_STATS, &r);
+		rc = cm_ioctl(f->fd, CMD(CMAP_IOC_STATS), &r);
 		CHECK_RC("STATS");
-		if (pass == 1)
+		if (ok)
 			assert_int_equal(r.stats.entries, f->entries);
+		/* VERSION */
+		memset(&r, 0, sizeof(r));
+		OVERSIZE(struct cmap_version, version);
+		rc = cm_ioctl(f->fd, CMD(CMAP_IOC_VERSION), &r);
+		CHECK_RC("VERSION");
+		if (ok)
+			assert_int_equal(r.version.abi_version, CMAP_ABI_VERSION);
+		else
+			assert_int_equal(r.version.abi_version, 0);
 		/* DESTROY */
 		memset(&r, 0, sizeof(r));
 		strcpy(r.open.name, n1);
 		OVERSIZE(struct cmap_open, open);
-		rc = cm_ioctl(fd, CMAP_IOC_DESTROY, &r);
-		if (pass == 0) {
-			/* the table does not exist in pass 0 either way */
+		rc = cm_ioctl(fd, CMD(CMAP_IOC_DESTROY), &r);
+		if (!ok) {
+			/* the table does not exist then either way */
 			if (rc != -E2BIG && rc != -ENOENT)
 				fail_msg("DESTROY oversized: %s", errname(-rc));
 		} else {
@@ -2114,6 +2195,7 @@ static void test_size_oversized(void **state)
 			assert_false(cm_list_has_name(fd, n1));
 		}
 	}
+#undef CMD
 	/* a non-zero byte in the middle of a big tail */
 	memset(&r, 0, sizeof(r));
 	cm_kv(&r.kv, 0, "over", 4, "sized", 5);
@@ -2140,6 +2222,13 @@ static void test_size_small(void **state)
 	assert_ok(cm_ioctl(f->fd, CMAP_IOC_PUT, &kv));
 	f->entries++;
 	expect_val(f->fd, "small", "struct");
+	/* the same program issues the command with its own size too */
+	cm_kv(&kv, 0, "small2", 6, "struct", 6);
+	kv.size = offsetof(struct cmap_kv, reserved);
+	kv.reserved[0] = 0xdead;
+	assert_ok(cm_ioctl(f->fd, cm_cmd_sized(CMAP_IOC_PUT, kv.size), &kv));
+	f->entries++;
+	expect_val(f->fd, "small2", "struct");
 
 	/* an older STATS: nothing written beyond its size */
 	sz = offsetof(struct cmap_stats, lock_acquisitions);
@@ -2152,6 +2241,34 @@ static void test_size_small(void **state)
 	for (i = sz; i < sizeof(s); i++)
 		if (((__u8 *)&s)[i] != 0xE7)
 			fail_msg("STATS with size %u wrote byte %u", sz, i);
+	memset(&s, 0xE7, sizeof(s));
+	memset(&s.st, 0, sz);
+	s.st.size = sz;
+	assert_ok(cm_ioctl(f->fd, cm_cmd_sized(CMAP_IOC_STATS, sz), &s));
+	assert_int_equal(s.st.entries, f->entries);
+	for (i = sz; i < sizeof(s); i++)
+		if (((__u8 *)&s)[i] != 0xE7)
+			fail_msg("STATS with size %u (command too) wrote byte %u",
+				 sz, i);
+
+	/* an older VERSION without the string: only the numbers come back */
+	{
+		struct {
+			struct cmap_version v;
+			__u8 after[64];
+		} v;
+
+		sz = offsetof(struct cmap_version, version);
+		memset(&v, 0xE7, sizeof(v));
+		memset(&v.v, 0, sz);
+		v.v.size = sz;
+		assert_ok(cm_ioctl(f->fd, cm_cmd_sized(CMAP_IOC_VERSION, sz), &v));
+		assert_int_equal(v.v.abi_version, CMAP_ABI_VERSION);
+		assert_int_equal(v.v.size, sz);
+		for (i = sz; i < sizeof(v); i++)
+			if (((__u8 *)&v)[i] != 0xE7)
+				fail_msg("VERSION with size %u wrote byte %u", sz, i);
+	}
 
 	/* size 0 or 4: not even flags; an all-zero PUT is invalid anyway */
 	cm_kv(&kv, 0, "tiny", 4, "v", 1);
@@ -2160,6 +2277,259 @@ static void test_size_small(void **state)
 	kv.size = 4;
 	FAILS(f, cm_ioctl(f->fd, CMAP_IOC_PUT, &kv), EINVAL);
 	expect_gone(f->fd, "tiny");
+}
+
+/* ---------------------------------------------------------------- VERSION */
+
+static void test_version(void **state)
+{
+	struct fx *f = fx_of(state);
+	struct cmap_version v;
+	char str[32], sysver[64] = "";
+	__u64 want_ioctls = 0;
+	FILE *fp;
+	int fd = fx_fd(f);	/* unbound: VERSION needs no table */
+	unsigned int i;
+	static const unsigned long cmds[] = {
+		CMAP_IOC_CREATE, CMAP_IOC_OPEN, CMAP_IOC_DESTROY, CMAP_IOC_LIST,
+		CMAP_IOC_PUT, CMAP_IOC_GET, CMAP_IOC_DELETE, CMAP_IOC_CLEAR,
+		CMAP_IOC_BATCH, CMAP_IOC_ITER, CMAP_IOC_STATS, CMAP_IOC_BENCH,
+		CMAP_IOC_VERSION,
+	};
+
+	for (i = 0; i < ARRAY_LEN(cmds); i++)
+		want_ioctls |= 1ULL << _IOC_NR(cmds[i]);
+	memset(&v, 0xa5, sizeof(v));	/* outputs need not be zero in */
+	v.size = sizeof(v);
+	v.flags = 0;
+	memset(v.reserved, 0, sizeof(v.reserved));
+	assert_ok(cm_ioctl(fd, CMAP_IOC_VERSION, &v));
+	assert_int_equal(v.size, sizeof(v));
+	assert_int_equal(v.flags, 0);
+	assert_int_equal(v.abi_version, CMAP_ABI_VERSION);
+	assert_int_equal(v.modes, (1U << CMAP_MODE_COUNT) - 1);
+	assert_int_equal(v.ioctls, want_ioctls);
+	assert_int_equal(v.pad, 0);
+	assert_true(v.major < 1000 && v.minor < 1000 && v.patch < 1000);
+	assert_true(memchr(v.version, 0, sizeof(v.version)) != NULL);
+	snprintf(str, sizeof(str), "%u.%u.%u", v.major, v.minor, v.patch);
+	assert_string_equal(v.version, str);
+	for (i = 0; i < ARRAY_LEN(v.reserved); i++)
+		assert_int_equal(v.reserved[i], 0);
+	/* MODULE_VERSION: the same string in sysfs */
+	fp = fopen("/sys/module/cmap/version", "r");
+	if (!fp)
+		fail_msg("/sys/module/cmap/version: %s", strerror(errno));
+	assert_non_null(fgets(sysver, sizeof(sysver), fp));
+	fclose(fp);
+	sysver[strcspn(sysver, "\n")] = 0;
+	assert_string_equal(sysver, v.version);
+
+	/* bad input: -EINVAL, nothing written */
+	memset(&v, 0, sizeof(v));
+	v.size = sizeof(v);
+	v.flags = 1;
+	assert_errno(cm_ioctl(fd, CMAP_IOC_VERSION, &v), EINVAL);
+	assert_int_equal(v.abi_version, 0);
+	v.flags = 0;
+	v.reserved[3] = 1;
+	assert_errno(cm_ioctl(fd, CMAP_IOC_VERSION, &v), EINVAL);
+	assert_int_equal(v.abi_version, 0);
+	v.reserved[3] = 0;
+	v.size = 4;
+	assert_errno(cm_ioctl(fd, CMAP_IOC_VERSION, &v), EINVAL);
+	assert_errno(cm_ioctl(fd, CMAP_IOC_VERSION, NULL), EFAULT);
+	assert_errno(cm_ioctl(fd, CMAP_IOC_VERSION, cm_unmapped_addr()), EFAULT);
+	check_unchanged(f);
+}
+
+/* ------------------------------------------------------------ table ids */
+
+static void set_max_id(unsigned int n)
+{
+	FILE *fp = fopen(TEST_MAX_ID, "w");
+
+	max_id_set = 1;
+
+	if (!fp || fprintf(fp, "%u\n", n) < 0 || fclose(fp))
+		fail_msg("writing %u to " TEST_MAX_ID ": %s", n, strerror(errno));
+}
+
+/* The live tables' ids, in id order; returns their count. */
+static __u32 live_ids(int fd, __u32 *ids, __u32 cap)
+{
+	struct cmap_table_info *tabs = calloc(cap, sizeof(*tabs));
+	__u32 count, total, i;
+
+	assert_ok(cm_list(fd, tabs, cap, &count, &total));
+	assert_true(total <= cap);
+	for (i = 0; i < count; i++)
+		ids[i] = tabs[i].id;
+	free(tabs);
+	return count;
+}
+
+/*
+ * Ids are handed out cyclically from 1: with the id space capped to a few
+ * ids (test_max_id), CREATE takes every free one, then fails with -ENOSPC
+ * changing nothing, takes a freed one again after a DESTROY, and keeps
+ * working after the ids wrapped around.
+ */
+static void test_id_wrap(void **state)
+{
+	struct fx *f = fx_of(state);
+	enum { CAP = 1024, FREE = 5 };
+	static __u32 ids[CAP], made[FREE];
+	char *names[FREE + 1];
+	__u32 n, i, j, max_id, total, total_before, id = 0;
+	int fd = fx_fd(f), nn, rc = 0;
+
+	if (access(TEST_MAX_ID, W_OK)) {
+		skip();
+		return;
+	}
+	for (i = 0; i <= FREE; i++)	/* teardown destroys them */
+		names[i] = fx_extra_name(f, "idw");
+	n = live_ids(fd, ids, CAP);
+	/* the smallest cap with FREE ids in 1..cap that no live table has */
+	for (max_id = 0, i = 0, j = 0; j < FREE; ) {
+		max_id++;
+		while (i < n && ids[i] < max_id)
+			i++;
+		if (i == n || ids[i] != max_id)
+			j++;
+	}
+	set_max_id(max_id);
+	/* FREE creates take those ids, each once; one more: -ENOSPC */
+	for (nn = 0; nn <= FREE; nn++) {
+		rc = cm_create(fd, names[nn], 0, 0, 0, &id);
+		if (rc)
+			break;
+		if (nn == FREE)
+			continue;
+		made[nn] = id;
+		if (id < 1 || id > max_id)
+			fail_msg("id %u outside 1..%u", id, max_id);
+		for (j = 0; j < n; j++)
+			if (ids[j] == id)
+				fail_msg("id %u of a live table handed out", id);
+		for (j = 0; j < (__u32)nn; j++)
+			if (made[j] == id)
+				fail_msg("id %u handed out twice", id);
+	}
+	if (nn != FREE || rc != -ENOSPC)
+		fail_msg("CREATE with %u free ids: %d made, then %s", FREE, nn,
+			 errname(-rc));
+	/* the failed CREATE changed nothing */
+	assert_false(cm_list_has_name(fd, names[FREE]));
+	assert_ok(cm_list(fd, NULL, 0, NULL, &total_before));
+	assert_errno(cm_create(fd, names[FREE], 0, 0, 0, &id), ENOSPC);
+	assert_ok(cm_list(fd, NULL, 0, NULL, &total));
+	assert_int_equal(total, total_before);
+	assert_false(cm_list_has_name(fd, names[FREE]));
+	/* a DESTROY frees an id: the next CREATE gets exactly that one */
+	assert_ok(cm_destroy(fd, names[2]));
+	assert_ok(cm_create(fd, names[FREE], 0, 0, 0, &id));
+	assert_int_equal(id, made[2]);
+	/* the cap lifted: CREATE goes on after the wrap-around */
+	set_max_id(0);
+	assert_ok(cm_create(fd, names[2], 0, 0, 0, &id));
+	assert_true(id >= 1);
+	check_unchanged(f);
+}
+
+/* --------------------------------------------------- creator pid in a pidns */
+
+/* The creator pid STATS (by id) reports to the caller. */
+static __s32 creator_of(int fd, __u32 id)
+{
+	struct cmap_stats st;
+	struct cmap_table_info ti = { 0 };
+
+	assert_ok(cm_stats(fd, id, &st));
+	assert_ok(cm_list_find(fd, id, &ti));
+	if (ti.creator_pid != st.creator_pid)
+		fail_msg("LIST says creator %d, STATS %d", ti.creator_pid,
+			 st.creator_pid);
+	return st.creator_pid;
+}
+
+/*
+ * In a child pid namespace (the grandchild is its pid 1): the table it
+ * creates has creator 1 there and the grandchild's real pid here; the
+ * fixture's table, made by a process it cannot see, has creator 0 there.
+ * Exit status of the grandchild: 0, or the check that failed.
+ */
+static int pidns_grandchild(__u32 outer_id, const char *name)
+{
+	struct cmap_stats st;
+	struct cmap_table_info ti = { 0 };
+	__u32 id;
+	int fd;
+
+	if (getpid() != 1)
+		return 10;
+	fd = open(CMAP_DEVICE, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || cm_create(fd, name, 0, 0, 0, &id))
+		return 11;
+	if (cm_stats(fd, 0, &st) || st.creator_pid != 1)
+		return 13;
+	if (cm_list_find(fd, id, &ti) || ti.creator_pid != 1)
+		return 14;
+	if (cm_stats(fd, outer_id, &st) || st.creator_pid != 0)
+		return 15;
+	if (cm_list_find(fd, outer_id, &ti) || ti.creator_pid != 0)
+		return 16;
+	return 0;
+}
+
+static void test_creator_pidns(void **state)
+{
+	struct fx *f = fx_of(state);
+	char *name = fx_extra_name(f, "pidns");
+	int pfd[2], st, fd = fx_fd(f);
+	pid_t child, gchild = 0;
+	__u32 id = 0;
+
+	assert_int_equal(creator_of(fd, f->id), getpid());
+	assert_ok(pipe(pfd));
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		pid_t g;
+
+		close(pfd[0]);
+		if (unshare(CLONE_NEWPID))
+			_exit(errno == EPERM || errno == EINVAL ? 77 : 20);
+		g = fork();
+		if (g < 0)
+			_exit(21);
+		if (g == 0)
+			_exit(pidns_grandchild(f->id, name));
+		/* the grandchild's pid as this (the test's) namespace sees it */
+		if (write(pfd[1], &g, sizeof(g)) != sizeof(g))
+			_exit(22);
+		if (waitpid(g, &st, 0) != g)
+			_exit(23);
+		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 24);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &gchild, sizeof(gchild)) != sizeof(gchild))
+		gchild = 0;
+	close(pfd[0]);
+	assert_int_equal(waitpid(child, &st, 0), child);
+	assert_true(WIFEXITED(st));
+	if (WEXITSTATUS(st) == 77) {
+		skip();
+		return;
+	}
+	if (WEXITSTATUS(st))
+		fail_msg("in the pid namespace: check %d failed", WEXITSTATUS(st));
+	assert_true(gchild > 1);
+	/* here, the table's creator is the grandchild's pid in our namespace */
+	assert_ok(cm_open_table(fd, name, &id));
+	assert_int_equal(creator_of(fd, id), gchild);
+	check_unchanged(f);
 }
 
 static const struct {
@@ -2205,8 +2575,12 @@ static const struct {
 	T(test_efault_kv),
 	T(test_efault_struct),
 	T(test_enotty),
+	T(test_cmd_size_bits),
 	T(test_size_oversized),
 	T(test_size_small),
+	T(test_version),
+	T(test_id_wrap),
+	T(test_creator_pidns),
 #undef T
 };
 

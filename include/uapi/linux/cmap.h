@@ -9,7 +9,15 @@
  *    struct you were compiled with) and a __u32 @flags.  The kernel accepts
  *    a smaller struct from an older userspace (missing fields read as zero)
  *    and a larger one as long as the bytes it does not know are zero
- *    (otherwise -E2BIG), so the ABI can grow at the end.
+ *    (otherwise -E2BIG), so the ABI can grow at the end.  What the kernel
+ *    writes back is cut to min(@size, its own size).
+ *  - A command is recognised by its type (CMAP_IOC_MAGIC), its number and
+ *    its direction.  The size bits of the command number are not checked:
+ *    the struct's @size is the one size the kernel goes by, so a program
+ *    built against an older or newer version of this header issues the
+ *    same commands.  A known number with another direction than below, or
+ *    an unknown number, is -ENOTTY.
+ *  - CMAP_IOC_VERSION tells which commands and modes a module knows.
  *  - Reserved fields and padding must be zero (-EINVAL otherwise).  Fields
  *    documented as "out" are ignored on input, so a request struct can be
  *    reused from call to call (an ITER loop just passes it back).
@@ -25,7 +33,7 @@
  * are never destroyed live until the module is unloaded.
  *
  * Errors (besides those noted per command):
- *  -ENOTTY  unknown ioctl command
+ *  -ENOTTY  unknown ioctl command (type, number or direction)
  *  -EFAULT  a user pointer could not be read or written
  *  -EINVAL  bad size, length, flag, mode or non-zero reserved field
  *  -E2BIG   request struct larger than known with non-zero trailing bytes
@@ -61,6 +69,9 @@
 #define CMAP_VALUE_MAX		4096	/* values are 0..CMAP_VALUE_MAX bytes */
 #define CMAP_BATCH_MAX		1024	/* ops in one BATCH call */
 #define CMAP_ITER_BUF_MAX	(1U << 20) /* bytes of one ITER buffer */
+
+/* CMAP_IOC_VERSION's @abi_version: changes only if the ABI ever breaks. */
+#define CMAP_ABI_VERSION	1
 
 /*
  * Synchronization strategy of a table, chosen at CREATE.  All modes share
@@ -106,11 +117,14 @@ struct cmap_config {
  * @name:   NUL-terminated, 1..31 bytes of printable ASCII without '/';
  *          the bytes after the NUL must be zero
  * @config: the table's configuration
- * @id:     out: the table's id (unique while the module is loaded)
+ * @id:     out: the table's id, 1..2^32-1, unique among live tables.
+ *          Ids are handed out cyclically: a destroyed table's id is
+ *          reused only after all the others were.
  * @pad:    must be zero
  * @reserved: must be zero
  *
- * -EEXIST if a table of that name exists.
+ * -EEXIST if a table of that name exists; -ENOSPC if max_tables tables
+ * exist or no id is free.
  */
 struct cmap_create {
 	__u32 size;
@@ -302,7 +316,9 @@ struct cmap_iter {
  * @lock_acquisitions: bucket lock acquisitions
  * @lock_contended: acquisitions that found the lock held
  * @lock_wait_ns:  time spent waiting in contended acquisitions
- * @creator_pid:   out: pid of the creating task
+ * @creator_pid:   out: pid (thread group id) of the creating task, as the
+ *                 caller's pid namespace sees it; 0 if it is not visible
+ *                 there
  * @creator_comm:  out: its comm
  * @pad:           ignored in, zero out
  * @races:         racecheck: writes refused because another was inside
@@ -344,7 +360,8 @@ struct cmap_stats {
  * struct cmap_table_info - one entry of LIST
  * @id:           the table's id
  * @mode:         enum cmap_mode
- * @creator_pid:  pid of the task that created it
+ * @creator_pid:  pid of the task that created it, in the caller's pid
+ *                namespace (0 if not visible there), as in struct cmap_stats
  * @files:        files currently bound to it
  * @name:         its name
  * @creator_comm: the creator's comm
@@ -503,6 +520,38 @@ struct cmap_bench {
 	__u64 reserved[4];
 };
 
+/**
+ * struct cmap_version - CMAP_IOC_VERSION: what the module is and knows
+ * @size:        sizeof(struct cmap_version)
+ * @flags:       must be zero
+ * @abi_version: out: CMAP_ABI_VERSION of the module
+ * @modes:       out: bit (1 << enum cmap_mode) per mode CREATE accepts
+ * @ioctls:      out: bit (1 << _IOC_NR(cmd)) per command the module knows
+ * @major:       out: the module's version, also in MODULE_VERSION
+ *               (/sys/module/cmap/version) ...
+ * @minor:       ... as numbers
+ * @patch:       ...
+ * @pad:         zero
+ * @version:     out: the same version as a NUL-terminated string
+ * @reserved:    must be zero in, zero out
+ *
+ * The file need not be bound to a table.  A module older than this
+ * command answers -ENOTTY.
+ */
+struct cmap_version {
+	__u32 size;
+	__u32 flags;
+	__u32 abi_version;
+	__u32 modes;
+	__u64 ioctls;
+	__u32 major;
+	__u32 minor;
+	__u32 patch;
+	__u32 pad;
+	char version[32];
+	__u64 reserved[4];
+};
+
 #define CMAP_IOC_MAGIC		0xCA
 
 #define CMAP_IOC_CREATE		_IOWR(CMAP_IOC_MAGIC, 1, struct cmap_create)
@@ -517,5 +566,6 @@ struct cmap_bench {
 #define CMAP_IOC_ITER		_IOWR(CMAP_IOC_MAGIC, 10, struct cmap_iter)
 #define CMAP_IOC_STATS		_IOWR(CMAP_IOC_MAGIC, 11, struct cmap_stats)
 #define CMAP_IOC_BENCH		_IOWR(CMAP_IOC_MAGIC, 12, struct cmap_bench)
+#define CMAP_IOC_VERSION	_IOWR(CMAP_IOC_MAGIC, 13, struct cmap_version)
 
 #endif /* _UAPI_LINUX_CMAP_H */

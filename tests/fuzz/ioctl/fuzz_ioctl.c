@@ -540,7 +540,8 @@ static void *fuzz_thread(void *arg)
 
 			slot = w[rnd_next(&t->seed) % sizeof(w)];
 			cmd = real_cmds[slot];
-		} else if (r < 90) {	/* near miss: our number, other size/dir */
+		} else if (r < 90) {	/* near miss: our number, other size/dir
+					 * (a right direction is the command) */
 			slot = 13;
 			cmd = _IOC(rnd_next(&t->seed) % 4, CMAP_IOC_MAGIC,
 				   rnd_next(&t->seed) % 16,
@@ -593,9 +594,13 @@ static void *fuzz_thread(void *arg)
 				(void *)(uintptr_t)pick_ptr(&t->m, &t->seed, 64);
 			for (unsigned int i = 0; i < 256; i++)
 				req[i] = rnd_next(&t->seed);
-			/* a random number that is a real command: keep the
-			 * protected tables out of it too */
-			if (cmd == CMAP_IOC_OPEN || cmd == CMAP_IOC_DESTROY) {
+			/* a random number that is a real command (type,
+			 * number and direction; the size bits do not count):
+			 * keep the protected tables out of it too */
+			if (_IOC_TYPE(cmd) == CMAP_IOC_MAGIC &&
+			    _IOC_DIR(cmd) == _IOC_DIR(CMAP_IOC_OPEN) &&
+			    (_IOC_NR(cmd) == _IOC_NR(CMAP_IOC_OPEN) ||
+			     _IOC_NR(cmd) == _IOC_NR(CMAP_IOC_DESTROY))) {
 				argp = req;
 				sanitize(2, req);
 			}
