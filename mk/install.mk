@@ -13,11 +13,13 @@
 #   make install-dkms  the module's sources and dkms.conf to
 #                      $(DESTDIR)/usr/src/cmap-VERSION (then, as root:
 #                      dkms install cmap/VERSION)
+#   make deb           build/deb/cmap-dkms_*.deb and cmap-tools_*.deb
+#                      (debian/, dpkg-buildpackage in a copy of the tree)
 #
 # PREFIX defaults to /usr/local; DESTDIR stages into a tree.  The udev rule
-# goes to /etc/udev/rules.d, or /lib/udev/rules.d with PREFIX=/usr;
-# UDEVRULESDIR overrides.  The group cmap: `make install` creates it only
-# when DESTDIR is empty.
+# goes to /etc/udev/rules.d, or /lib/udev/rules.d with PREFIX=/usr (the
+# package); UDEVRULESDIR overrides.  The packages create the group in
+# cmap-tools' postinst; `make install` creates it only when DESTDIR is empty.
 
 PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
@@ -37,7 +39,7 @@ DKMS_FILES	:= Kbuild kmod/Kbuild include/uapi/linux/cmap.h \
 		   $(filter-out kmod/cmap_plant.c,$(wildcard kmod/*.c kmod/*.h))
 
 .PHONY: tools install install-tools install-module install-group \
-	uninstall install-dkms uninstall-dkms
+	uninstall install-dkms uninstall-dkms deb
 
 # The user-facing programs (no test helpers).
 tools: user mapstat racetrace
@@ -89,3 +91,21 @@ install-dkms:
 
 uninstall-dkms:
 	rm -rf $(DESTDIR)$(DKMS_SRCDIR)
+
+# The packages, built from a copy of the tree (dpkg-buildpackage cleans and
+# writes its results next to the source directory).
+DEB_OUT		:= build/deb
+DEB_INPUTS	:= $(wildcard debian/* debian/source/* user/*.c user/*.h \
+		     user/Makefile bpf/*.c bpf/Makefile kmod/* docs/man/*.8 \
+		     udev/* scripts/deb.sh scripts/btf-kdir.sh scripts/deps.sh) \
+		   Kbuild dkms.conf include/uapi/linux/cmap.h Makefile mk/install.mk
+
+deb: $(DEB_OUT)/.stamp
+
+$(DEB_OUT)/.stamp: $(DEB_INPUTS)
+	@scripts/deps.sh $(DEPS_MODE) deb
+	@scripts/deb.sh $(DEB_OUT)
+	@touch $@
+
+# tests/host.d/80-install installs the packages and runs the demo from them.
+CHECK_DEPS += deb
