@@ -6,7 +6,7 @@
 #   make install       the tools to $(PREFIX)/sbin, <linux/cmap.h> to
 #                      $(PREFIX)/include, man pages, the udev rule
 #                      60-cmap.rules; with DESTDIR empty also cmap.ko for
-#                      KVER (modules_install into /lib/modules/KVER/extra,
+#                      KVER (modules_install into /lib/modules/KVER/extra/kmod,
 #                      depmod; INSTALL_MOD_PATH stages it) and the system
 #                      group cmap (groupadd)
 #   make uninstall     removes all of it (not the group)
@@ -78,7 +78,7 @@ uninstall:
 			rmdir "$$d" 2>/dev/null; do d=$${d%/*}; done; \
 	done
 ifeq ($(DESTDIR),)
-	rm -f $(INSTALL_MOD_PATH)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)/cmap.ko
+	rm -f $(INSTALL_MOD_PATH)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)/kmod/cmap.ko
 	-depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) -a $(KVER)
 endif
 
