@@ -29,17 +29,34 @@ endif
 
 CHECK_DEPS := all tests
 
-.PHONY: all module user tests deps check demo vm-shell clean
+.PHONY: all module user tests deps test-deps check demo vm-shell clean
 
 all: module user
 
+# Packages (scripts/deps.sh, lists in scripts/deps.d/).  The goals that run
+# things (check, demo, bench, ...) install what they miss; the build goals
+# (`make`, `make user`, ...) only check and name what is missing, and
+# `make module` needs nothing but the kernel headers and a compiler.
+DEPS_INSTALL_GOALS := check check-% demo race-demo bench bench-% stress \
+	fuzz fuzz-% unit static vm-shell deps test-deps deb
+DEPS_MODE := $(if $(filter $(DEPS_INSTALL_GOALS),$(MAKECMDGOALS)),,--check)
+DEPS_VM := $(if $(filter 1,$(NATIVE)),,vm)
+
+# building the tools
 deps:
-	@scripts/deps.sh $(if $(filter 1,$(NATIVE)),,vm)
+	@scripts/deps.sh $(DEPS_MODE)
+
+# running the tests and the demo (and the VM unless NATIVE=1)
+test-deps:
+	@scripts/deps.sh $(DEPS_MODE) test $(DEPS_VM)
 
 # cmap.ko with its own BTF (for BPF fentry): scripts/btf-kdir.sh picks KDIR
 # or a private mirror of it with a vmlinux; it falls back to plain KDIR.  A
 # cmap.ko linked before BTF was possible is relinked (Kbuild would not).
-module: deps
+# (The goals that install packages install the headers first.)
+module: $(if $(DEPS_MODE),,test-deps)
+	@[ -d "$(KDIR)" ] || { echo "cmap: no kernel build tree at '$(KDIR)': install the headers of the kernel to build for (linux-headers-$(or $(KVER),amd64)), or pass KDIR=" >&2; exit 1; }
+	@command -v $(CC) >/dev/null || { echo "cmap: no C compiler ($(CC)): install gcc" >&2; exit 1; }
 	+@args=$$(scripts/btf-kdir.sh --make-args "$(KDIR)" "$(KVER)"); \
 	dir=$${args#-C }; dir=$${dir%% *}; \
 	if [ -e "$$dir/vmlinux" ] && [ -f kmod/cmap.ko ] && \
@@ -52,7 +69,7 @@ module: deps
 user: deps
 	$(MAKE) -C user all fake
 
-tests: deps user
+tests: test-deps user
 	$(MAKE) -C tests
 
 include $(sort $(wildcard mk/*.mk))
@@ -60,10 +77,10 @@ include $(sort $(wildcard mk/*.mk))
 check: $(CHECK_DEPS)
 	@tests/run-all $(if $(filter 1,$(NATIVE)),--native)
 
-demo: all
+demo: test-deps all
 	@$(VMRUN) scripts/demo.sh
 
-vm-shell: all
+vm-shell: test-deps all
 	@tests/vm/run --interactive
 
 clean:

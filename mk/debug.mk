@@ -22,7 +22,7 @@ CMAP_DEBUG_ARGS ?=
 
 # linux-source and the kernel build tools (scripts/deps.d/debug.list).
 debug-deps:
-	@scripts/deps.sh vm debug
+	@scripts/deps.sh test vm debug
 
 debug-kernel: debug-deps
 	@scripts/debug-kernel.sh debug

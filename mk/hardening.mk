@@ -49,5 +49,5 @@ fuzz-ioctl: module hardening
 	@$(if $(filter 1,$(NATIVE)),,tests/vm/run --timeout $$(($(FUZZ_IOCTL_SECONDS) + 600)) --) \
 		tests/fuzz/ioctl/run --seconds $(FUZZ_IOCTL_SECONDS)
 
-static: deps
+static: test-deps
 	@tests/host.d/30-static

@@ -30,7 +30,7 @@ RT_KO		:= $(CURDIR)/$(RT_DIR)/kmod/cmap.ko
 .PHONY: rt-deps rt-module check-rt
 
 rt-deps:
-	@scripts/deps.sh vm rt
+	@scripts/deps.sh test vm rt
 
 # Copied with tar (mtimes kept), so Kbuild rebuilds only what changed.
 rt-module: rt-deps

@@ -116,7 +116,7 @@ US_ALL := $(US_UNIT_BINS) $(US)/test/stress $(US)/tsan/stress \
 .PHONY: userspace unit stress fuzz bench-user
 CHECK_DEPS += userspace
 
-userspace: deps
+userspace: test-deps
 	@$(MAKE) --no-print-directory $(US_ALL)
 
 unit: userspace

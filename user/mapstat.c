@@ -219,9 +219,10 @@ static int bpf_try_attach(bool fentry, char *why, size_t whylen)
 	int err;
 
 	skel = mapstat_bpf__open();
-	if (!skel) {
-		snprintf(why, whylen, "cannot open the BPF object: %s", strerror(errno));
-		return -errno;
+	err = (int)libbpf_get_error(skel);
+	if (err) {
+		snprintf(why, whylen, "cannot open the BPF object: %s", strerror(-err));
+		return err;
 	}
 	skel->rodata->stack_period = (__u32)env.stack_period;
 	bpf_program__set_autoload(skel->progs.ms_entry_fentry, fentry);
@@ -247,8 +248,8 @@ static int bpf_try_attach(bool fentry, char *why, size_t whylen)
 	};
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		l = bpf_program__attach(order[i]);
-		if (!l) {
-			err = -errno;
+		err = (int)libbpf_get_error(l);
+		if (err) {
 			snprintf(why, whylen, "cannot attach %s: %s",
 				 bpf_program__name(order[i]), strerror(-err));
 			goto fail;
@@ -257,8 +258,9 @@ static int bpf_try_attach(bool fentry, char *why, size_t whylen)
 	}
 	B.rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event,
 				NULL, NULL);
-	if (!B.rb) {
-		err = -errno;
+	err = (int)libbpf_get_error(B.rb);
+	if (err) {
+		B.rb = NULL;
 		snprintf(why, whylen, "cannot open the ring buffer: %s", strerror(-err));
 		goto fail;
 	}

@@ -540,8 +540,10 @@ int main(int argc, char **argv)
 	}
 
 	skel = race_bpf__open();
-	if (!skel) {
-		fprintf(stderr, "racetrace: cannot open the BPF object: %s\n", strerror(errno));
+	err = (int)libbpf_get_error(skel);
+	if (err) {
+		skel = NULL;
+		fprintf(stderr, "racetrace: cannot open the BPF object: %s\n", strerror(-err));
 		err = 1;
 		goto cleanup;
 	}
@@ -562,8 +564,10 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, NULL, NULL);
-	if (!rb) {
-		fprintf(stderr, "racetrace: cannot open the ring buffer: %s\n", strerror(errno));
+	err = (int)libbpf_get_error(rb);
+	if (err) {
+		rb = NULL;
+		fprintf(stderr, "racetrace: cannot open the ring buffer: %s\n", strerror(-err));
 		err = 1;
 		goto cleanup;
 	}

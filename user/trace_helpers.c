@@ -12,6 +12,18 @@
 
 #include <bpf/libbpf.h>
 
+/*
+ * The tools check libbpf the 1.x way, valid on 0.x too: a pointer is
+ * checked with libbpf_get_error() (NULL with errno set on 1.x and in 0.x
+ * strict mode, an error pointer otherwise), an int result is a negative
+ * errno.  trace_setup() asks 0.x (from 0.6, the first with strict mode
+ * and a version macro) for the 1.x semantics; on 1.x that is a no-op.
+ */
+#if !defined(LIBBPF_MAJOR_VERSION) || \
+	(LIBBPF_MAJOR_VERSION == 0 && LIBBPF_MINOR_VERSION < 6)
+#error "libbpf 0.6 or later is needed"
+#endif
+
 #include <elfutils/libdwfl.h>
 
 #include "trace_helpers.h"
@@ -47,6 +59,7 @@ static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt,
 void trace_setup(bool verbose)
 {
 	libbpf_verbose = verbose;
+	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
 	libbpf_set_print(libbpf_print_fn);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
