@@ -419,6 +419,15 @@ const char *cmap_cmd_name(unsigned long cmd)
 	return "ioctl";
 }
 
+int cmap_exit_status(unsigned long cmd, int err)
+{
+	if (err < 0)
+		err = -err;
+	if (err == ENOENT && cmd != CMAP_CMD_DEVOPEN)
+		return CMAP_EXIT_NOTFOUND;
+	return CMAP_EXIT_ERROR;
+}
+
 const char *cmap_errmsg(char *buf, size_t size, unsigned long cmd,
 			__u32 flags, int err, const char *name)
 {
