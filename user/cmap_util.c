@@ -441,12 +441,12 @@ const char *cmap_errmsg(char *buf, size_t size, unsigned long cmd,
 
 		switch (err) {
 		case ENOENT:
-			snprintf(buf, size, "%s not found: is cmap.ko loaded? (sudo insmod kmod/cmap.ko)",
+			snprintf(buf, size, "%s not found: is cmap.ko loaded? (modprobe cmap)",
 				 path);
 			break;
 		case ENXIO:
 		case ENODEV:
-			snprintf(buf, size, "%s: no such device: is cmap.ko loaded? (sudo insmod kmod/cmap.ko)",
+			snprintf(buf, size, "%s: no such device: is cmap.ko loaded? (modprobe cmap)",
 				 path);
 			break;
 		case EACCES:

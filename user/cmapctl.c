@@ -31,6 +31,8 @@
 #include "cmap_rand.h"
 #include "cmap_util.h"
 #include "racedemo.h"
+#include "version.h"
+#include "version.h"
 
 #define ITER_BUF_START	(64 * 1024)
 #define MAX_THREADS	1024
@@ -117,7 +119,7 @@ static struct env {
 	.buf_size = ITER_BUF_START,
 };
 
-const char *argp_program_version = "cmapctl 0.1";
+const char *argp_program_version = "cmapctl " CMAP_VERSION;
 const char *argp_program_bug_address = NULL;
 
 /* ---- messages ------------------------------------------------------------ */

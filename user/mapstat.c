@@ -6,7 +6,9 @@
  *   mapstat                       live view (ncurses) on a terminal
  *   mapstat -b -n 5 -i 2          plain text, like `top -b`
  *   mapstat --json -n 3 -i 1      one JSON object per interval
+ *   mapstat 1 3                   three reports, 1 s apart (bcc style)
  *   mapstat -t NAME               only that table
+ *   mapstat -p PID, --comm COMM   only that process's contention
  *   mapstat --prometheus FILE     also write node_exporter textfile metrics
  *   mapstat --folded FILE         also write folded stacks (flame graphs)
  *
@@ -46,6 +48,7 @@
 #include "mapstat.h"
 #include "mapstat.skel.h"
 #include "trace_helpers.h"
+#include "version.h"
 
 #define MODULE_NAME	"cmap"
 
@@ -64,6 +67,9 @@ static struct env {
 	const char *device;
 	const char *prom;
 	const char *folded;
+	__u32 pid;		/* 0: every process */
+	const char *comm;	/* NULL: every comm */
+	int nargs;		/* positional arguments seen */
 	int top;
 	int stacks;
 	unsigned long stack_period;
@@ -77,9 +83,17 @@ static struct env {
 
 /* ---- options --------------------------------------------------------- */
 
-const char *argp_program_version = "mapstat 1.0";
+const char *argp_program_version = "mapstat " CMAP_VERSION;
+static const char args_doc[] = "[INTERVAL [COUNT]]";
 static const char doc[] =
 "Live view of cmap tables and their bucket-lock contention, traced with BPF.\n"
+"\n"
+"INTERVAL and COUNT, as in bcc's tools, are -i and -n: `mapstat 1 3` "
+"reports three times, a second apart.  Needs root, or CAP_BPF and "
+"CAP_PERFMON (and access to the cmap device).\n"
+"\n"
+"Exit status: 0 success (also when stopped by Ctrl-C or q), 2 any error "
+"(bad usage, BPF cannot be loaded or attached).\n"
 "\n"
 "Interactive keys: q quit, p pause, s sort (contended/wait/max), t next\n"
 "table, Up/Down select a stack, Enter expand it, h help.\n"
@@ -87,6 +101,8 @@ static const char doc[] =
 "Examples:\n"
 "  mapstat                          # live view\n"
 "  mapstat -b -n 5 -i 2             # 5 plain-text reports, 2 s apart\n"
+"  mapstat -b 2 5                   # the same\n"
+"  mapstat -b -p 1234               # only process 1234's contention\n"
 "  mapstat --json -n 3 -i 1         # JSON, one object per interval\n"
 "  mapstat -t bench --prometheus /var/lib/node_exporter/cmap.prom\n"
 "  mapstat -b -n 10 --folded out.folded; flamegraph.pl out.folded >f.svg";
@@ -99,8 +115,8 @@ enum {
 	OPT_TOP,
 	OPT_STACKS,
 	OPT_SORT,
-	OPT_DEVICE,
 	OPT_STACK_PERIOD,
+	OPT_COMM,
 };
 
 static const struct argp_option opts[] = {
@@ -108,6 +124,8 @@ static const struct argp_option opts[] = {
 	{ "iterations", 'n', "N", 0, "Stop after N intervals (default: until Ctrl-C)", 0 },
 	{ "interval", 'i', "SEC", 0, "Seconds between reports (default 1)", 0 },
 	{ "table", 't', "NAME", 0, "Show only table NAME", 0 },
+	{ "pid", 'p', "PID", 0, "Trace only the contention of process PID (its threads); resizes stay per table", 0 },
+	{ "comm", OPT_COMM, "COMM", 0, "Trace only tasks named COMM (exact, at most 15 bytes); with -p, both must match", 0 },
 	{ "json", OPT_JSON, NULL, 0, "One JSON object per interval, one per line", 0 },
 	{ "prometheus", OPT_PROM, "FILE", 0, "Write node_exporter textfile metrics to FILE each interval (atomically)", 0 },
 	{ "folded", OPT_FOLDED, "FILE", 0, "Write folded stacks (weight: contended acquisitions) to FILE each interval", 0 },
@@ -117,7 +135,7 @@ static const struct argp_option opts[] = {
 	{ "sort", OPT_SORT, "KEY", 0, "Rank by contended (default), wait or max", 0 },
 	{ "kprobe", OPT_KPROBE, NULL, 0, "Attach with a kprobe even if cmap.ko has BTF", 0 },
 	{ "stack-period", OPT_STACK_PERIOD, "N", 0, "Walk a task's stacks on one contended acquisition in N and reuse them in between (default 16; 1: every one, exact but the walks then dominate the cost)", 0 },
-	{ "device", OPT_DEVICE, "PATH", 0, "The cmap device (default " CMAP_DEVICE ")", 0 },
+	{ "device", 'd', "PATH", 0, "The cmap device (default " CMAP_DEVICE ")", 0 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf debug output", 0 },
 	{},
 };
@@ -171,14 +189,30 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			}
 		}
 		break;
-	case OPT_DEVICE:
+	case 'd':
 		env.device = arg;
+		break;
+	case 'p':
+		env.pid = (__u32)cmap_arg_size(state, "--pid", arg, 1, 1, INT_MAX);
+		break;
+	case OPT_COMM:
+		if (!*arg || strlen(arg) >= MAPSTAT_COMM_LEN)
+			argp_error(state, "invalid --comm '%s': must be 1..%d bytes (a task's comm)",
+				   arg, MAPSTAT_COMM_LEN - 1);
+		env.comm = arg;
 		break;
 	case OPT_STACK_PERIOD:
 		env.stack_period = cmap_arg_size(state, "--stack-period", arg, 1000, 1, 1 << 20);
 		break;
 	case ARGP_KEY_ARG:
-		argp_usage(state);
+		/* bcc style: [interval [count]] */
+		if (env.nargs == 0)
+			env.interval = cmap_arg_double(state, "INTERVAL", arg, 0.05, 3600);
+		else if (env.nargs == 1)
+			env.count = (long)cmap_arg_size(state, "COUNT", arg, 1, 1, LONG_MAX);
+		else
+			argp_error(state, "too many arguments (at most INTERVAL COUNT)");
+		env.nargs++;
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -224,12 +258,19 @@ static int bpf_try_attach(bool fentry, char *why, size_t whylen)
 		return -errno;
 	}
 	skel->rodata->stack_period = (__u32)env.stack_period;
+	skel->rodata->targ_tgid = env.pid;
+	if (env.comm) {
+		skel->rodata->filter_comm = true;
+		strncpy((char *)skel->rodata->targ_comm, env.comm,
+			sizeof(skel->rodata->targ_comm) - 1);
+	}
 	bpf_program__set_autoload(skel->progs.ms_entry_fentry, fentry);
 	bpf_program__set_autoload(skel->progs.ms_entry_kprobe, !fentry);
 	err = mapstat_bpf__load(skel);
 	if (err) {
-		snprintf(why, whylen, "cannot load the BPF programs (%s): %s",
-			 fentry ? "fentry" : "kprobe", strerror(-err));
+		snprintf(why, whylen, "cannot load the BPF programs (%s): %s%s",
+			 fentry ? "fentry" : "kprobe", strerror(-err),
+			 bpf_perm_hint(err));
 		goto fail;
 	}
 	/* Tracepoints first, then the entry probe. */
@@ -249,8 +290,9 @@ static int bpf_try_attach(bool fentry, char *why, size_t whylen)
 		l = bpf_program__attach(order[i]);
 		if (!l) {
 			err = -errno;
-			snprintf(why, whylen, "cannot attach %s: %s",
-				 bpf_program__name(order[i]), strerror(-err));
+			snprintf(why, whylen, "cannot attach %s: %s%s",
+				 bpf_program__name(order[i]), strerror(-err),
+				 bpf_perm_hint(err));
 			goto fail;
 		}
 		*links[i] = l;
@@ -1488,7 +1530,7 @@ static const char *wait_msg(void)
 	static char buf[256];
 
 	if (!module_is_live(MODULE_NAME))
-		return "cmap.ko is not loaded; waiting for it (sudo insmod kmod/cmap.ko)";
+		return "cmap.ko is not loaded; waiting for it (modprobe cmap)";
 	if (!T.device) {
 		snprintf(buf, sizeof(buf), "cannot open %s: %s; waiting",
 			 env.device ? env.device : CMAP_DEVICE, strerror(T.dev_err));
@@ -1509,9 +1551,13 @@ static void report(FILE *f, int sel_stack, bool expand, int width)
 	__u64 dropped = 0;
 
 	strftime(tb, sizeof(tb), "%H:%M:%S", localtime(&now));
-	fprintf(f, "mapstat - %s  interval %.2fs  attach: %s%s%s\n", tb,
-		env.interval, attach_desc(), env.cumulative ? "  [cumulative]" : "",
-		sel_stack >= 0 ? "" : "");
+	fprintf(f, "mapstat - %s  interval %.2fs  attach: %s%s", tb,
+		env.interval, attach_desc(), env.cumulative ? "  [cumulative]" : "");
+	if (env.pid)
+		fprintf(f, "  [pid %u]", env.pid);
+	if (env.comm)
+		fprintf(f, "  [comm %s]", env.comm);
+	fprintf(f, "\n");
 	if (B.skel) {
 		fprintf(f, "dropped:");
 		for (int i = 0; i < MAPSTAT_DROP_NR; i++) {
@@ -1855,6 +1901,12 @@ static void report_json(FILE *f)
 	JS(o, "attach", B.mode ? B.mode : "none");
 	json_object_object_add(o, "module_btf", json_object_new_boolean(B.module_btf));
 	json_object_object_add(o, "cumulative", json_object_new_boolean(env.cumulative));
+	x = json_object_new_object();
+	if (env.pid)
+		JU(x, "pid", env.pid);
+	if (env.comm)
+		JS(x, "comm", env.comm);
+	json_object_object_add(o, "filter", x);
 	if (B.skel) {
 		x = json_object_new_object();
 		for (int i = 0; i < MAPSTAT_DROP_NR; i++)
@@ -2299,6 +2351,7 @@ int main(int argc, char **argv)
 	static const struct argp argp = {
 		.options = opts,
 		.parser = parse_arg,
+		.args_doc = args_doc,
 		.doc = doc,
 	};
 	bool announced = false;
@@ -2307,15 +2360,16 @@ int main(int argc, char **argv)
 	int err;
 
 	setlocale(LC_CTYPE, "");
+	argp_err_exit_status = CMAP_EXIT_ERROR;
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
-		return err;
+		return CMAP_EXIT_ERROR;
 	if (env.table) {
 		const char *why;
 
 		if (cmap_check_name(env.table, &why)) {
 			fprintf(stderr, "mapstat: bad table name '%s': %s\n", env.table, why);
-			return 2;
+			return CMAP_EXIT_ERROR;
 		}
 	}
 	trace_setup(env.verbose);
@@ -2325,7 +2379,7 @@ int main(int argc, char **argv)
 
 	U.on = !env.batch && !env.json && isatty(STDOUT_FILENO);
 	if (!bpf_sync(&announced)) {
-		err = 1;
+		err = CMAP_EXIT_ERROR;
 		goto cleanup;
 	}
 	if (U.on) {
@@ -2358,7 +2412,7 @@ int main(int argc, char **argv)
 			next = now_s() + env.interval;
 
 		if (!bpf_sync(&announced)) {
-			err = 1;
+			err = CMAP_EXIT_ERROR;
 			break;
 		}
 		if (B.rb)

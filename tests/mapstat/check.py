@@ -7,12 +7,16 @@
   check.py ctl   MS_JSON BEFORE_STATS AFTER_STATS ATTACH
   check.py nomod MS_JSON
   check.py notab MS_JSON
+  check.py filter MS_JSON WANT OTHER OTHER_BEFORE OTHER_AFTER PID COMM
 
 MS_JSON is mapstat --json -c output (one object per line; the last one
 counts), *_STATS are `cmapctl stats --json` of the table around the load,
 ATTACH the attach method expected: fentry when cmap.ko has BTF, else
 kprobe (then bucket array sizes are unknown, and so are the module's
-per-bucket counters).  MS_TABLE=NAME picks that table out of an output
+per-bucket counters).  filter: the output of mapstat -p PID and/or
+--comm COMM ("-": not given) while table WANT was loaded by that process
+and table OTHER by another: only WANT's contention is traced.
+MS_TABLE=NAME picks that table out of an output
 that has several (else the output must hold exactly one).
 Prints one TAP-ish line per failed expectation and exits 1 if any failed.
 """
@@ -65,6 +69,39 @@ def stats(path):
     return json.load(open(path))
 
 
+def check_filter(path, want, other, other_before, other_after, pid, comm):
+    o = last_obj(path)
+    tabs = {t["name"]: t for t in o.get("tables", [])}
+    filt = {}
+    if pid != "-":
+        filt["pid"] = int(pid)
+    if comm != "-":
+        filt["comm"] = comm
+    expect(o.get("filter") == filt, f"JSON says the filter: {o.get('filter')} == {filt}")
+    expect(want in tabs and other in tabs, f"both tables listed: {sorted(tabs)}")
+    if want not in tabs or other not in tabs:
+        return
+    w, x = tabs[want], tabs[other]
+    print(f"# {want}: bpf {w['bpf']['contended_total']} contended;"
+          f" {other}: bpf {x['bpf']['contended_total']}")
+    expect(w["bpf"]["contended_total"] > 0,
+           f"the filtered process's contention on {want} is traced"
+           f" ({w['bpf']['contended_total']})")
+    tasks = w["top_tasks"]
+    expect(tasks, f"{want}: top tasks listed")
+    for t in tasks:
+        if "pid" in filt:
+            expect(t["pid"] == filt["pid"], f"task {t['tid']} of pid {t['pid']} == {filt['pid']}")
+        if "comm" in filt:
+            expect(t["comm"] == filt["comm"], f"task {t['tid']} comm {t['comm']!r} == {filt['comm']!r}")
+    for b in w["top_buckets"]:
+        expect(b["hold_count"] == 0, f"no hold times under a filter ({b['hold_count']})")
+    mod = stats(other_after)["lock_contended"] - stats(other_before)["lock_contended"]
+    expect(mod > 0, f"the other process contended on {other} (module: {mod})")
+    expect(x["bpf"]["contended_total"] == 0 and not x["top_tasks"],
+           f"none of it traced ({x['bpf']['contended_total']}, tasks {x['top_tasks']})")
+
+
 def main():
     mode = sys.argv[1]
     if mode == "nomod":
@@ -81,6 +118,9 @@ def main():
         expect("no tables; waiting" in o.get("status", ""),
                f"status says it waits for one: {o.get('status')!r}")
         expect(o.get("attach") in ("fentry", "kprobe"), "attached meanwhile")
+        return
+    if mode == "filter":
+        check_filter(*sys.argv[2:9])
         return
     o = last_obj(sys.argv[2])
     t = table(o)
