@@ -66,6 +66,7 @@ static struct env {
 	const char *table;
 	const char *device;
 	const char *prom;
+	bool key_labels;	/* --key-labels: per-key Prometheus series */
 	const char *folded;
 	__u32 pid;		/* 0: every process */
 	const char *comm;	/* NULL: every comm */
@@ -117,6 +118,7 @@ enum {
 	OPT_SORT,
 	OPT_STACK_PERIOD,
 	OPT_COMM,
+	OPT_KEY_LABELS,
 };
 
 static const struct argp_option opts[] = {
@@ -128,6 +130,7 @@ static const struct argp_option opts[] = {
 	{ "comm", OPT_COMM, "COMM", 0, "Trace only tasks named COMM (exact, at most 15 bytes); with -p, both must match", 0 },
 	{ "json", OPT_JSON, NULL, 0, "One JSON object per interval, one per line", 0 },
 	{ "prometheus", OPT_PROM, "FILE", 0, "Write node_exporter textfile metrics to FILE each interval (atomically)", 0 },
+	{ "key-labels", OPT_KEY_LABELS, NULL, 0, "With --prometheus: also the wait of the top keys, with the key as a label (user data in the TSDB; --top series per table)", 0 },
 	{ "folded", OPT_FOLDED, "FILE", 0, "Write folded stacks (weight: contended acquisitions) to FILE each interval", 0 },
 	{ "cumulative", 'c', NULL, 0, "Rank and show totals since attach instead of interval deltas", 0 },
 	{ "top", OPT_TOP, "N", 0, "Rows per top list (default 10)", 0 },
@@ -166,6 +169,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_PROM:
 		env.prom = arg;
+		break;
+	case OPT_KEY_LABELS:
+		env.key_labels = true;
 		break;
 	case OPT_FOLDED:
 		env.folded = arg;
@@ -1978,6 +1984,16 @@ static void write_prometheus(void)
 #define M(name) fputs(name, f)
 	PROM_HEAD(f, "cmap_entries", "gauge", "Live entries of a cmap table.");
 	EACH { M("cmap_entries"); TL(&T.t[i]); fprintf(f, "} %llu\n", (unsigned long long)T.t[i].cur.entries); }
+	PROM_HEAD(f, "cmap_table_info", "gauge", "1 for each table, with its synchronization mode.");
+	EACH { M("cmap_table_info"); TL(&T.t[i]); fprintf(f, ",mode=\""); prom_label(f, mode_str(T.t[i].cur.mode)); fprintf(f, "\"} 1\n"); }
+	PROM_HEAD(f, "cmap_max_entries", "gauge", "The table's limit on entries: a put beyond it fails with ENOSPC.");
+	EACH { M("cmap_max_entries"); TL(&T.t[i]); fprintf(f, "} %llu\n", (unsigned long long)T.t[i].cur.max_entries); }
+	PROM_HEAD(f, "cmap_bytes", "gauge", "Bytes the table holds (entries as charged against max_bytes, plus bucket arrays).");
+	EACH { M("cmap_bytes"); TL(&T.t[i]); fprintf(f, "} %llu\n", (unsigned long long)T.t[i].cur.bytes); }
+	PROM_HEAD(f, "cmap_max_bytes", "gauge", "The table's limit on bytes: a put beyond it fails with ENOSPC.");
+	EACH { M("cmap_max_bytes"); TL(&T.t[i]); fprintf(f, "} %llu\n", (unsigned long long)T.t[i].cur.max_bytes); }
+	PROM_HEAD(f, "cmap_overflow_buckets", "gauge", "Overflow buckets chained in the current array (colliding keys).");
+	EACH { M("cmap_overflow_buckets"); TL(&T.t[i]); fprintf(f, "} %llu\n", (unsigned long long)T.t[i].cur.overflow_buckets); }
 	PROM_HEAD(f, "cmap_buckets", "gauge", "Head buckets of the table's current array.");
 	EACH { M("cmap_buckets"); TL(&T.t[i]); fprintf(f, "} %llu\n", (unsigned long long)T.t[i].cur.buckets); }
 	PROM_HEAD(f, "cmap_load_factor", "gauge", "Entries per head bucket.");
@@ -2020,23 +2036,29 @@ static void write_prometheus(void)
 			M("mapstat_lock_wait_seconds_count"); TL(&T.t[i]); fprintf(f, "} %llu\n", (unsigned long long)v.tcont);
 			view_free(&v);
 		}
-		PROM_HEAD(f, "mapstat_key_lock_wait_seconds_total", "counter",
-			  "Time waited for bucket locks by operations on the top keys, since attach.");
-		EACH {
-			struct view v;
-			char kb[160];
-			bool save = env.cumulative;
+		/*
+		 * Keys are user data of unbounded cardinality: series per
+		 * key only when asked for (--key-labels), --top per table.
+		 */
+		if (env.key_labels) {
+			PROM_HEAD(f, "mapstat_key_lock_wait_seconds_total", "counter",
+				  "Time waited for bucket locks by operations on the top keys, since attach.");
+			EACH {
+				struct view v;
+				char kb[160];
+				bool save = env.cumulative;
 
-			env.cumulative = true;	/* rank by totals here */
-			view_build(&v, &T.t[i]);
-			env.cumulative = save;
-			for (size_t k = 0; k < v.nkeys && (int)k < env.top; k++) {
-				M("mapstat_key_lock_wait_seconds_total"); TL(&T.t[i]);
-				fprintf(f, ",key=\"");
-				prom_label(f, key_str(&v.keys[k].k, kb, sizeof(kb)));
-				fprintf(f, "\"} %.9f\n", v.keys[k].twait / 1e9);
+				env.cumulative = true;	/* rank by totals here */
+				view_build(&v, &T.t[i]);
+				env.cumulative = save;
+				for (size_t k = 0; k < v.nkeys && (int)k < env.top; k++) {
+					M("mapstat_key_lock_wait_seconds_total"); TL(&T.t[i]);
+					fprintf(f, ",key=\"");
+					prom_label(f, key_str(&v.keys[k].k, kb, sizeof(kb)));
+					fprintf(f, "\"} %.9f\n", v.keys[k].twait / 1e9);
+				}
+				view_free(&v);
 			}
-			view_free(&v);
 		}
 		PROM_HEAD(f, "mapstat_races_total", "counter", "cmap:race events traced.");
 		EACH {
