@@ -22,6 +22,7 @@
  */
 #define _GNU_SOURCE
 #include <argp.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -68,6 +69,7 @@ static struct env {
 	const char *prom;
 	bool key_labels;	/* --key-labels: per-key Prometheus series */
 	const char *folded;
+	bool folded_wait;	/* --folded-weight wait: weigh by wait ns */
 	__u32 pid;		/* 0: every process */
 	const char *comm;	/* NULL: every comm */
 	int nargs;		/* positional arguments seen */
@@ -119,6 +121,7 @@ enum {
 	OPT_STACK_PERIOD,
 	OPT_COMM,
 	OPT_KEY_LABELS,
+	OPT_FOLDED_WEIGHT,
 };
 
 static const struct argp_option opts[] = {
@@ -131,7 +134,8 @@ static const struct argp_option opts[] = {
 	{ "json", OPT_JSON, NULL, 0, "One JSON object per interval, one per line", 0 },
 	{ "prometheus", OPT_PROM, "FILE", 0, "Write node_exporter textfile metrics to FILE each interval (atomically)", 0 },
 	{ "key-labels", OPT_KEY_LABELS, NULL, 0, "With --prometheus: also the wait of the top keys, with the key as a label (user data in the TSDB; --top series per table)", 0 },
-	{ "folded", OPT_FOLDED, "FILE", 0, "Write folded stacks (weight: contended acquisitions) to FILE each interval", 0 },
+	{ "folded", OPT_FOLDED, "FILE", 0, "Write folded stacks (one frame per function, totals since attach) to FILE each interval ('-': stdout)", 0 },
+	{ "folded-weight", OPT_FOLDED_WEIGHT, "KIND", 0, "Weigh each folded stack by contended (acquisitions, default) or wait (nanoseconds waited)", 0 },
 	{ "cumulative", 'c', NULL, 0, "Rank and show totals since attach instead of interval deltas", 0 },
 	{ "top", OPT_TOP, "N", 0, "Rows per top list (default 10)", 0 },
 	{ "stacks", OPT_STACKS, "N", 0, "Stacks shown in batch output (default 5)", 0 },
@@ -175,6 +179,14 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_FOLDED:
 		env.folded = arg;
+		break;
+	case OPT_FOLDED_WEIGHT:
+		if (!strcmp(arg, "wait"))
+			env.folded_wait = true;
+		else if (!strcmp(arg, "contended"))
+			env.folded_wait = false;
+		else
+			argp_error(state, "invalid --folded-weight '%s' (contended or wait)", arg);
 		break;
 	case OPT_KPROBE:
 		env.force_kprobe = true;
@@ -2088,11 +2100,54 @@ static void write_prometheus(void)
 
 /* ---- folded stacks --------------------------------------------------- */
 
+/* @s with ';' (separates frames) and ' ' (before the count) replaced */
+static void fold_name(FILE *f, const char *s, const char *end)
+{
+	for (; *s && s != end; s++)
+		fputc(*s == ';' ? ':' : *s == ' ' ? '_' : *s, f);
+}
+
+/*
+ * A frame as stackcollapse tools write it: the function without its
+ * "+0x<offset>", so a function is one box however many call sites it
+ * has; an unresolved address is "[its binary]", else "[unknown]".
+ */
 static void fold_frame(FILE *f, const char *s)
 {
-	/* ';' separates frames and ' ' the count: replace them */
-	for (; *s; s++)
-		fputc(*s == ';' ? ':' : *s == ' ' ? '_' : *s, f);
+	const char *p;
+
+	if (!strncmp(s, "0x", 2)) {
+		p = strstr(s, " (");
+		if (p && strchr(p, ')')) {
+			fputc('[', f);
+			fold_name(f, p + 2, strchr(p, ')'));
+			fputc(']', f);
+		} else {
+			fputs("[unknown]", f);
+		}
+		return;
+	}
+	while (*s) {
+		p = strstr(s, "+0x");
+		if (!p) {
+			fold_name(f, s, NULL);
+			return;
+		}
+		fold_name(f, s, p);
+		for (s = p + 3; isxdigit((unsigned char)*s); s++)
+			;
+	}
+}
+
+struct fold_line {
+	char *stack;
+	unsigned long long weight;
+};
+
+static int fold_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct fold_line *)a)->stack,
+		      ((const struct fold_line *)b)->stack);
 }
 
 static void write_folded(void)
@@ -2100,6 +2155,8 @@ static void write_folded(void)
 	static char kf[MAPSTAT_STACK_DEPTH][160], uf[MAPSTAT_STACK_DEPTH][160];
 	char tmp[PATH_MAX];
 	bool out = !strcmp(env.folded, "-");
+	struct fold_line *lines = NULL;
+	size_t nlines = 0, cap = 0;
 	FILE *f;
 	int fd = -1;
 
@@ -2116,6 +2173,10 @@ static void write_folded(void)
 		}
 		fchmod(fd, 0644);
 	}
+	/*
+	 * Stacks that differ only in offsets, tasks or keys fold to the same
+	 * line: collect, sort, and merge them, as stackcollapse tools do.
+	 */
 	for (size_t i = 0; i < T.n; i++) {
 		struct view v;
 		bool save = env.cumulative;
@@ -2127,23 +2188,58 @@ static void write_folded(void)
 		env.cumulative = save;
 		for (size_t s = 0; s < v.nstacks; s++) {
 			const struct agg *x = &v.stacks[s];
-			int nk = kstack_syms(x->k.kstack, kf, MAPSTAT_STACK_DEPTH);
-			int nu = ustack_syms(x->k.ustack, x->k.pid, uf, MAPSTAT_STACK_DEPTH);
+			int nk, nu;
+			struct fold_line *l;
+			size_t len;
+			FILE *m;
 
-			fold_frame(f, x->comm);
+			if (!(env.folded_wait ? x->twait : x->tcont))
+				continue;
+			if (nlines == cap) {
+				size_t ncap = cap ? 2 * cap : 256;
+
+				l = realloc(lines, ncap * sizeof(*lines));
+				if (!l)
+					break;
+				lines = l;
+				cap = ncap;
+			}
+			l = &lines[nlines];
+			m = open_memstream(&l->stack, &len);
+			if (!m)
+				break;
+			nk = kstack_syms(x->k.kstack, kf, MAPSTAT_STACK_DEPTH);
+			nu = ustack_syms(x->k.ustack, x->k.pid, uf, MAPSTAT_STACK_DEPTH);
+			fold_name(m, x->comm, NULL);
 			/* root first: outermost user frame ... innermost kernel */
 			for (int j = nu - 1; j >= 0; j--) {
-				fputc(';', f);
-				fold_frame(f, uf[j]);
+				fputc(';', m);
+				fold_frame(m, uf[j]);
 			}
 			for (int j = nk - 1; j >= 0; j--) {
-				fputc(';', f);
-				fold_frame(f, kf[j]);
+				fputc(';', m);
+				fold_frame(m, kf[j]);
 			}
-			fprintf(f, " %llu\n", (unsigned long long)x->tcont);
+			if (fclose(m))
+				break;
+			l->weight = env.folded_wait ? x->twait : x->tcont;
+			nlines++;
 		}
 		view_free(&v);
 	}
+	if (nlines)
+		qsort(lines, nlines, sizeof(*lines), fold_cmp);
+	for (size_t i = 0; i < nlines; i++) {
+		unsigned long long w = lines[i].weight;
+
+		while (i + 1 < nlines && !strcmp(lines[i].stack, lines[i + 1].stack)) {
+			free(lines[i].stack);
+			w += lines[++i].weight;
+		}
+		fprintf(f, "%s %llu\n", lines[i].stack, w);
+		free(lines[i].stack);
+	}
+	free(lines);
 	if (out) {
 		fflush(f);
 		return;
