@@ -97,8 +97,8 @@ const volatile __u32 stack_period = 1;
  * Filters, set by userspace before load (-p/--pid, --comm): trace only
  * the process @targ_tgid (0: every one) and only tasks whose comm is
  * @targ_comm (filter_comm 0: every one).  Contention of other tasks is
- * neither captured nor counted; race reports are kept when either party
- * matches (and the holders' answers to them always).  Resizes belong to
+ * neither captured nor counted; a race is kept when its intruder (the
+ * current task) passes (and the holders' answers always are).  Resizes belong to
  * the table (done by a worker) and are not filtered.  Hold times need
  * every waiter traced: not measured under a filter.
  */
@@ -119,32 +119,23 @@ static __always_inline void drop(enum mapstat_drop d)
 		__sync_fetch_and_add(&drops[d], 1);
 }
 
-/* Whether a task of process @tgid named @comm passes the filters. */
-static __always_inline bool wanted(__u32 tgid, const char *comm)
-{
-	if (targ_tgid && tgid != targ_tgid)
-		return false;
-	if (filter_comm) {
-		for (int i = 0; i < MAPSTAT_COMM_LEN; i++) {
-			if (comm[i] != targ_comm[i])
-				return false;
-			if (!comm[i])
-				break;
-		}
-	}
-	return true;
-}
-
 /* Whether the current task passes the filters. */
 static __always_inline bool current_wanted(void)
 {
 	char comm[MAPSTAT_COMM_LEN] = {};
 
-	if (!targ_tgid && !filter_comm)
+	if (targ_tgid && (bpf_get_current_pid_tgid() >> 32) != targ_tgid)
+		return false;
+	if (!filter_comm)
 		return true;
-	if (filter_comm)
-		bpf_get_current_comm(comm, sizeof(comm));
-	return wanted(bpf_get_current_pid_tgid() >> 32, comm);
+	bpf_get_current_comm(comm, sizeof(comm));
+	for (int i = 0; i < MAPSTAT_COMM_LEN; i++) {
+		if (comm[i] != targ_comm[i])
+			return false;
+		if (!comm[i])
+			break;
+	}
+	return true;
 }
 
 static __always_inline __u32 log2_u64(__u64 v)
@@ -481,14 +472,10 @@ int BPF_PROG(ms_race, __u32 table_id, __u64 seq, pid_t writer_pid,
 {
 	struct mapstat_table_val *tv;
 	struct mapstat_event *e;
-	char wc[MAPSTAT_COMM_LEN] = {}, ic[MAPSTAT_COMM_LEN] = {};
 
-	if (targ_tgid || filter_comm) {
-		bpf_probe_read_kernel_str(wc, sizeof(wc), writer_comm);
-		bpf_probe_read_kernel_str(ic, sizeof(ic), intruder_comm);
-		if (!wanted(writer_pid, wc) && !wanted(intruder_pid, ic))
-			return 0;
-	}
+	/* (the writer is known by thread id only: the intruder decides) */
+	if (!current_wanted())
+		return 0;
 	tv = table_get(table_id);
 	if (tv)
 		__sync_fetch_and_add(&tv->races, 1);
