@@ -7,7 +7,7 @@
  * bpf/race.bpf.c; the contract is race.h).
  *
  *   racetrace -t NAME              until Ctrl-C, then the report
- *   racetrace -t NAME -d 10        for 10 seconds
+ *   racetrace -t NAME -D 10        for 10 seconds
  *   racetrace                      every table
  *
  * `cmapctl race-demo` runs it around its racy program (--ready-fd: it says
