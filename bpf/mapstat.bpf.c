@@ -93,6 +93,19 @@ struct {
  */
 const volatile __u32 stack_period = 1;
 
+/*
+ * Filters, set by userspace before load (-p/--pid, --comm): trace only
+ * the process @targ_tgid (0: every one) and only tasks whose comm is
+ * @targ_comm (filter_comm 0: every one).  Contention of other tasks is
+ * neither captured nor counted; a race is kept when its intruder (the
+ * current task) passes (and the holders' answers always are).  Resizes belong to
+ * the table (done by a worker) and are not filtered.  Hold times need
+ * every waiter traced: not measured under a filter.
+ */
+const volatile __u32 targ_tgid = 0;
+const volatile bool filter_comm = false;
+const volatile char targ_comm[MAPSTAT_COMM_LEN] = {};
+
 /* Counters of what was not recorded (enum mapstat_drop). */
 __u64 drops[MAPSTAT_DROP_NR] = {};
 /* Tracepoint hits with an entry capture. */
@@ -104,6 +117,25 @@ static __always_inline void drop(enum mapstat_drop d)
 {
 	if (d < MAPSTAT_DROP_NR)
 		__sync_fetch_and_add(&drops[d], 1);
+}
+
+/* Whether the current task passes the filters. */
+static __always_inline bool current_wanted(void)
+{
+	char comm[MAPSTAT_COMM_LEN] = {};
+
+	if (targ_tgid && (bpf_get_current_pid_tgid() >> 32) != targ_tgid)
+		return false;
+	if (!filter_comm)
+		return true;
+	bpf_get_current_comm(comm, sizeof(comm));
+	for (int i = 0; i < MAPSTAT_COMM_LEN; i++) {
+		if (comm[i] != targ_comm[i])
+			return false;
+		if (!comm[i])
+			break;
+	}
+	return true;
 }
 
 static __always_inline __u32 log2_u64(__u64 v)
@@ -135,6 +167,8 @@ static __always_inline int capture_entry(void *ctx, __u64 h, __u64 idx,
 	__u64 id = bpf_get_current_pid_tgid();
 	struct capture *c;
 
+	if (!current_wanted())
+		return 0;
 	c = bpf_task_storage_get(&captures, task, 0,
 				 BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!c) {
@@ -233,6 +267,8 @@ int BPF_PROG(ms_contention, __u32 table_id, __u32 bucket, __u64 wait_ns)
 	__u32 ep = epoch;
 	__u64 slot;
 
+	if (!current_wanted())
+		return 0;
 	c = bpf_task_storage_get(&captures, task, 0, 0);
 	if (!c) {
 		/*
@@ -281,8 +317,12 @@ int BPF_PROG(ms_contention, __u32 table_id, __u32 bucket, __u64 wait_ns)
 		slot = MAPSTAT_HIST_SLOTS - 1;
 	bv->hist[slot & (MAPSTAT_HIST_SLOTS - 1)]++;	/* (mask: for the verifier) */
 	if (c) {
-		/* The lock went straight from the last waiter to us? */
-		if (bv->last_acq && c->ts <= bv->last_acq) {
+		/*
+		 * The lock went straight from the last waiter to us?  Only
+		 * known when every waiter is traced: not under a filter.
+		 */
+		if (!targ_tgid && !filter_comm && bv->last_acq &&
+		    c->ts <= bv->last_acq) {
 			__u64 hold = now - bv->last_acq;
 
 			bv->hold_ns += hold;
@@ -430,9 +470,13 @@ int BPF_PROG(ms_race, __u32 table_id, __u64 seq, pid_t writer_pid,
 	     const char *writer_comm, __u32 writer_op, pid_t intruder_pid,
 	     const char *intruder_comm, __u32 intruder_op)
 {
-	struct mapstat_table_val *tv = table_get(table_id);
+	struct mapstat_table_val *tv;
 	struct mapstat_event *e;
 
+	/* (the writer is known by thread id only: the intruder decides) */
+	if (!current_wanted())
+		return 0;
+	tv = table_get(table_id);
 	if (tv)
 		__sync_fetch_and_add(&tv->races, 1);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);

@@ -30,6 +30,7 @@
 #include <linux/xarray.h>
 
 #include <linux/cmap.h>
+#include <cmap_version.h>
 
 #include "cmap_bench.h"
 #include "cmap_core.h"
@@ -772,14 +773,6 @@ static long cmap_ioc_stats(struct cmap_file *f, void __user *arg)
 	return cmap_copy_resp(arg, &req, sizeof(req), usize);
 }
 
-/* The module's version: MODULE_VERSION and CMAP_IOC_VERSION. */
-#define CMAP_VERSION_MAJOR	0
-#define CMAP_VERSION_MINOR	2
-#define CMAP_VERSION_PATCH	0
-#define CMAP_VERSION_STR	__stringify(CMAP_VERSION_MAJOR) "."	\
-				__stringify(CMAP_VERSION_MINOR) "."	\
-				__stringify(CMAP_VERSION_PATCH)
-
 /*
  * The commands, by number: the direction each must be issued with.  A
  * command is recognised by its type, number and direction; the size bits
@@ -823,7 +816,7 @@ static long cmap_ioc_version(void __user *arg)
 	req.major = CMAP_VERSION_MAJOR;
 	req.minor = CMAP_VERSION_MINOR;
 	req.patch = CMAP_VERSION_PATCH;
-	strscpy(req.version, CMAP_VERSION_STR, sizeof(req.version));
+	strscpy(req.version, CMAP_VERSION, sizeof(req.version));
 	req.modes = (1U << CMAP_MODE_COUNT) - 1;
 	for (i = 0; i < ARRAY_SIZE(cmap_cmds); i++)
 		if (cmap_cmds[i])
@@ -1004,6 +997,6 @@ module_init(cmap_init);
 module_exit(cmap_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_VERSION(CMAP_VERSION_STR);
+MODULE_VERSION(CMAP_VERSION);
 MODULE_AUTHOR("cmap developers");
 MODULE_DESCRIPTION("Concurrent hash table with RCU lookups and per-bucket locks, on /dev/cmap");

@@ -28,14 +28,16 @@ MANDIR		?= $(PREFIX)/share/man
 UDEVRULESDIR	?= $(if $(filter /usr,$(PREFIX)),/lib/udev/rules.d,/etc/udev/rules.d)
 INSTALL_MOD_DIR	?= extra
 INSTALL		?= install
-CMAP_VERSION	?= $(shell sed -n '1{s/^[^(]*.//;s/[)].*//;p;}' debian/changelog)
+CMAP_VERSION	?= $(shell sed -n 's/^\#define CMAP_VERSION_[A-Z]*[[:space:]]*\([0-9]*\)$$/\1/p' \
+			include/cmap_version.h | paste -sd.)
+DEB_VERSION	= $(shell sed -n '1{s/^[^(]*.//;s/[)].*//;p;}' debian/changelog)
 DKMS_SRCDIR	= /usr/src/cmap-$(CMAP_VERSION)
 
 CMAP_TOOLS	:= cmapctl mapstat racetrace
 CMAP_MANS	:= $(notdir $(wildcard docs/man/*.8))
 # What DKMS builds: the top Kbuild (obj-m += kmod/), kmod/ without the
 # test-only planted bugs, the UAPI header.
-DKMS_FILES	:= Kbuild kmod/Kbuild include/uapi/linux/cmap.h \
+DKMS_FILES	:= Kbuild kmod/Kbuild include/uapi/linux/cmap.h include/cmap_version.h \
 		   $(filter-out kmod/cmap_plant.c,$(wildcard kmod/*.c kmod/*.h))
 
 .PHONY: tools install install-tools install-module install-group \
@@ -83,7 +85,7 @@ ifeq ($(DESTDIR),)
 endif
 
 install-dkms:
-	@[ -n "$(CMAP_VERSION)" ] || { echo "cmap: no version (debian/changelog)" >&2; exit 1; }
+	@[ -n "$(CMAP_VERSION)" ] || { echo "cmap: no version (include/cmap_version.h)" >&2; exit 1; }
 	for f in $(DKMS_FILES); do \
 		$(INSTALL) -D -m 0644 $$f $(DESTDIR)$(DKMS_SRCDIR)/$$f || exit 1; \
 	done
@@ -98,11 +100,13 @@ DEB_OUT		:= build/deb
 DEB_INPUTS	:= $(wildcard debian/* debian/source/* user/*.c user/*.h \
 		     user/Makefile bpf/*.c bpf/Makefile kmod/* docs/man/*.8 \
 		     udev/* scripts/deb.sh scripts/btf-kdir.sh scripts/deps.sh) \
-		   Kbuild dkms.conf include/uapi/linux/cmap.h Makefile mk/install.mk
+		   Kbuild dkms.conf include/uapi/linux/cmap.h include/cmap_version.h \
+		   Makefile mk/install.mk
 
 deb: $(DEB_OUT)/.stamp
 
 $(DEB_OUT)/.stamp: $(DEB_INPUTS)
+	@[ "$(DEB_VERSION)" = "$(CMAP_VERSION)" ] || { echo "cmap: debian/changelog says $(DEB_VERSION), include/cmap_version.h $(CMAP_VERSION)" >&2; exit 1; }
 	@scripts/deps.sh $(DEPS_MODE) deb
 	@scripts/deb.sh $(DEB_OUT)
 	@touch $@

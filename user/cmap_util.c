@@ -420,6 +420,15 @@ const char *cmap_cmd_name(unsigned long cmd)
 	return "ioctl";
 }
 
+int cmap_exit_status(unsigned long cmd, int err)
+{
+	if (err < 0)
+		err = -err;
+	if (err == ENOENT && cmd != CMAP_CMD_DEVOPEN)
+		return CMAP_EXIT_NOTFOUND;
+	return CMAP_EXIT_ERROR;
+}
+
 const char *cmap_errmsg(char *buf, size_t size, unsigned long cmd,
 			__u32 flags, int err, const char *name)
 {
@@ -433,12 +442,12 @@ const char *cmap_errmsg(char *buf, size_t size, unsigned long cmd,
 
 		switch (err) {
 		case ENOENT:
-			snprintf(buf, size, "%s not found: is cmap.ko loaded? (sudo insmod kmod/cmap.ko)",
+			snprintf(buf, size, "%s not found: is cmap.ko loaded? (modprobe cmap)",
 				 path);
 			break;
 		case ENXIO:
 		case ENODEV:
-			snprintf(buf, size, "%s: no such device: is cmap.ko loaded? (sudo insmod kmod/cmap.ko)",
+			snprintf(buf, size, "%s: no such device: is cmap.ko loaded? (modprobe cmap)",
 				 path);
 			break;
 		case EACCES:

@@ -20,6 +20,23 @@
 /* Pseudo command for cmap_errmsg(): opening the device node. */
 #define CMAP_CMD_DEVOPEN	0UL
 
+/*
+ * Exit statuses of the cmap tools, grep's convention: 0 success, 1 the
+ * key or table asked for does not exist (nothing else went wrong), 2 any
+ * error (bad usage, no device, a failed ioctl).
+ */
+#define CMAP_EXIT_OK		0
+#define CMAP_EXIT_NOTFOUND	1
+#define CMAP_EXIT_ERROR		2
+
+/*
+ * The exit status for a failure of @cmd (a CMAP_IOC_* or CMAP_CMD_DEVOPEN)
+ * with errno @err (either sign): CMAP_EXIT_NOTFOUND for -ENOENT of a
+ * table or key, CMAP_EXIT_ERROR otherwise (a missing device node is an
+ * error: the module is not loaded).
+ */
+int cmap_exit_status(unsigned long cmd, int err);
+
 /* Longest valid table name, without the NUL. */
 #define CMAP_NAME_MAX		(CMAP_NAME_LEN - 1)
 

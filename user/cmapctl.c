@@ -31,6 +31,8 @@
 #include "cmap_rand.h"
 #include "cmap_util.h"
 #include "racedemo.h"
+#include "version.h"
+#include "version.h"
 
 #define ITER_BUF_START	(64 * 1024)
 #define MAX_THREADS	1024
@@ -117,7 +119,7 @@ static struct env {
 	.buf_size = ITER_BUF_START,
 };
 
-const char *argp_program_version = "cmapctl 0.1";
+const char *argp_program_version = "cmapctl " CMAP_VERSION;
 const char *argp_program_bug_address = NULL;
 
 /* ---- messages ------------------------------------------------------------ */
@@ -133,7 +135,7 @@ die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	exit(1);
+	exit(CMAP_EXIT_ERROR);
 }
 
 /* die with the message for error @err of command @cmd */
@@ -142,7 +144,10 @@ die_err(unsigned long cmd, __u32 flags, int err, const char *name)
 {
 	char buf[256];
 
-	die("%s", cmap_errmsg(buf, sizeof(buf), cmd, flags, err, name));
+	fflush(stdout);
+	fprintf(stderr, "cmapctl: %s: %s\n", env.cmd,
+		cmap_errmsg(buf, sizeof(buf), cmd, flags, err, name));
+	exit(cmap_exit_status(cmd, err));
 }
 
 static void __attribute__((format(printf, 1, 2)))
@@ -1128,7 +1133,10 @@ static int cmd_load(void)
 	if (L.aborted) {
 		for (unsigned i = 0; i < env.threads; i++)
 			pthread_join(w[i].tid, NULL);
-		exit(1);
+		for (unsigned i = 0; i < env.threads; i++)
+			if (w[i].open_err)
+				exit(cmap_exit_status(w[i].open_cmd, w[i].open_err));
+		exit(CMAP_EXIT_ERROR);
 	}
 
 	progress = env.duration == 0 || env.duration > 3;
@@ -1853,7 +1861,7 @@ static int cmd_version(void)
 /* race-demo: user/racedemo.c, with its own options */
 static int cmd_race_demo(void)
 {
-	return race_demo_run(env.device, env.verbose);
+	return race_demo_run(env.device, env.verbose) ? CMAP_EXIT_ERROR : 0;
 }
 
 static const struct command commands[] = {
@@ -1878,6 +1886,7 @@ static const struct command commands[] = {
 	  "Examples:\n"
 	  "  cmapctl -t t1 put hello world\n"
 	  "  cmapctl -t t1 put --nx hello world     # fails if hello exists\n"
+	  "  cmapctl -t t1 put --xx hello world     # exit 1 if hello is absent\n"
 	  "  cmapctl -t t1 --hex put 00ff 0102030405\n"
 	  "  cmapctl -t bench --u64 put 42 x") },
 	{ "get", NULL, cmd_get, 1, 1, SUB(NULL, "KEY",
@@ -1905,7 +1914,7 @@ static const struct command commands[] = {
 	  "Keys are 8-byte native-endian numbers 0..K-1 (see --u64); a PUT's "
 	  "value starts with its key's bytes, which every GET hit checks. "
 	  "Progress goes to stderr once a second on runs longer than 3 s; "
-	  "Ctrl-C stops early and still prints the results. Exit status 1 if "
+	  "Ctrl-C stops early and still prints the results. Exit status 2 if "
 	  "any operation failed (misses, and EBUSY from a racecheck table, are "
 	  "not failures) or a value did not match its key.\n\n"
 	  "Examples:\n"
@@ -1984,6 +1993,10 @@ static const char top_doc[] =
 	"  race-demo        Go's concurrent map writes, detected and traced\n"
 	"  help [COMMAND]   this help, or a command's\n"
 	"Run 'cmapctl COMMAND --help' for a command's options.\v"
+	"Exit status: 0 success; 1 the key or table asked for does not exist "
+	"(get, del, put --xx of a missing key; any command on a missing -t "
+	"table or --id); 2 any other error (bad usage, " CMAP_DEVICE
+	" missing or not accessible, a failed request).\n\n"
 	"Global options may also follow the command. Tables live in the "
 	"kernel until destroyed or until cmap.ko is unloaded.\n\n"
 	"Examples:\n"
@@ -2014,7 +2027,7 @@ int main(int argc, char **argv)
 	char **sub_argv;
 	int sub_argc;
 
-	argp_err_exit_status = 1;
+	argp_err_exit_status = CMAP_EXIT_ERROR;
 	argp_parse(&top_argp, argc, argv, ARGP_IN_ORDER, NULL, NULL);
 
 	if (!strcmp(argv[cmd_index], "help")) {
@@ -2026,7 +2039,7 @@ int main(int argc, char **argv)
 		if (!c) {
 			fprintf(stderr, "cmapctl: unknown command '%s' (see cmapctl --help)\n",
 				argv[cmd_index + 1]);
-			return 1;
+			return CMAP_EXIT_ERROR;
 		}
 		snprintf(progname, sizeof(progname), "cmapctl %s", c->name);
 		argp_help(&c->argp, stdout, ARGP_HELP_STD_HELP, progname);
@@ -2037,7 +2050,7 @@ int main(int argc, char **argv)
 	if (!c) {
 		fprintf(stderr, "cmapctl: unknown command '%s' (see cmapctl --help)\n",
 			argv[cmd_index]);
-		return 1;
+		return CMAP_EXIT_ERROR;
 	}
 	cur = c;
 	env.cmd = c->name;

@@ -6,7 +6,9 @@
  *   mapstat                       live view (ncurses) on a terminal
  *   mapstat -b -n 5 -i 2          plain text, like `top -b`
  *   mapstat --json -n 3 -i 1      one JSON object per interval
+ *   mapstat 1 3                   three reports, 1 s apart (bcc style)
  *   mapstat -t NAME               only that table
+ *   mapstat -p PID, --comm COMM   only that process's contention
  *   mapstat --prometheus FILE     also write node_exporter textfile metrics
  *   mapstat --folded FILE         also write folded stacks (flame graphs)
  *
@@ -20,6 +22,7 @@
  */
 #define _GNU_SOURCE
 #include <argp.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -46,6 +49,7 @@
 #include "mapstat.h"
 #include "mapstat.skel.h"
 #include "trace_helpers.h"
+#include "version.h"
 
 #define MODULE_NAME	"cmap"
 
@@ -63,7 +67,12 @@ static struct env {
 	const char *table;
 	const char *device;
 	const char *prom;
+	bool key_labels;	/* --key-labels: per-key Prometheus series */
 	const char *folded;
+	bool folded_wait;	/* --folded-weight wait: weigh by wait ns */
+	__u32 pid;		/* 0: every process */
+	const char *comm;	/* NULL: every comm */
+	int nargs;		/* positional arguments seen */
 	int top;
 	int stacks;
 	unsigned long stack_period;
@@ -77,9 +86,17 @@ static struct env {
 
 /* ---- options --------------------------------------------------------- */
 
-const char *argp_program_version = "mapstat 1.0";
+const char *argp_program_version = "mapstat " CMAP_VERSION;
+static const char args_doc[] = "[INTERVAL [COUNT]]";
 static const char doc[] =
 "Live view of cmap tables and their bucket-lock contention, traced with BPF.\n"
+"\n"
+"INTERVAL and COUNT, as in bcc's tools, are -i and -n: `mapstat 1 3` "
+"reports three times, a second apart.  Needs root, or CAP_BPF and "
+"CAP_PERFMON (and access to the cmap device).\n"
+"\n"
+"Exit status: 0 success (also when stopped by Ctrl-C or q), 2 any error "
+"(bad usage, BPF cannot be loaded or attached).\n"
 "\n"
 "Interactive keys: q quit, p pause, s sort (contended/wait/max), t next\n"
 "table, Up/Down select a stack, Enter expand it, h help.\n"
@@ -87,6 +104,8 @@ static const char doc[] =
 "Examples:\n"
 "  mapstat                          # live view\n"
 "  mapstat -b -n 5 -i 2             # 5 plain-text reports, 2 s apart\n"
+"  mapstat -b 2 5                   # the same\n"
+"  mapstat -b -p 1234               # only process 1234's contention\n"
 "  mapstat --json -n 3 -i 1         # JSON, one object per interval\n"
 "  mapstat -t bench --prometheus /var/lib/node_exporter/cmap.prom\n"
 "  mapstat -b -n 10 --folded out.folded; flamegraph.pl out.folded >f.svg";
@@ -99,8 +118,10 @@ enum {
 	OPT_TOP,
 	OPT_STACKS,
 	OPT_SORT,
-	OPT_DEVICE,
 	OPT_STACK_PERIOD,
+	OPT_COMM,
+	OPT_KEY_LABELS,
+	OPT_FOLDED_WEIGHT,
 };
 
 static const struct argp_option opts[] = {
@@ -108,16 +129,20 @@ static const struct argp_option opts[] = {
 	{ "iterations", 'n', "N", 0, "Stop after N intervals (default: until Ctrl-C)", 0 },
 	{ "interval", 'i', "SEC", 0, "Seconds between reports (default 1)", 0 },
 	{ "table", 't', "NAME", 0, "Show only table NAME", 0 },
+	{ "pid", 'p', "PID", 0, "Trace only the contention of process PID (its threads); resizes stay per table", 0 },
+	{ "comm", OPT_COMM, "COMM", 0, "Trace only tasks named COMM (exact, at most 15 bytes); with -p, both must match", 0 },
 	{ "json", OPT_JSON, NULL, 0, "One JSON object per interval, one per line", 0 },
 	{ "prometheus", OPT_PROM, "FILE", 0, "Write node_exporter textfile metrics to FILE each interval (atomically)", 0 },
-	{ "folded", OPT_FOLDED, "FILE", 0, "Write folded stacks (weight: contended acquisitions) to FILE each interval", 0 },
+	{ "key-labels", OPT_KEY_LABELS, NULL, 0, "With --prometheus: also the wait of the top keys, with the key as a label (user data in the TSDB; --top series per table)", 0 },
+	{ "folded", OPT_FOLDED, "FILE", 0, "Write folded stacks (one frame per function, totals since attach) to FILE each interval ('-': stdout)", 0 },
+	{ "folded-weight", OPT_FOLDED_WEIGHT, "KIND", 0, "Weigh each folded stack by contended (acquisitions, default) or wait (nanoseconds waited)", 0 },
 	{ "cumulative", 'c', NULL, 0, "Rank and show totals since attach instead of interval deltas", 0 },
 	{ "top", OPT_TOP, "N", 0, "Rows per top list (default 10)", 0 },
 	{ "stacks", OPT_STACKS, "N", 0, "Stacks shown in batch output (default 5)", 0 },
 	{ "sort", OPT_SORT, "KEY", 0, "Rank by contended (default), wait or max", 0 },
 	{ "kprobe", OPT_KPROBE, NULL, 0, "Attach with a kprobe even if cmap.ko has BTF", 0 },
 	{ "stack-period", OPT_STACK_PERIOD, "N", 0, "Walk a task's stacks on one contended acquisition in N and reuse them in between (default 16; 1: every one, exact but the walks then dominate the cost)", 0 },
-	{ "device", OPT_DEVICE, "PATH", 0, "The cmap device (default " CMAP_DEVICE ")", 0 },
+	{ "device", 'd', "PATH", 0, "The cmap device (default " CMAP_DEVICE ")", 0 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf debug output", 0 },
 	{},
 };
@@ -149,8 +174,19 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_PROM:
 		env.prom = arg;
 		break;
+	case OPT_KEY_LABELS:
+		env.key_labels = true;
+		break;
 	case OPT_FOLDED:
 		env.folded = arg;
+		break;
+	case OPT_FOLDED_WEIGHT:
+		if (!strcmp(arg, "wait"))
+			env.folded_wait = true;
+		else if (!strcmp(arg, "contended"))
+			env.folded_wait = false;
+		else
+			argp_error(state, "invalid --folded-weight '%s' (contended or wait)", arg);
 		break;
 	case OPT_KPROBE:
 		env.force_kprobe = true;
@@ -171,14 +207,30 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			}
 		}
 		break;
-	case OPT_DEVICE:
+	case 'd':
 		env.device = arg;
+		break;
+	case 'p':
+		env.pid = (__u32)cmap_arg_size(state, "--pid", arg, 1, 1, INT_MAX);
+		break;
+	case OPT_COMM:
+		if (!*arg || strlen(arg) >= MAPSTAT_COMM_LEN)
+			argp_error(state, "invalid --comm '%s': must be 1..%d bytes (a task's comm)",
+				   arg, MAPSTAT_COMM_LEN - 1);
+		env.comm = arg;
 		break;
 	case OPT_STACK_PERIOD:
 		env.stack_period = cmap_arg_size(state, "--stack-period", arg, 1000, 1, 1 << 20);
 		break;
 	case ARGP_KEY_ARG:
-		argp_usage(state);
+		/* bcc style: [interval [count]] */
+		if (env.nargs == 0)
+			env.interval = cmap_arg_double(state, "INTERVAL", arg, 0.05, 3600);
+		else if (env.nargs == 1)
+			env.count = (long)cmap_arg_size(state, "COUNT", arg, 1, 1, LONG_MAX);
+		else
+			argp_error(state, "too many arguments (at most INTERVAL COUNT)");
+		env.nargs++;
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -225,12 +277,19 @@ static int bpf_try_attach(bool fentry, char *why, size_t whylen)
 		return err;
 	}
 	skel->rodata->stack_period = (__u32)env.stack_period;
+	skel->rodata->targ_tgid = env.pid;
+	if (env.comm) {
+		skel->rodata->filter_comm = true;
+		strncpy((char *)skel->rodata->targ_comm, env.comm,
+			sizeof(skel->rodata->targ_comm) - 1);
+	}
 	bpf_program__set_autoload(skel->progs.ms_entry_fentry, fentry);
 	bpf_program__set_autoload(skel->progs.ms_entry_kprobe, !fentry);
 	err = mapstat_bpf__load(skel);
 	if (err) {
-		snprintf(why, whylen, "cannot load the BPF programs (%s): %s",
-			 fentry ? "fentry" : "kprobe", strerror(-err));
+		snprintf(why, whylen, "cannot load the BPF programs (%s): %s%s",
+			 fentry ? "fentry" : "kprobe", strerror(-err),
+			 bpf_perm_hint(err));
 		goto fail;
 	}
 	/* Tracepoints first, then the entry probe. */
@@ -250,8 +309,9 @@ static int bpf_try_attach(bool fentry, char *why, size_t whylen)
 		l = bpf_program__attach(order[i]);
 		err = (int)libbpf_get_error(l);
 		if (err) {
-			snprintf(why, whylen, "cannot attach %s: %s",
-				 bpf_program__name(order[i]), strerror(-err));
+			snprintf(why, whylen, "cannot attach %s: %s%s",
+				 bpf_program__name(order[i]), strerror(-err),
+				 bpf_perm_hint(err));
 			goto fail;
 		}
 		*links[i] = l;
@@ -1490,7 +1550,7 @@ static const char *wait_msg(void)
 	static char buf[256];
 
 	if (!module_is_live(MODULE_NAME))
-		return "cmap.ko is not loaded; waiting for it (sudo insmod kmod/cmap.ko)";
+		return "cmap.ko is not loaded; waiting for it (modprobe cmap)";
 	if (!T.device) {
 		snprintf(buf, sizeof(buf), "cannot open %s: %s; waiting",
 			 env.device ? env.device : CMAP_DEVICE, strerror(T.dev_err));
@@ -1511,9 +1571,13 @@ static void report(FILE *f, int sel_stack, bool expand, int width)
 	__u64 dropped = 0;
 
 	strftime(tb, sizeof(tb), "%H:%M:%S", localtime(&now));
-	fprintf(f, "mapstat - %s  interval %.2fs  attach: %s%s%s\n", tb,
-		env.interval, attach_desc(), env.cumulative ? "  [cumulative]" : "",
-		sel_stack >= 0 ? "" : "");
+	fprintf(f, "mapstat - %s  interval %.2fs  attach: %s%s", tb,
+		env.interval, attach_desc(), env.cumulative ? "  [cumulative]" : "");
+	if (env.pid)
+		fprintf(f, "  [pid %u]", env.pid);
+	if (env.comm)
+		fprintf(f, "  [comm %s]", env.comm);
+	fprintf(f, "\n");
 	if (B.skel) {
 		fprintf(f, "dropped:");
 		for (int i = 0; i < MAPSTAT_DROP_NR; i++) {
@@ -1857,6 +1921,12 @@ static void report_json(FILE *f)
 	JS(o, "attach", B.mode ? B.mode : "none");
 	json_object_object_add(o, "module_btf", json_object_new_boolean(B.module_btf));
 	json_object_object_add(o, "cumulative", json_object_new_boolean(env.cumulative));
+	x = json_object_new_object();
+	if (env.pid)
+		JU(x, "pid", env.pid);
+	if (env.comm)
+		JS(x, "comm", env.comm);
+	json_object_object_add(o, "filter", x);
 	if (B.skel) {
 		x = json_object_new_object();
 		for (int i = 0; i < MAPSTAT_DROP_NR; i++)
@@ -1928,6 +1998,16 @@ static void write_prometheus(void)
 #define M(name) fputs(name, f)
 	PROM_HEAD(f, "cmap_entries", "gauge", "Live entries of a cmap table.");
 	EACH { M("cmap_entries"); TL(&T.t[i]); fprintf(f, "} %llu\n", (unsigned long long)T.t[i].cur.entries); }
+	PROM_HEAD(f, "cmap_table_info", "gauge", "1 for each table, with its synchronization mode.");
+	EACH { M("cmap_table_info"); TL(&T.t[i]); fprintf(f, ",mode=\""); prom_label(f, mode_str(T.t[i].cur.mode)); fprintf(f, "\"} 1\n"); }
+	PROM_HEAD(f, "cmap_max_entries", "gauge", "The table's limit on entries: a put beyond it fails with ENOSPC.");
+	EACH { M("cmap_max_entries"); TL(&T.t[i]); fprintf(f, "} %llu\n", (unsigned long long)T.t[i].cur.max_entries); }
+	PROM_HEAD(f, "cmap_bytes", "gauge", "Bytes the table holds (entries as charged against max_bytes, plus bucket arrays).");
+	EACH { M("cmap_bytes"); TL(&T.t[i]); fprintf(f, "} %llu\n", (unsigned long long)T.t[i].cur.bytes); }
+	PROM_HEAD(f, "cmap_max_bytes", "gauge", "The table's limit on bytes: a put beyond it fails with ENOSPC.");
+	EACH { M("cmap_max_bytes"); TL(&T.t[i]); fprintf(f, "} %llu\n", (unsigned long long)T.t[i].cur.max_bytes); }
+	PROM_HEAD(f, "cmap_overflow_buckets", "gauge", "Overflow buckets chained in the current array (colliding keys).");
+	EACH { M("cmap_overflow_buckets"); TL(&T.t[i]); fprintf(f, "} %llu\n", (unsigned long long)T.t[i].cur.overflow_buckets); }
 	PROM_HEAD(f, "cmap_buckets", "gauge", "Head buckets of the table's current array.");
 	EACH { M("cmap_buckets"); TL(&T.t[i]); fprintf(f, "} %llu\n", (unsigned long long)T.t[i].cur.buckets); }
 	PROM_HEAD(f, "cmap_load_factor", "gauge", "Entries per head bucket.");
@@ -1970,23 +2050,29 @@ static void write_prometheus(void)
 			M("mapstat_lock_wait_seconds_count"); TL(&T.t[i]); fprintf(f, "} %llu\n", (unsigned long long)v.tcont);
 			view_free(&v);
 		}
-		PROM_HEAD(f, "mapstat_key_lock_wait_seconds_total", "counter",
-			  "Time waited for bucket locks by operations on the top keys, since attach.");
-		EACH {
-			struct view v;
-			char kb[160];
-			bool save = env.cumulative;
+		/*
+		 * Keys are user data of unbounded cardinality: series per
+		 * key only when asked for (--key-labels), --top per table.
+		 */
+		if (env.key_labels) {
+			PROM_HEAD(f, "mapstat_key_lock_wait_seconds_total", "counter",
+				  "Time waited for bucket locks by operations on the top keys, since attach.");
+			EACH {
+				struct view v;
+				char kb[160];
+				bool save = env.cumulative;
 
-			env.cumulative = true;	/* rank by totals here */
-			view_build(&v, &T.t[i]);
-			env.cumulative = save;
-			for (size_t k = 0; k < v.nkeys && (int)k < env.top; k++) {
-				M("mapstat_key_lock_wait_seconds_total"); TL(&T.t[i]);
-				fprintf(f, ",key=\"");
-				prom_label(f, key_str(&v.keys[k].k, kb, sizeof(kb)));
-				fprintf(f, "\"} %.9f\n", v.keys[k].twait / 1e9);
+				env.cumulative = true;	/* rank by totals here */
+				view_build(&v, &T.t[i]);
+				env.cumulative = save;
+				for (size_t k = 0; k < v.nkeys && (int)k < env.top; k++) {
+					M("mapstat_key_lock_wait_seconds_total"); TL(&T.t[i]);
+					fprintf(f, ",key=\"");
+					prom_label(f, key_str(&v.keys[k].k, kb, sizeof(kb)));
+					fprintf(f, "\"} %.9f\n", v.keys[k].twait / 1e9);
+				}
+				view_free(&v);
 			}
-			view_free(&v);
 		}
 		PROM_HEAD(f, "mapstat_races_total", "counter", "cmap:race events traced.");
 		EACH {
@@ -2016,11 +2102,54 @@ static void write_prometheus(void)
 
 /* ---- folded stacks --------------------------------------------------- */
 
+/* @s with ';' (separates frames) and ' ' (before the count) replaced */
+static void fold_name(FILE *f, const char *s, const char *end)
+{
+	for (; *s && s != end; s++)
+		fputc(*s == ';' ? ':' : *s == ' ' ? '_' : *s, f);
+}
+
+/*
+ * A frame as stackcollapse tools write it: the function without its
+ * "+0x<offset>", so a function is one box however many call sites it
+ * has; an unresolved address is "[its binary]", else "[unknown]".
+ */
 static void fold_frame(FILE *f, const char *s)
 {
-	/* ';' separates frames and ' ' the count: replace them */
-	for (; *s; s++)
-		fputc(*s == ';' ? ':' : *s == ' ' ? '_' : *s, f);
+	const char *p;
+
+	if (!strncmp(s, "0x", 2)) {
+		p = strstr(s, " (");
+		if (p && strchr(p, ')')) {
+			fputc('[', f);
+			fold_name(f, p + 2, strchr(p, ')'));
+			fputc(']', f);
+		} else {
+			fputs("[unknown]", f);
+		}
+		return;
+	}
+	while (*s) {
+		p = strstr(s, "+0x");
+		if (!p) {
+			fold_name(f, s, NULL);
+			return;
+		}
+		fold_name(f, s, p);
+		for (s = p + 3; isxdigit((unsigned char)*s); s++)
+			;
+	}
+}
+
+struct fold_line {
+	char *stack;
+	unsigned long long weight;
+};
+
+static int fold_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct fold_line *)a)->stack,
+		      ((const struct fold_line *)b)->stack);
 }
 
 static void write_folded(void)
@@ -2028,6 +2157,8 @@ static void write_folded(void)
 	static char kf[MAPSTAT_STACK_DEPTH][160], uf[MAPSTAT_STACK_DEPTH][160];
 	char tmp[PATH_MAX];
 	bool out = !strcmp(env.folded, "-");
+	struct fold_line *lines = NULL;
+	size_t nlines = 0, cap = 0;
 	FILE *f;
 	int fd = -1;
 
@@ -2044,6 +2175,10 @@ static void write_folded(void)
 		}
 		fchmod(fd, 0644);
 	}
+	/*
+	 * Stacks that differ only in offsets, tasks or keys fold to the same
+	 * line: collect, sort, and merge them, as stackcollapse tools do.
+	 */
 	for (size_t i = 0; i < T.n; i++) {
 		struct view v;
 		bool save = env.cumulative;
@@ -2055,23 +2190,58 @@ static void write_folded(void)
 		env.cumulative = save;
 		for (size_t s = 0; s < v.nstacks; s++) {
 			const struct agg *x = &v.stacks[s];
-			int nk = kstack_syms(x->k.kstack, kf, MAPSTAT_STACK_DEPTH);
-			int nu = ustack_syms(x->k.ustack, x->k.pid, uf, MAPSTAT_STACK_DEPTH);
+			int nk, nu;
+			struct fold_line *l;
+			size_t len;
+			FILE *m;
 
-			fold_frame(f, x->comm);
+			if (!(env.folded_wait ? x->twait : x->tcont))
+				continue;
+			if (nlines == cap) {
+				size_t ncap = cap ? 2 * cap : 256;
+
+				l = realloc(lines, ncap * sizeof(*lines));
+				if (!l)
+					break;
+				lines = l;
+				cap = ncap;
+			}
+			l = &lines[nlines];
+			m = open_memstream(&l->stack, &len);
+			if (!m)
+				break;
+			nk = kstack_syms(x->k.kstack, kf, MAPSTAT_STACK_DEPTH);
+			nu = ustack_syms(x->k.ustack, x->k.pid, uf, MAPSTAT_STACK_DEPTH);
+			fold_name(m, x->comm, NULL);
 			/* root first: outermost user frame ... innermost kernel */
 			for (int j = nu - 1; j >= 0; j--) {
-				fputc(';', f);
-				fold_frame(f, uf[j]);
+				fputc(';', m);
+				fold_frame(m, uf[j]);
 			}
 			for (int j = nk - 1; j >= 0; j--) {
-				fputc(';', f);
-				fold_frame(f, kf[j]);
+				fputc(';', m);
+				fold_frame(m, kf[j]);
 			}
-			fprintf(f, " %llu\n", (unsigned long long)x->tcont);
+			if (fclose(m))
+				break;
+			l->weight = env.folded_wait ? x->twait : x->tcont;
+			nlines++;
 		}
 		view_free(&v);
 	}
+	if (nlines)
+		qsort(lines, nlines, sizeof(*lines), fold_cmp);
+	for (size_t i = 0; i < nlines; i++) {
+		unsigned long long w = lines[i].weight;
+
+		while (i + 1 < nlines && !strcmp(lines[i].stack, lines[i + 1].stack)) {
+			free(lines[i].stack);
+			w += lines[++i].weight;
+		}
+		fprintf(f, "%s %llu\n", lines[i].stack, w);
+		free(lines[i].stack);
+	}
+	free(lines);
 	if (out) {
 		fflush(f);
 		return;
@@ -2301,6 +2471,7 @@ int main(int argc, char **argv)
 	static const struct argp argp = {
 		.options = opts,
 		.parser = parse_arg,
+		.args_doc = args_doc,
 		.doc = doc,
 	};
 	bool announced = false;
@@ -2309,15 +2480,16 @@ int main(int argc, char **argv)
 	int err;
 
 	setlocale(LC_CTYPE, "");
+	argp_err_exit_status = CMAP_EXIT_ERROR;
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
-		return err;
+		return CMAP_EXIT_ERROR;
 	if (env.table) {
 		const char *why;
 
 		if (cmap_check_name(env.table, &why)) {
 			fprintf(stderr, "mapstat: bad table name '%s': %s\n", env.table, why);
-			return 2;
+			return CMAP_EXIT_ERROR;
 		}
 	}
 	trace_setup(env.verbose);
@@ -2327,7 +2499,7 @@ int main(int argc, char **argv)
 
 	U.on = !env.batch && !env.json && isatty(STDOUT_FILENO);
 	if (!bpf_sync(&announced)) {
-		err = 1;
+		err = CMAP_EXIT_ERROR;
 		goto cleanup;
 	}
 	if (U.on) {
@@ -2360,7 +2532,7 @@ int main(int argc, char **argv)
 			next = now_s() + env.interval;
 
 		if (!bpf_sync(&announced)) {
-			err = 1;
+			err = CMAP_EXIT_ERROR;
 			break;
 		}
 		if (B.rb)

@@ -602,7 +602,7 @@ static bool tracer_start(struct tracer *tr, __u32 id)
 		execlp(exe, "racetrace", "--id", idbuf, "--ready-fd", fdbuf,
 		       "--show", showbuf, "--device", D.device,
 		       D.verbose ? "-v" : NULL, (char *)NULL);
-		fprintf(stderr, "race-demo: cannot run %s: %s (build it: make racetrace)\n",
+		fprintf(stderr, "race-demo: cannot run %s: %s (install racetrace next to cmapctl or on PATH, or set CMAP_RACETRACE)\n",
 			exe, strerror(errno));
 		_exit(127);
 	}
@@ -748,7 +748,7 @@ static int run_table(int step, int steps, __u32 mode)
 		       (int)tr.pid);
 	} else {
 		printf("   BPF: racetrace could not attach (see its message above; "
-		       "it needs root and make racetrace)\n");
+		       "it needs root, or CAP_BPF and CAP_PERFMON)\n");
 	}
 	printf("   running %u writer%s and %u reader%s for %g s on %" PRIu64 " keys ...\n",
 	       D.writers, D.writers == 1 ? "" : "s", D.readers,

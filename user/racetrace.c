@@ -7,7 +7,7 @@
  * bpf/race.bpf.c; the contract is race.h).
  *
  *   racetrace -t NAME              until Ctrl-C, then the report
- *   racetrace -t NAME -d 10        for 10 seconds
+ *   racetrace -t NAME -D 10        for 10 seconds
  *   racetrace                      every table
  *
  * `cmapctl race-demo` runs it around its racy program (--ready-fd: it says
@@ -39,6 +39,7 @@
 #include "race.h"
 #include "race.skel.h"
 #include "trace_helpers.h"
+#include "version.h"
 
 #define KEEP		64	/* detections of each kind kept to choose from */
 #define RECENT		256	/* write races remembered for their holders */
@@ -61,28 +62,31 @@ static struct env {
 
 /* ---- options --------------------------------------------------------- */
 
-const char *argp_program_version = "racetrace 1.0";
+const char *argp_program_version = "racetrace " CMAP_VERSION;
 static const char doc[] =
 "Report the races a racecheck cmap table detects, Go style: both tasks, "
 "both stacks, and the counts, checked against the module's.\v"
 "Runs until Ctrl-C (or --duration), then prints the first detections in "
-"full and counts the rest.  Needs root (BPF).\n"
+"full and counts the rest.  Needs root, or CAP_BPF and CAP_PERFMON.\n"
+"\n"
+"Exit status: 0 success, 1 the -t table does not exist, 2 any other "
+"error (bad usage, BPF cannot be loaded or attached).\n"
 "\n"
 "Examples:\n"
 "  racetrace -t demo                # until Ctrl-C\n"
-"  racetrace -t demo -d 10 --show 1\n"
+"  racetrace -t demo -D 10 --show 1\n"
 "  cmapctl race-demo                # runs racetrace around a racy program";
 
-enum { OPT_SHOW = 0x100, OPT_TOP, OPT_READY_FD, OPT_ID, OPT_DEVICE };
+enum { OPT_SHOW = 0x100, OPT_TOP, OPT_READY_FD, OPT_ID };
 
 static const struct argp_option opts[] = {
 	{ "table", 't', "NAME", 0, "Trace only table NAME (default: every table)", 0 },
 	{ "id", OPT_ID, "ID", 0, "Trace only the table of id ID", 0 },
-	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds (default: at Ctrl-C)", 0 },
+	{ "duration", 'D', "SEC", 0, "Stop after SEC seconds (default: at Ctrl-C)", 0 },
 	{ "show", OPT_SHOW, "N", 0, "Detections of each kind printed in full (default 3)", 0 },
 	{ "top", OPT_TOP, "N", 0, "Contended buckets listed (default 5; 0: none)", 0 },
 	{ "ready-fd", OPT_READY_FD, "FD", 0, "Write \"ready\" to FD once attached, and the counts at the end", 0 },
-	{ "device", OPT_DEVICE, "PATH", 0, "The cmap device (default " CMAP_DEVICE ")", 0 },
+	{ "device", 'd', "PATH", 0, "The cmap device (default " CMAP_DEVICE ")", 0 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf debug output", 0 },
 	{},
 };
@@ -96,9 +100,25 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_ID:
 		env.id = (__u32)cmap_arg_size(state, "--id", arg, 1, 1, UINT32_MAX);
 		break;
-	case 'd':
+	case 'D':
 		env.duration = cmap_arg_double(state, "--duration", arg, 0.001, 1e9);
 		break;
+	case 'd': {
+		char *end;
+
+		/*
+		 * -d is --device, as in cmapctl.  It used to be --duration:
+		 * a number that names no file is still taken as one.
+		 */
+		(void)strtod(arg, &end);
+		if (end != arg && !*end && access(arg, F_OK)) {
+			fprintf(stderr, "racetrace: -d SEC is deprecated: use -D SEC (-d is --device)\n");
+			env.duration = cmap_arg_double(state, "--duration", arg, 0.001, 1e9);
+			break;
+		}
+		env.device = arg;
+		break;
+	}
 	case OPT_SHOW:
 		env.show = (int)cmap_arg_size(state, "--show", arg, 1000, 0, KEEP);
 		break;
@@ -107,9 +127,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_READY_FD:
 		env.ready_fd = (int)cmap_arg_size(state, "--ready-fd", arg, 1, 0, 65535);
-		break;
-	case OPT_DEVICE:
-		env.device = arg;
 		break;
 	case 'v':
 		env.verbose = true;
@@ -507,16 +524,17 @@ int main(int argc, char **argv)
 	double end;
 	int err;
 
+	argp_err_exit_status = CMAP_EXIT_ERROR;
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
-		return 2;
+		return CMAP_EXIT_ERROR;
 	if (env.table) {
 		const char *why;
 		int fd;
 
 		if (cmap_check_name(env.table, &why)) {
 			fprintf(stderr, "racetrace: bad table name '%s': %s\n", env.table, why);
-			return 2;
+			return CMAP_EXIT_ERROR;
 		}
 		fd = cmap_dev_open(env.device);
 		err = fd < 0 ? fd : cmap_open(fd, env.table, &env.id);
@@ -527,7 +545,8 @@ int main(int argc, char **argv)
 				cmap_errmsg(msg, sizeof(msg), fd < 0 ? CMAP_CMD_DEVOPEN :
 					    CMAP_IOC_OPEN, 0, err,
 					    fd < 0 ? env.device : env.table));
-			return 1;
+			return cmap_exit_status(fd < 0 ? CMAP_CMD_DEVOPEN :
+						CMAP_IOC_OPEN, err);
 		}
 		close(fd);
 	}
@@ -536,7 +555,7 @@ int main(int argc, char **argv)
 	usyms = usyms_new();
 	if (!usyms) {
 		fprintf(stderr, "racetrace: out of memory\n");
-		return 1;
+		return CMAP_EXIT_ERROR;
 	}
 
 	skel = race_bpf__open();
@@ -544,15 +563,15 @@ int main(int argc, char **argv)
 	if (err) {
 		skel = NULL;
 		fprintf(stderr, "racetrace: cannot open the BPF object: %s\n", strerror(-err));
-		err = 1;
+		err = CMAP_EXIT_ERROR;
 		goto cleanup;
 	}
 	skel->rodata->targ_table = env.id;
 	err = race_bpf__load(skel);
 	if (err) {
 		fprintf(stderr, "racetrace: cannot load the BPF programs: %s%s\n",
-			strerror(-err), geteuid() ? " (not root)" : "");
-		err = 1;
+			strerror(-err), bpf_perm_hint(err));
+		err = CMAP_EXIT_ERROR;
 		goto cleanup;
 	}
 	err = race_bpf__attach(skel);
@@ -560,7 +579,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "racetrace: cannot attach to the cmap tracepoints: %s%s\n",
 			strerror(-err), module_is_live("cmap") ? "" :
 			" (cmap.ko is not loaded)");
-		err = 1;
+		err = CMAP_EXIT_ERROR;
 		goto cleanup;
 	}
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, NULL, NULL);
@@ -568,7 +587,7 @@ int main(int argc, char **argv)
 	if (err) {
 		rb = NULL;
 		fprintf(stderr, "racetrace: cannot open the ring buffer: %s\n", strerror(-err));
-		err = 1;
+		err = CMAP_EXIT_ERROR;
 		goto cleanup;
 	}
 	if (env.ready_fd >= 0)

@@ -20,7 +20,7 @@ if [ $# -ge 1 ]; then
 	trap 'rm -f "$state"' EXIT
 	echo "# test_cmapctl: against the userspace fake ($1)"
 else
-	[ -c /dev/cmap ] || { echo "test_cmapctl: no /dev/cmap (load cmap.ko)" >&2; exit 1; }
+	[ -c /dev/cmap ] || { echo "test_cmapctl: no /dev/cmap (load cmap.ko)" >&2; exit 2; }
 	echo "# test_cmapctl: against /dev/cmap"
 fi
 
@@ -80,30 +80,32 @@ cleanup() {
 expect 0 'Usage: cmapctl' '' -- --help
 expect 0 'Usage: cmapctl put' '' -- put --help
 expect 0 'Usage: cmapctl load' '' -- help load
-expect 1 '' 'no command given' --
-expect 1 '' "unknown command 'frob'" -- frob
-expect 1 '' 'missing argument' -- -t x put k
-expect 1 '' 'too many arguments' -- ls extra
-expect 1 '' '^cmapctl: put: no table given' -- put k v
-expect 1 '' "invalid --threads" -- -t x load --threads 0
+expect 0 'Exit status: 0 success; 1 the key or table' '' -- --help
+expect 2 '' "unknown command 'frob'" -- help frob
+expect 2 '' 'no command given' --
+expect 2 '' "unknown command 'frob'" -- frob
+expect 2 '' 'missing argument' -- -t x put k
+expect 2 '' 'too many arguments' -- ls extra
+expect 2 '' '^cmapctl: put: no table given' -- put k v
+expect 2 '' "invalid --threads" -- -t x load --threads 0
 # numbers (cmap_arg_size/cmap_arg_double): suffixes on counts, never on ids
-expect 1 '' "invalid --id '5k': not a number" -- stats --id 5k
-expect 1 '' "invalid --keys '99999999999999999999': too big" -- -t x load --keys 99999999999999999999
-expect 1 '' "invalid --keys '20000000T': too big" -- -t x load --keys 20000000T
-expect 1 '' "invalid --duration 'nan': not a number" -- -t x load --duration nan
-expect 1 '' "invalid --threads '2k': must be 1\.\." -- -t x load --threads 2k
+expect 2 '' "invalid --id '5k': not a number" -- stats --id 5k
+expect 2 '' "invalid --keys '99999999999999999999': too big" -- -t x load --keys 99999999999999999999
+expect 2 '' "invalid --keys '20000000T': too big" -- -t x load --keys 20000000T
+expect 2 '' "invalid --duration 'nan': not a number" -- -t x load --duration nan
+expect 2 '' "invalid --threads '2k': must be 1\.\." -- -t x load --threads 2k
 
 # -- input validation, before any device access
 long65=$(printf 'k%.0s' $(seq 65))
 long64=$(printf 'k%.0s' $(seq 64))
-expect 1 '' '^cmapctl: put: key too long \(max 64 bytes\)$' -- -t x put "$long65" v
-expect 1 '' '^cmapctl: put: value too long \(max 4096 bytes\)$' -- -t x put k "$(printf 'v%.0s' $(seq 4097))"
-expect 1 '' 'key is empty' -- -t x get ''
-expect 1 '' 'name too long \(max 31 bytes\)' -- create 0123456789012345678901234567890123
-expect 1 '' "must not contain '/'" -- create a/b
-expect 1 '' 'bad hex key' -- -t x --hex get 0g
-expect 1 '' 'bad hex key' -- -t x --hex get 012
-expect 1 '' '/nonexistent not found: is cmap.ko loaded\?' -- -d /nonexistent ls
+expect 2 '' '^cmapctl: put: key too long \(max 64 bytes\)$' -- -t x put "$long65" v
+expect 2 '' '^cmapctl: put: value too long \(max 4096 bytes\)$' -- -t x put k "$(printf 'v%.0s' $(seq 4097))"
+expect 2 '' 'key is empty' -- -t x get ''
+expect 2 '' 'name too long \(max 31 bytes\)' -- create 0123456789012345678901234567890123
+expect 2 '' "must not contain '/'" -- create a/b
+expect 2 '' 'bad hex key' -- -t x --hex get 0g
+expect 2 '' 'bad hex key' -- -t x --hex get 012
+expect 2 '' '/nonexistent not found: is cmap.ko loaded\?' -- -d /nonexistent ls
 
 cleanup
 
@@ -112,23 +114,26 @@ expect 0 '^cmapctl [0-9]' '' -- version
 expect 0 '^cmap\.ko [0-9]+\.[0-9]+\.[0-9]+[^ ]* \(ABI 1\)$' '' -- version
 expect 0 '^commands: create open destroy list put get delete clear batch iter stats( bench)? version$' '' -- version
 expect 0 '^modes: rcu rwlock spinlock cow racecheck$' '' -- version
-expect 1 '' 'too many arguments' -- version extra
+expect 2 '' 'too many arguments' -- version extra
 
 # -- tables
 expect 0 '^[0-9]+$' '' -- create "$t"
 id=$out
-expect 1 '' "^cmapctl: create: table '$t' exists$" -- create "$t"
+expect 2 '' "^cmapctl: create: table '$t' exists$" -- create "$t"
 expect 0 "^ +$id +$t +rcu +0 " '' -- ls
 expect 0 "\"name\": \"$t\"" '' -- ls --json
 expect 1 '' "^cmapctl: get: no table named '$pfx-nope'$" -- -t "$pfx-nope" get k
 expect 1 '' "no table named '$pfx-nope'" -- destroy "$pfx-nope"
+expect 1 '' "no table named '$pfx-nope'" -- -t "$pfx-nope" stats
+expect 1 '' "no table named '$pfx-nope'" -- -t "$pfx-nope" dump
+expect 1 '' '^cmapctl: stats: no such table$' -- stats --id 4000000000
 
 # -- put/get/del
 expect 0 '' '' -- -t "$t" put hello world
 expect 0 '^world$' '' -- -t "$t" get hello
 expect 0 '^world$' '' -- get -t "$t" hello
 expect 1 '' '^cmapctl: get: key not found$' -- -t "$t" get nope
-expect 1 '' 'key exists' -- -t "$t" put --nx hello again
+expect 2 '' 'key exists' -- -t "$t" put --nx hello again
 expect 0 '^world$' '' -- -t "$t" get hello
 expect 0 '' '' -- -t "$t" put --xx hello again
 expect 0 '^again$' '' -- -t "$t" get hello
@@ -206,14 +211,14 @@ expect 0 '^errors: 0$' '' -- -t "$pfx-b" load --keys 5000 --batch 64 --read-pct 
 expect 0 '^ops: 4000 ' '' -- -t "$pfx-b" load --no-preload --ops 1000 --threads 4 --seed 1 --duration 0
 expect 0 '^  3: 1000 ops' '' -- -t "$pfx-b" load --no-preload --ops 1000 --threads 4 --batch 7 --duration 0
 expect 0 '^gets: 0 ' '' -- -t "$pfx-b" load --no-preload --read-pct 0 --ops 100 --threads 1 --value-size 0
-expect 1 '' 'more than 100' -- -t "$pfx-b" load --read-pct 60 --del-pct 50
+expect 2 '' 'more than 100' -- -t "$pfx-b" load --read-pct 60 --del-pct 50
 expect 1 '' "thread 0: no table named|no table named '$pfx-nope'" -- -t "$pfx-nope" load --duration 0.1
 
 # -- limits: ENOSPC
 expect 0 '' '' -- create "$pfx-small" --max-entries 10
 for i in 1 2 3 4 5 6 7 8 9 10; do "$CMAPCTL" -t "$pfx-small" put k$i v >/dev/null 2>&1; done
-expect 1 '' "table '$pfx-small' is full" -- -t "$pfx-small" put k11 v
-expect 1 '^  PUT ENOSPC: ' 'operations failed' -- -t "$pfx-small" load --keys 100 --duration 0.2 --threads 1
+expect 2 '' "table '$pfx-small' is full" -- -t "$pfx-small" put k11 v
+expect 2 '^  PUT ENOSPC: ' 'operations failed' -- -t "$pfx-small" load --keys 100 --duration 0.2 --threads 1
 expect 0 '^max_entries: 10$' '' -- -t "$pfx-small" stats
 
 # -- destroy

@@ -487,6 +487,15 @@ bool module_has_btf(const char *name)
 	return access(path, R_OK) == 0;
 }
 
+const char *bpf_perm_hint(int err)
+{
+	if (err < 0)
+		err = -err;
+	if (err != EPERM && err != EACCES)
+		return "";
+	return " (BPF tracing needs root, or CAP_BPF and CAP_PERFMON)";
+}
+
 bool module_is_live(const char *name)
 {
 	char path[PATH_MAX], state[32] = "";

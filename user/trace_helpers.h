@@ -93,6 +93,12 @@ double log2_hist_percentile(const __u64 *slots, int nslots, double p);
 bool module_has_btf(const char *name);
 /* True if module @name is loaded (/sys/module/NAME/initstate is "live"). */
 bool module_is_live(const char *name);
+/*
+ * For a BPF load or attach that failed with @err (either sign): a hint
+ * to append to the message, naming the privileges BPF tracing needs when
+ * @err is EPERM or EACCES; else "".
+ */
+const char *bpf_perm_hint(int err);
 
 /* "1.23 ms" style for nanoseconds, into @buf. */
 const char *fmt_ns(char *buf, size_t size, double ns);

@@ -7,12 +7,20 @@
   check.py ctl   MS_JSON BEFORE_STATS AFTER_STATS ATTACH
   check.py nomod MS_JSON
   check.py notab MS_JSON
+  check.py filter MS_JSON WANT OTHER OTHER_BEFORE OTHER_AFTER PID COMM
+  check.py folded FOLDED MS_JSON WEIGHT
 
 MS_JSON is mapstat --json -c output (one object per line; the last one
 counts), *_STATS are `cmapctl stats --json` of the table around the load,
 ATTACH the attach method expected: fentry when cmap.ko has BTF, else
 kprobe (then bucket array sizes are unknown, and so are the module's
-per-bucket counters).  MS_TABLE=NAME picks that table out of an output
+per-bucket counters).  filter: the output of mapstat -p PID and/or
+--comm COMM ("-": not given) while table WANT was loaded by that process
+and table OTHER by another: only WANT's contention is traced.
+folded: FOLDED, written by the same mapstat as MS_JSON with
+--folded-weight WEIGHT (contended or wait), has one frame per function
+(no +0x offsets), each stack once, and weights adding up to the traced
+total of that weight.  MS_TABLE=NAME picks that table out of an output
 that has several (else the output must hold exactly one).
 Prints one TAP-ish line per failed expectation and exits 1 if any failed.
 """
@@ -65,6 +73,65 @@ def stats(path):
     return json.load(open(path))
 
 
+def check_folded(path, ms_json, weight):
+    lines = [l.rstrip("\n") for l in open(path) if l.strip()]
+    expect(lines, f"{path} has stacks")
+    stacks, total = [], 0
+    for l in lines:
+        stack, _, w = l.rpartition(" ")
+        if not stack or not w.isdigit() or " " in stack:
+            expect(False, f"a folded line is 'frame;frame;... N': {l[:200]!r}")
+            continue
+        stacks.append(stack)
+        total += int(w)
+    off = [l for l in lines if "+0x" in l]
+    expect(not off, f"no +0x offsets in frames ({len(off)} lines have some: {off[:1]})")
+    dup = sorted({x for x in stacks if stacks.count(x) > 1})
+    expect(not dup, f"identical stacks merged ({len(dup)} repeated: {dup[:1]})")
+    o = last_obj(ms_json)
+    key = "contended_total" if weight == "contended" else "wait_ns_total"
+    traced = sum(t["bpf"][key] for t in o["tables"])
+    d = o["dropped"]
+    exact = not (d["record_map_full"] or d["no_entry_capture"] or d["task_storage_failed"])
+    print(f"# {len(lines)} folded stacks, weight {weight} {total}, traced {traced}"
+          f"{'' if exact else ' (some events without a record)'}")
+    expect(total == traced if exact else 0 < total <= traced,
+           f"folded weights ({total}) add up to the traced {key} ({traced})")
+
+
+def check_filter(path, want, other, other_before, other_after, pid, comm):
+    o = last_obj(path)
+    tabs = {t["name"]: t for t in o.get("tables", [])}
+    filt = {}
+    if pid != "-":
+        filt["pid"] = int(pid)
+    if comm != "-":
+        filt["comm"] = comm
+    expect(o.get("filter") == filt, f"JSON says the filter: {o.get('filter')} == {filt}")
+    expect(want in tabs and other in tabs, f"both tables listed: {sorted(tabs)}")
+    if want not in tabs or other not in tabs:
+        return
+    w, x = tabs[want], tabs[other]
+    print(f"# {want}: bpf {w['bpf']['contended_total']} contended;"
+          f" {other}: bpf {x['bpf']['contended_total']}")
+    expect(w["bpf"]["contended_total"] > 0,
+           f"the filtered process's contention on {want} is traced"
+           f" ({w['bpf']['contended_total']})")
+    tasks = w["top_tasks"]
+    expect(tasks, f"{want}: top tasks listed")
+    for t in tasks:
+        if "pid" in filt:
+            expect(t["pid"] == filt["pid"], f"task {t['tid']} of pid {t['pid']} == {filt['pid']}")
+        if "comm" in filt:
+            expect(t["comm"] == filt["comm"], f"task {t['tid']} comm {t['comm']!r} == {filt['comm']!r}")
+    for b in w["top_buckets"]:
+        expect(b["hold_count"] == 0, f"no hold times under a filter ({b['hold_count']})")
+    mod = stats(other_after)["lock_contended"] - stats(other_before)["lock_contended"]
+    expect(mod > 0, f"the other process contended on {other} (module: {mod})")
+    expect(x["bpf"]["contended_total"] == 0 and not x["top_tasks"],
+           f"none of it traced ({x['bpf']['contended_total']}, tasks {x['top_tasks']})")
+
+
 def main():
     mode = sys.argv[1]
     if mode == "nomod":
@@ -81,6 +148,12 @@ def main():
         expect("no tables; waiting" in o.get("status", ""),
                f"status says it waits for one: {o.get('status')!r}")
         expect(o.get("attach") in ("fentry", "kprobe"), "attached meanwhile")
+        return
+    if mode == "folded":
+        check_folded(*sys.argv[2:5])
+        return
+    if mode == "filter":
+        check_filter(*sys.argv[2:9])
         return
     o = last_obj(sys.argv[2])
     t = table(o)
