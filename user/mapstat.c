@@ -107,7 +107,7 @@ static const char doc[] =
 "  mapstat -b 2 5                   # the same\n"
 "  mapstat -b -p 1234               # only process 1234's contention\n"
 "  mapstat --json -n 3 -i 1         # JSON, one object per interval\n"
-"  mapstat -t bench --prometheus /var/lib/node_exporter/cmap.prom\n"
+"  mapstat -t bench --prometheus /var/lib/prometheus/node-exporter/cmap.prom\n"
 "  mapstat -b -n 10 --folded out.folded; flamegraph.pl out.folded >f.svg";
 
 enum {
