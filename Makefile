@@ -9,8 +9,10 @@
 #
 # KDIR selects the kernel build tree.  Default: the running kernel's when it
 # has one (a machine that loads modules), else the Debian kernel the QEMU
-# harness boots.  NATIVE=1 runs the integration tests and the demo on this
-# machine (root, module loading) instead of in a VM.
+# harness boots: the newest supported one installed, or KERNEL=6.1|6.12|rt|
+# 6.1-rt|6.12-rt (mk/kernels.mk: module, BPF tools and VM boot all
+# follow).  NATIVE=1 runs the integration tests and the demo on this machine
+# (root, module loading) instead of in a VM.
 #
 # Each area adds its own targets in mk/<area>.mk; the list of everything
 # `make check` must build first is CHECK_DEPS.

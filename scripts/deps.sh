@@ -9,7 +9,9 @@
 #   test:   running the tests, the demo and the benchmarks (make check,
 #           make demo, make bench, ...)
 #   vm:     the QEMU harness (tests/vm/run) and the kernel it boots
-#   rt:     the PREEMPT_RT kernel (make check KERNEL=rt)
+#   rt:     the PREEMPT_RT kernel (make check KERNEL=rt, 6.1-rt)
+#   6.12:   Debian 12's 6.12 kernel and headers (make check KERNEL=6.12)
+#   6.12-rt: its PREEMPT_RT flavour (make check KERNEL=6.12-rt)
 #   debug:  building the debug kernels (make check-debug)
 # (any other MARKER selects its own lines the same way).  Building the
 # module alone needs only the kernel headers and a compiler: `make module`
