@@ -5,6 +5,7 @@
  * lookup path lives there too.  This file holds the write paths, the
  * migration between bucket arrays and the resize worker.
  */
+#include <linux/cache.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/lockdep.h>
@@ -31,11 +32,15 @@ static atomic_long_t cmap_live_tables = ATOMIC_LONG_INIT(0);
 /*
  * Memory all tables hold (elements, bucket arrays, overflow buckets) and the
  * module-wide cap on it; and the longest overflow chain a new key may
- * extend (hash flooding stops there).
+ * extend (hash flooding stops there).  The usage is a per-CPU counter that
+ * folds into its shared total every CMAP_MEM_BATCH bytes, so writers on
+ * different CPUs (and tables) do not bounce one cache line; the cap check
+ * sums it exactly only within a batch per CPU of the cap.
  */
-static atomic_long_t cmap_mem_used = ATOMIC_LONG_INIT(0);
-static unsigned long cmap_mem_cap = ULONG_MAX;
-static unsigned int cmap_max_chain = 64;
+#define CMAP_MEM_BATCH	(64 << 10)
+static struct percpu_counter cmap_mem_used;
+static unsigned long cmap_mem_cap __read_mostly = ULONG_MAX;
+static unsigned int cmap_max_chain __read_mostly = 64;
 
 /**
  * cmap_set_limits - set the module-wide limits
@@ -56,26 +61,38 @@ void cmap_set_limits(unsigned long mem_cap, unsigned int max_chain)
  */
 long cmap_mem_usage(void)
 {
-	return atomic_long_read(&cmap_mem_used);
+	return percpu_counter_sum(&cmap_mem_used);
 }
 
 /* Charge (or refund, negative) memory against the module-wide cap. */
 static bool cmap_mem_charge(long bytes)
 {
-	if (atomic_long_add_return(bytes, &cmap_mem_used) >
-	    (long)min_t(unsigned long, READ_ONCE(cmap_mem_cap), LONG_MAX) &&
-	    bytes > 0) {
-		atomic_long_sub(bytes, &cmap_mem_used);
+	unsigned long cap = READ_ONCE(cmap_mem_cap);
+
+	percpu_counter_add_batch(&cmap_mem_used, bytes, CMAP_MEM_BATCH);
+	if (bytes > 0 && cap < LONG_MAX &&
+	    __percpu_counter_compare(&cmap_mem_used, cap, CMAP_MEM_BATCH) > 0) {
+		percpu_counter_add_batch(&cmap_mem_used, -bytes,
+					 CMAP_MEM_BATCH);
 		return false;
 	}
 	return true;
 }
 
+/* Charge memory the module must take even past the cap. */
+static void cmap_mem_force(long bytes)
+{
+	percpu_counter_add_batch(&cmap_mem_used, bytes, CMAP_MEM_BATCH);
+}
+
 /* Resize workers and deferred frees of bucket arrays. */
 static struct workqueue_struct *cmap_core_wq;
 
-/* Fault injection: the countdown to the allocation that must fail. */
-static atomic_t cmap_fail_nth = ATOMIC_INIT(0);
+/*
+ * Fault injection: the countdown to the allocation that must fail.  Read by
+ * every allocation, written only while armed: kept apart from the counters.
+ */
+static atomic_t cmap_fail_nth __read_mostly = ATOMIC_INIT(0);
 
 /**
  * cmap_fault_arm - make the Nth allocation from now fail
@@ -137,7 +154,7 @@ static int cmap_spares_fill(struct cmap_spares *sp, gfp_t gfp)
 
 		/* The worker's migration must finish: it may pass the cap. */
 		if (gfp & __GFP_NOFAIL)
-			atomic_long_add(sizeof(*b), &cmap_mem_used);
+			cmap_mem_force(sizeof(*b));
 		else if (!cmap_mem_charge(sizeof(*b)))
 			return -ENOSPC;
 		b = cmap_fault(gfp) ? NULL : kzalloc(sizeof(*b), gfp);
@@ -301,14 +318,19 @@ static void cmap_elem_free_rcu(struct cmap_elem *e)
  */
 static bool cmap_charge(struct cmap *t, long entries, long bytes)
 {
-	if (entries <= 0)
+	/* A replacement of the same size: nothing to write. */
+	if (!entries && !bytes)
+		return true;
+	if (entries < 0)
 		atomic_long_add(entries, &t->nelems);
-	else if (atomic_long_add_return(entries, &t->nelems) >
+	else if (entries > 0 && atomic_long_add_return(entries, &t->nelems) >
 		 (long)t->max_entries)
 		goto undo_entries;
 	if (bytes <= 0) {
-		atomic_long_add(bytes, &t->bytes);
-		cmap_mem_charge(bytes);
+		if (bytes) {
+			atomic_long_add(bytes, &t->bytes);
+			cmap_mem_charge(bytes);
+		}
 		return true;
 	}
 	if (atomic_long_add_return(bytes, &t->bytes) > (long)t->max_bytes)
@@ -320,7 +342,8 @@ static bool cmap_charge(struct cmap *t, long entries, long bytes)
 undo_bytes:
 	atomic_long_sub(bytes, &t->bytes);
 undo_entries:
-	atomic_long_sub(entries, &t->nelems);
+	if (entries)
+		atomic_long_sub(entries, &t->nelems);
 	return false;
 }
 
@@ -1762,12 +1785,21 @@ int cmap_core_init(void)
 
 	if (err)
 		return err;
+	err = percpu_counter_init(&cmap_mem_used, 0, GFP_KERNEL);
+	if (err)
+		goto free_elems;
 	cmap_core_wq = alloc_workqueue("cmap_core", WQ_UNBOUND, 0);
 	if (!cmap_core_wq) {
-		percpu_counter_destroy(&cmap_live_elems);
-		return -ENOMEM;
+		err = -ENOMEM;
+		goto free_mem;
 	}
 	return 0;
+
+free_mem:
+	percpu_counter_destroy(&cmap_mem_used);
+free_elems:
+	percpu_counter_destroy(&cmap_live_elems);
+	return err;
 }
 
 /**
@@ -1779,17 +1811,17 @@ int cmap_core_init(void)
  */
 void cmap_core_exit(void)
 {
-	s64 elems;
+	s64 elems, mem;
 
 	rcu_barrier();			/* queue_rcu_work() has queued... */
 	destroy_workqueue(cmap_core_wq);	/* ...and the frees have run */
 	elems = percpu_counter_sum(&cmap_live_elems);
+	mem = percpu_counter_sum(&cmap_mem_used);
 
-	WARN(elems || atomic_long_read(&cmap_live_tables) ||
-	     atomic_long_read(&cmap_mem_used),
-	     "cmap: leaking %lld elements, %ld tables and %ld bytes at exit\n",
-	     elems, atomic_long_read(&cmap_live_tables),
-	     atomic_long_read(&cmap_mem_used));
+	WARN(elems || atomic_long_read(&cmap_live_tables) || mem,
+	     "cmap: leaking %lld elements, %ld tables and %lld bytes at exit\n",
+	     elems, atomic_long_read(&cmap_live_tables), mem);
+	percpu_counter_destroy(&cmap_mem_used);
 	percpu_counter_destroy(&cmap_live_elems);
 }
 

@@ -41,6 +41,7 @@
 #define _CMAP_CORE_H
 
 #include <linux/atomic.h>
+#include <linux/cache.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -94,37 +95,47 @@ struct cmap_bucket {
 
 /**
  * struct cmap_head - a head bucket: the lock of its chain and its counters
+ * @b:            the first bucket of the chain
  * @lock:         taken by every writer of the chain, via cmap_head_lock()
  * @evacuated:    all elements moved to the future table (under @lock)
  * @acquisitions: lock acquisitions (under @lock)
  * @contended:    acquisitions that found the lock held (under @lock)
  * @wait_ns:      time spent waiting in those (under @lock)
- * @b:            the first bucket of the chain
+ *
+ * Cache-line aligned: a head owns its lines, so a writer of one bucket
+ * (its lock, its counters, its tags) never writes a line a lookup in
+ * another bucket reads.  @b comes first: the tags and the first seven
+ * slots share the first line, which a lookup that hits there is the only
+ * line of the head it reads; the lock and counters that every writer of
+ * the bucket writes sit behind them, on the second line.
  */
 struct cmap_head {
+	struct cmap_bucket b;
 	spinlock_t lock;
 	u32 evacuated;
 	u64 acquisitions;
 	u64 contended;
 	u64 wait_ns;
-	struct cmap_bucket b;
-};
+} ____cacheline_aligned;
 
 /**
  * struct cmap_tbl - one bucket array
  * @order:        log2 of the number of head buckets
- * @migrate_next: next bucket to claim for migration to @future
- * @nr_overflow:  overflow buckets chained in this array
  * @future:       the table being migrated to, if a resize is in progress
  * @free_work:    frees a copy-on-write array after a grace period
+ * @migrate_next: next bucket to claim for migration to @future
+ * @nr_overflow:  overflow buckets chained in this array
  * @heads:        2^@order head buckets
+ *
+ * Every lookup reads @order and @future: they share no line with the
+ * counters that writers and migration write.
  */
 struct cmap_tbl {
 	u32 order;
-	atomic_t migrate_next;
-	atomic_long_t nr_overflow;
 	struct cmap_tbl __rcu *future;
 	struct rcu_work free_work;
+	atomic_t migrate_next ____cacheline_aligned;
+	atomic_long_t nr_overflow;
 	struct cmap_head heads[];
 };
 
@@ -178,10 +189,10 @@ struct cmap_params {
  * @id:           see struct cmap_params
  * @min_order:    the table never shrinks below this
  * @max_order:    nor grows beyond this (from max_entries)
- * @nelems:       live entries
- * @bytes:        bytes charged for live entries
  * @max_entries:  limit
  * @max_bytes:    limit
+ * @nelems:       live entries
+ * @bytes:        bytes charged for live entries
  * @resize_mutex: serializes starting and finishing resizes
  * @resize_work:  the worker that resizes and migrates
  * @memcg:        the creator's memory cgroup: the worker's allocations are
@@ -208,17 +219,20 @@ struct cmap_params {
  *                stack by cmap_race_holder()
  */
 struct cmap {
+	/* Read-mostly: what every lookup and write reads. */
 	struct cmap_tbl __rcu *tbl;
 	hsiphash_key_t key;
 	u32 sync;
 	u32 id;
 	u32 min_order;
 	u32 max_order;
-	atomic_long_t nelems;
-	atomic_long_t bytes;
 	u64 max_entries;
 	u64 max_bytes;
-	struct mutex resize_mutex;
+	/* Written by every insert and delete: a line of their own. */
+	atomic_long_t nelems ____cacheline_aligned;
+	atomic_long_t bytes;
+	/* Resizes: written by the worker. */
+	struct mutex resize_mutex ____cacheline_aligned;
 	struct work_struct resize_work;
 	struct mem_cgroup *memcg;
 	long shrink_held;
@@ -226,12 +240,14 @@ struct cmap {
 	u64 retired_acq;
 	u64 retired_cont;
 	u64 retired_wait;
-	rwlock_t rwlock;
+	/* The modes' own locks, written by every operation of their modes. */
+	rwlock_t rwlock ____cacheline_aligned;
 	spinlock_t glock;
 	struct mutex cow_mutex;
 	atomic_long_t sync_contended;
 	atomic64_t sync_wait_ns;
-	atomic_t writer_pid;
+	/* racecheck: written by every write of that mode. */
+	atomic_t writer_pid ____cacheline_aligned;
 	u32 writer_op;
 	char writer_comm[TASK_COMM_LEN];
 	atomic_long_t races;
