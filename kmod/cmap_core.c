@@ -216,6 +216,8 @@ noinline void cmap_bucket_lock_contended(struct cmap *t, struct cmap_head *h,
 	wait = ktime_get_ns() - start;
 	h->contended++;
 	h->wait_ns += wait;
+	this_cpu_inc(t->pcpu->contended);
+	this_cpu_add(t->pcpu->wait_ns, wait);
 	trace_contention(t->id, idx, wait);
 }
 
@@ -228,6 +230,7 @@ static __always_inline void cmap_head_lock(struct cmap *t, struct cmap_head *h,
 	if (unlikely(!spin_trylock(&h->lock)))
 		cmap_bucket_lock_contended(t, h, idx, key, klen, subclass);
 	h->acquisitions++;
+	this_cpu_inc(t->pcpu->acquisitions);
 }
 
 static __always_inline void cmap_head_unlock(struct cmap_head *h)
@@ -1514,7 +1517,7 @@ static int cmap_rehash(struct cmap *t, struct cmap_tbl *old, u32 order)
 	u32 i, size = 1U << old->order;
 	struct cmap_spares sp = {};
 	struct cmap_tbl *ntbl;
-	u64 start, acq = 0, cont = 0, wait = 0;
+	u64 start;
 
 	/* Optional work: never the OOM killer (a failure chains instead). */
 	ntbl = cmap_tbl_alloc(order, GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
@@ -1542,14 +1545,6 @@ static int cmap_rehash(struct cmap *t, struct cmap_tbl *old, u32 order)
 	rcu_assign_pointer(t->tbl, ntbl);
 	/* Nobody reaches @old after this: no lookup, no writer. */
 	synchronize_rcu();
-	for (i = 0; i < size; i++) {
-		acq += old->heads[i].acquisitions;
-		cont += old->heads[i].contended;
-		wait += old->heads[i].wait_ns;
-	}
-	WRITE_ONCE(t->retired_acq, t->retired_acq + acq);
-	WRITE_ONCE(t->retired_cont, t->retired_cont + cont);
-	WRITE_ONCE(t->retired_wait, t->retired_wait + wait);
 	cmap_tbl_free(t, old, false);
 	WRITE_ONCE(t->resizes, t->resizes + 1);
 	trace_resize_end(t->id, size, 1U << order, ktime_get_ns() - start);
@@ -1667,6 +1662,11 @@ struct cmap *cmap_create(const struct cmap_params *params)
 		kfree(t);
 		return ERR_PTR(-EINVAL);
 	}
+	t->pcpu = cmap_fault(GFP_KERNEL) ? NULL : alloc_percpu(struct cmap_pcpu);
+	if (!t->pcpu) {
+		kfree(t);
+		return ERR_PTR(-ENOMEM);
+	}
 	t->id = params->id;
 	t->sync = params->sync;
 	rwlock_init(&t->rwlock);
@@ -1689,6 +1689,7 @@ struct cmap *cmap_create(const struct cmap_params *params)
 	INIT_WORK(&t->resize_work, cmap_resize_work);
 	tbl = cmap_tbl_alloc(t->min_order, GFP_KERNEL_ACCOUNT);
 	if (IS_ERR(tbl)) {
+		free_percpu(t->pcpu);
 		kfree(t);
 		return ERR_CAST(tbl);
 	}
@@ -1721,6 +1722,7 @@ void cmap_destroy(struct cmap *t)
 	     t->id, atomic_long_read(&t->nelems), atomic_long_read(&t->bytes));
 	mem_cgroup_put(t->memcg);
 	atomic_long_dec(&cmap_live_tables);
+	free_percpu(t->pcpu);
 	kfree(t);
 }
 
@@ -1729,13 +1731,14 @@ void cmap_destroy(struct cmap *t)
  * @t:  the table
  * @st: out
  *
- * Sums the per-bucket lock counters without taking the locks: a snapshot
- * that may miss acquisitions in flight.
+ * O(CPUs), whatever the table's size: the lock counters are summed over
+ * the table's per-CPU counters, without stopping the writers (a snapshot
+ * that may miss acquisitions in flight).
  */
 void cmap_stats(struct cmap *t, struct cmap_table_stats *st)
 {
 	struct cmap_tbl *tbl, *ntbl;
-	u32 i;
+	int cpu;
 
 	memset(st, 0, sizeof(*st));
 	rcu_read_lock();
@@ -1753,25 +1756,20 @@ void cmap_stats(struct cmap *t, struct cmap_table_stats *st)
 		st->bytes += struct_size(ntbl, heads, 1UL << ntbl->order) +
 			     atomic_long_read(&ntbl->nr_overflow) *
 			     sizeof(struct cmap_bucket);
+	rcu_read_unlock();
 	st->max_entries = t->max_entries;
 	st->max_bytes = t->max_bytes;
-	st->acquisitions = READ_ONCE(t->retired_acq);
-	st->contended = READ_ONCE(t->retired_cont) +
-			atomic_long_read(&t->sync_contended);
+	st->contended = atomic_long_read(&t->sync_contended);
+	st->wait_ns = atomic64_read(&t->sync_wait_ns);
 	st->races = atomic_long_read(&t->races);
 	st->read_races = atomic_long_read(&t->read_races);
-	st->wait_ns = READ_ONCE(t->retired_wait) +
-		      atomic64_read(&t->sync_wait_ns);
-	for (; tbl; tbl = rcu_dereference(tbl->future)) {
-		for (i = 0; i < (1U << tbl->order); i++) {
-			struct cmap_head *h = &tbl->heads[i];
+	for_each_possible_cpu(cpu) {
+		const struct cmap_pcpu *c = per_cpu_ptr(t->pcpu, cpu);
 
-			st->acquisitions += data_race(h->acquisitions);
-			st->contended += data_race(h->contended);
-			st->wait_ns += data_race(h->wait_ns);
-		}
+		st->acquisitions += READ_ONCE(c->acquisitions);
+		st->contended += READ_ONCE(c->contended);
+		st->wait_ns += READ_ONCE(c->wait_ns);
 	}
-	rcu_read_unlock();
 }
 
 /**

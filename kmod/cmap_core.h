@@ -43,6 +43,7 @@
 #include <linux/atomic.h>
 #include <linux/cache.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/siphash.h>
@@ -182,6 +183,22 @@ struct cmap_params {
 };
 
 /**
+ * struct cmap_pcpu - a table's lock counters, per CPU
+ * @acquisitions: bucket lock acquisitions
+ * @contended:    of which found the lock held
+ * @wait_ns:      time waited in those
+ *
+ * Summed by cmap_stats() in O(CPUs), whatever the table's size; the
+ * per-bucket counters of struct cmap_head count the same events for
+ * tools that look at single buckets.
+ */
+struct cmap_pcpu {
+	u64 acquisitions;
+	u64 contended;
+	u64 wait_ns;
+};
+
+/**
  * struct cmap - a table
  * @tbl:          the current bucket array
  * @key:          per-table random hash key
@@ -191,6 +208,7 @@ struct cmap_params {
  * @max_order:    nor grows beyond this (from max_entries)
  * @max_entries:  limit
  * @max_bytes:    limit
+ * @pcpu:         lock counters, per CPU
  * @nelems:       live entries
  * @bytes:        bytes charged for live entries
  * @resize_mutex: serializes starting and finishing resizes
@@ -201,9 +219,6 @@ struct cmap_params {
  *                merged chains within max_chain (0: none); it looks again
  *                only after deletions (under @resize_mutex)
  * @resizes:      completed resizes (under @resize_mutex)
- * @retired_acq:  lock counters of retired arrays, carried over
- * @retired_cont: ditto
- * @retired_wait: ditto
  * @rwlock:       CMAP_SYNC_RWLOCK's lock
  * @glock:        CMAP_SYNC_SPINLOCK's lock
  * @cow_mutex:    serializes CMAP_SYNC_COW's writers
@@ -228,6 +243,7 @@ struct cmap {
 	u32 max_order;
 	u64 max_entries;
 	u64 max_bytes;
+	struct cmap_pcpu __percpu *pcpu;
 	/* Written by every insert and delete: a line of their own. */
 	atomic_long_t nelems ____cacheline_aligned;
 	atomic_long_t bytes;
@@ -237,9 +253,6 @@ struct cmap {
 	struct mem_cgroup *memcg;
 	long shrink_held;
 	u64 resizes;
-	u64 retired_acq;
-	u64 retired_cont;
-	u64 retired_wait;
 	/* The modes' own locks, written by every operation of their modes. */
 	rwlock_t rwlock ____cacheline_aligned;
 	spinlock_t glock;
