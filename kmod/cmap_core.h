@@ -41,6 +41,7 @@
 #define _CMAP_CORE_H
 
 #include <linux/atomic.h>
+#include <linux/bitops.h>
 #include <linux/cache.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -374,8 +375,76 @@ static inline u64 cmap_nr_bytes(const struct cmap *t)
 	return atomic_long_read(&t->bytes);
 }
 
-static inline u32 cmap_hash(const struct cmap *t, const void *key, u32 klen)
+#if BITS_PER_LONG == 64
+#define CMAP_SIPROUND(v0, v1, v2, v3) do {				\
+	v0 += v1; v1 = rol64(v1, 13); v1 ^= v0; v0 = rol64(v0, 32);	\
+	v2 += v3; v3 = rol64(v3, 16); v3 ^= v2;				\
+	v0 += v3; v3 = rol64(v3, 21); v3 ^= v0;				\
+	v2 += v1; v1 = rol64(v1, 17); v1 ^= v2; v2 = rol64(v2, 32);	\
+} while (0)
+
+/*
+ * SipHash-1-3 of @n little-endian words @m then the final word @last (the
+ * key's tail bytes and its length in the top byte), truncated to 32 bits:
+ * what hsiphash() computes on 64-bit machines, inline.
+ */
+static __always_inline u32 cmap_sip13(const hsiphash_key_t *key,
+				      const u64 *m, unsigned int n, u64 last)
 {
+	u64 v0 = 0x736f6d6570736575ULL ^ key->key[0];
+	u64 v1 = 0x646f72616e646f6dULL ^ key->key[1];
+	u64 v2 = 0x6c7967656e657261ULL ^ key->key[0];
+	u64 v3 = 0x7465646279746573ULL ^ key->key[1];
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		v3 ^= m[i];
+		CMAP_SIPROUND(v0, v1, v2, v3);
+		v0 ^= m[i];
+	}
+	v3 ^= last;
+	CMAP_SIPROUND(v0, v1, v2, v3);
+	v0 ^= last;
+	v2 ^= 0xff;
+	CMAP_SIPROUND(v0, v1, v2, v3);
+	CMAP_SIPROUND(v0, v1, v2, v3);
+	CMAP_SIPROUND(v0, v1, v2, v3);
+	return (v0 ^ v1) ^ (v2 ^ v3);
+}
+#endif
+
+/**
+ * cmap_hash - the table's keyed hash of a key
+ * @t:    the table
+ * @key:  key bytes
+ * @klen: key length
+ *
+ * hsiphash() under the table's random key, so that nobody who does not
+ * know the key can aim keys at one bucket (and max_chain bounds what
+ * guessing achieves).  The common short keys of 4, 8 and 16 bytes are
+ * hashed inline, to the same value: no call, no length dispatch.
+ *
+ * Return: the 32-bit hash.
+ */
+static __always_inline u32 cmap_hash(const struct cmap *t, const void *key,
+				     u32 klen)
+{
+#if BITS_PER_LONG == 64
+	u64 m[2];
+
+	switch (klen) {
+	case 4:
+		return cmap_sip13(&t->key, m, 0,
+				  (4ULL << 56) | get_unaligned_le32(key));
+	case 8:
+		m[0] = get_unaligned_le64(key);
+		return cmap_sip13(&t->key, m, 1, 8ULL << 56);
+	case 16:
+		m[0] = get_unaligned_le64(key);
+		m[1] = get_unaligned_le64((const u8 *)key + 8);
+		return cmap_sip13(&t->key, m, 2, 16ULL << 56);
+	}
+#endif
 	return hsiphash(key, klen, &t->key);
 }
 
