@@ -250,12 +250,18 @@ static void cmap_slot_set(struct cmap_bucket *b, unsigned int i,
 	smp_store_release(&b->tagword, t.word);
 }
 
+/*
+ * Empty slot @i: its tag first, then the slot.  Release: during migration
+ * the element's publication in the future array (and the smp_wmb() before
+ * this) is ordered before the tag's clearing, which a lookup that misses
+ * the tag pairs with (its smp_rmb() before reading the future array).
+ */
 static void cmap_slot_clear(struct cmap_bucket *b, unsigned int i)
 {
 	union { u64 word; u8 tags[CMAP_SLOTS]; } t = { .word = b->tagword };
 
 	t.tags[i] = 0;
-	WRITE_ONCE(b->tagword, t.word);
+	smp_store_release(&b->tagword, t.word);
 	RCU_INIT_POINTER(b->slots[i], NULL);
 }
 
