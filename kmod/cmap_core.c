@@ -403,6 +403,9 @@ static void cmap_tbl_free(struct cmap *t, struct cmap_tbl *tbl, bool elems)
 				cmap_mem_charge(-(long)sizeof(*b));
 			}
 		}
+		/* Arrays reach 2^24 heads: let others run between them. */
+		if (!(i & 1023))
+			cond_resched();
 	}
 	cmap_mem_charge(-(long)struct_size(tbl, heads, 1UL << tbl->order));
 	kvfree(tbl);
