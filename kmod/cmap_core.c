@@ -366,7 +366,8 @@ static struct cmap_tbl *cmap_tbl_alloc(u32 order, gfp_t gfp)
 
 	if (!cmap_mem_charge(size))
 		return ERR_PTR(-ENOSPC);
-	tbl = cmap_fault(gfp) ? NULL : kvzalloc(size, gfp);
+	/* Up to 2^24 heads: a failure is an error code, not a splat. */
+	tbl = cmap_fault(gfp) ? NULL : kvzalloc(size, gfp | __GFP_NOWARN);
 	if (!tbl) {
 		cmap_mem_charge(-(long)size);
 		return ERR_PTR(-ENOMEM);
@@ -1461,7 +1462,8 @@ int cmap_iter(struct cmap *t, u64 *cursor, cmap_iter_fn fn, void *arg)
 				kvfree(vec);
 			cap = n + CMAP_SLOTS;
 			vec = cmap_fault(GFP_KERNEL) ? NULL :
-			      kvmalloc_array(cap, sizeof(*vec), GFP_KERNEL);
+			      kvmalloc_array(cap, sizeof(*vec),
+					     GFP_KERNEL | __GFP_NOWARN);
 			if (!vec) {
 				vec = stack;
 				err = -ENOMEM;
@@ -1529,8 +1531,7 @@ static int cmap_rehash(struct cmap *t, struct cmap_tbl *old, u32 order)
 	u64 start;
 
 	/* Optional work: never the OOM killer (a failure chains instead). */
-	ntbl = cmap_tbl_alloc(order, GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
-				     __GFP_NOWARN);
+	ntbl = cmap_tbl_alloc(order, GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
 	if (IS_ERR(ntbl))
 		return PTR_ERR(ntbl);
 	start = ktime_get_ns();
