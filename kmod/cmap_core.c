@@ -892,6 +892,22 @@ static bool cmap_growth_due(const struct cmap *t, const struct cmap_tbl *tbl)
 }
 
 /*
+ * The worker failed to allocate an array at about this entry count: no
+ * point in waking it on every write (each would fail the same way, and
+ * chains grow meanwhile).  Ask again once the count moved by an eighth.
+ */
+static bool cmap_resize_backoff(const struct cmap *t)
+{
+	long failed = READ_ONCE(t->resize_failed), n, d;
+
+	if (likely(!failed))
+		return false;
+	n = atomic_long_read(&t->nelems);
+	d = failed / 8 + 1;
+	return n > failed - d && n < failed + d;
+}
+
+/*
  * After a write: do a bounded share of an ongoing migration (one bucket
  * besides the writer's own), and ask the worker for a resize if the live
  * array the write went to, of order @live_order, is out of bounds.  Takes
@@ -901,7 +917,8 @@ static void cmap_after_write(struct cmap *t, u32 live_order)
 {
 	struct cmap_tbl *tbl, *ntbl;
 
-	if (cmap_wanted_order(t, live_order) != live_order)
+	if (cmap_wanted_order(t, live_order) != live_order &&
+	    !cmap_resize_backoff(t))
 		queue_work(cmap_core_wq, &t->resize_work);
 
 	rcu_read_lock();
@@ -1646,8 +1663,12 @@ static void cmap_resize_work(struct work_struct *work)
 		if (cmap_rehash(t, tbl, order)) {
 			pr_warn_ratelimited("cmap: table %u: no memory to resize to %u buckets; chains grow instead\n",
 					    t->id, 1U << order);
+			WRITE_ONCE(t->resize_failed,
+				   max(atomic_long_read(&t->nelems), 1L));
 			break;
 		}
+		if (t->resize_failed)
+			WRITE_ONCE(t->resize_failed, 0);
 	}
 	mutex_unlock(&t->resize_mutex);
 	set_active_memcg(old_memcg);

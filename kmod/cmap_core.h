@@ -220,6 +220,9 @@ struct cmap_pcpu {
  *                merged chains within max_chain (0: none); it looks again
  *                only after deletions (under @resize_mutex)
  * @resizes:      completed resizes (under @resize_mutex)
+ * @resize_failed: entries when the worker last failed to allocate an
+ *                array (0: it did not); writers ask again only once the
+ *                count has moved on (written under @resize_mutex)
  * @rwlock:       CMAP_SYNC_RWLOCK's lock
  * @glock:        CMAP_SYNC_SPINLOCK's lock
  * @cow_mutex:    serializes CMAP_SYNC_COW's writers
@@ -254,6 +257,7 @@ struct cmap {
 	struct mem_cgroup *memcg;
 	long shrink_held;
 	u64 resizes;
+	long resize_failed;
 	/* The modes' own locks, written by every operation of their modes. */
 	rwlock_t rwlock ____cacheline_aligned;
 	spinlock_t glock;
