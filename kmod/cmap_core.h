@@ -40,6 +40,7 @@
 #ifndef _CMAP_CORE_H
 #define _CMAP_CORE_H
 
+#include <asm/byteorder.h>
 #include <linux/atomic.h>
 #include <linux/bitops.h>
 #include <linux/cache.h>
@@ -466,6 +467,22 @@ static inline u8 cmap_tag(u32 hash)
 }
 
 /*
+ * The tags of @b as one word with slot i's tag in bits 8i..8i+7, on either
+ * byte order (so that __ffs64() of a match finds the lowest slot).
+ * Acquire: a tag seen set implies its slot is seen set.
+ */
+static __always_inline u64 cmap_tags_load(const struct cmap_bucket *b)
+{
+	return le64_to_cpu((__force __le64)smp_load_acquire(&b->tagword));
+}
+
+/* The slot of the lowest match in a cmap_tag_match() of cmap_tags_load(). */
+static __always_inline unsigned int cmap_match_slot(u64 m)
+{
+	return __ffs64(m) >> 3;
+}
+
+/*
  * Bit 7 of each byte of the result is set where @word's byte equals @tag
  * (and possibly, rarely, one byte above a true match: callers verify).
  */
@@ -494,11 +511,10 @@ cmap_chain_lookup(struct cmap_bucket *b, u32 hash, const void *key, u32 klen)
 	u8 tag = cmap_tag(hash);
 
 	do {
-		/* Acquire: a tag seen set implies its slot is seen set. */
-		u64 m = cmap_tag_match(smp_load_acquire(&b->tagword), tag);
+		u64 m = cmap_tag_match(cmap_tags_load(b), tag);
 
 		while (m) {
-			unsigned int i = __ffs64(m) >> 3;
+			unsigned int i = cmap_match_slot(m);
 			struct cmap_elem *e = rcu_dereference(b->slots[i]);
 
 			if (e && cmap_key_eq(e, hash, key, klen))
