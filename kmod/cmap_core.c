@@ -5,6 +5,7 @@
  * lookup path lives there too.  This file holds the write paths, the
  * migration between bucket arrays and the resize worker.
  */
+#include <linux/cache.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/lockdep.h>
@@ -31,11 +32,15 @@ static atomic_long_t cmap_live_tables = ATOMIC_LONG_INIT(0);
 /*
  * Memory all tables hold (elements, bucket arrays, overflow buckets) and the
  * module-wide cap on it; and the longest overflow chain a new key may
- * extend (hash flooding stops there).
+ * extend (hash flooding stops there).  The usage is a per-CPU counter that
+ * folds into its shared total every CMAP_MEM_BATCH bytes, so writers on
+ * different CPUs (and tables) do not bounce one cache line; the cap check
+ * sums it exactly only within a batch per CPU of the cap.
  */
-static atomic_long_t cmap_mem_used = ATOMIC_LONG_INIT(0);
-static unsigned long cmap_mem_cap = ULONG_MAX;
-static unsigned int cmap_max_chain = 64;
+#define CMAP_MEM_BATCH	(64 << 10)
+static struct percpu_counter cmap_mem_used;
+static unsigned long cmap_mem_cap __read_mostly = ULONG_MAX;
+static unsigned int cmap_max_chain __read_mostly = 64;
 
 /**
  * cmap_set_limits - set the module-wide limits
@@ -56,26 +61,38 @@ void cmap_set_limits(unsigned long mem_cap, unsigned int max_chain)
  */
 long cmap_mem_usage(void)
 {
-	return atomic_long_read(&cmap_mem_used);
+	return percpu_counter_sum(&cmap_mem_used);
 }
 
 /* Charge (or refund, negative) memory against the module-wide cap. */
 static bool cmap_mem_charge(long bytes)
 {
-	if (atomic_long_add_return(bytes, &cmap_mem_used) >
-	    (long)min_t(unsigned long, READ_ONCE(cmap_mem_cap), LONG_MAX) &&
-	    bytes > 0) {
-		atomic_long_sub(bytes, &cmap_mem_used);
+	unsigned long cap = READ_ONCE(cmap_mem_cap);
+
+	percpu_counter_add_batch(&cmap_mem_used, bytes, CMAP_MEM_BATCH);
+	if (bytes > 0 && cap < LONG_MAX &&
+	    __percpu_counter_compare(&cmap_mem_used, cap, CMAP_MEM_BATCH) > 0) {
+		percpu_counter_add_batch(&cmap_mem_used, -bytes,
+					 CMAP_MEM_BATCH);
 		return false;
 	}
 	return true;
 }
 
+/* Charge memory the module must take even past the cap. */
+static void cmap_mem_force(long bytes)
+{
+	percpu_counter_add_batch(&cmap_mem_used, bytes, CMAP_MEM_BATCH);
+}
+
 /* Resize workers and deferred frees of bucket arrays. */
 static struct workqueue_struct *cmap_core_wq;
 
-/* Fault injection: the countdown to the allocation that must fail. */
-static atomic_t cmap_fail_nth = ATOMIC_INIT(0);
+/*
+ * Fault injection: the countdown to the allocation that must fail.  Read by
+ * every allocation, written only while armed: kept apart from the counters.
+ */
+static atomic_t cmap_fail_nth __read_mostly = ATOMIC_INIT(0);
 
 /**
  * cmap_fault_arm - make the Nth allocation from now fail
@@ -137,7 +154,7 @@ static int cmap_spares_fill(struct cmap_spares *sp, gfp_t gfp)
 
 		/* The worker's migration must finish: it may pass the cap. */
 		if (gfp & __GFP_NOFAIL)
-			atomic_long_add(sizeof(*b), &cmap_mem_used);
+			cmap_mem_force(sizeof(*b));
 		else if (!cmap_mem_charge(sizeof(*b)))
 			return -ENOSPC;
 		b = cmap_fault(gfp) ? NULL : kzalloc(sizeof(*b), gfp);
@@ -199,6 +216,8 @@ noinline void cmap_bucket_lock_contended(struct cmap *t, struct cmap_head *h,
 	wait = ktime_get_ns() - start;
 	h->contended++;
 	h->wait_ns += wait;
+	this_cpu_inc(t->pcpu->contended);
+	this_cpu_add(t->pcpu->wait_ns, wait);
 	trace_contention(t->id, idx, wait);
 }
 
@@ -211,6 +230,7 @@ static __always_inline void cmap_head_lock(struct cmap *t, struct cmap_head *h,
 	if (unlikely(!spin_trylock(&h->lock)))
 		cmap_bucket_lock_contended(t, h, idx, key, klen, subclass);
 	h->acquisitions++;
+	this_cpu_inc(t->pcpu->acquisitions);
 }
 
 static __always_inline void cmap_head_unlock(struct cmap_head *h)
@@ -230,12 +250,18 @@ static void cmap_slot_set(struct cmap_bucket *b, unsigned int i,
 	smp_store_release(&b->tagword, t.word);
 }
 
+/*
+ * Empty slot @i: its tag first, then the slot.  Release: during migration
+ * the element's publication in the future array (and the smp_wmb() before
+ * this) is ordered before the tag's clearing, which a lookup that misses
+ * the tag pairs with (its smp_rmb() before reading the future array).
+ */
 static void cmap_slot_clear(struct cmap_bucket *b, unsigned int i)
 {
 	union { u64 word; u8 tags[CMAP_SLOTS]; } t = { .word = b->tagword };
 
 	t.tags[i] = 0;
-	WRITE_ONCE(b->tagword, t.word);
+	smp_store_release(&b->tagword, t.word);
 	RCU_INIT_POINTER(b->slots[i], NULL);
 }
 
@@ -301,14 +327,19 @@ static void cmap_elem_free_rcu(struct cmap_elem *e)
  */
 static bool cmap_charge(struct cmap *t, long entries, long bytes)
 {
-	if (entries <= 0)
+	/* A replacement of the same size: nothing to write. */
+	if (!entries && !bytes)
+		return true;
+	if (entries < 0)
 		atomic_long_add(entries, &t->nelems);
-	else if (atomic_long_add_return(entries, &t->nelems) >
+	else if (entries > 0 && atomic_long_add_return(entries, &t->nelems) >
 		 (long)t->max_entries)
 		goto undo_entries;
 	if (bytes <= 0) {
-		atomic_long_add(bytes, &t->bytes);
-		cmap_mem_charge(bytes);
+		if (bytes) {
+			atomic_long_add(bytes, &t->bytes);
+			cmap_mem_charge(bytes);
+		}
 		return true;
 	}
 	if (atomic_long_add_return(bytes, &t->bytes) > (long)t->max_bytes)
@@ -320,7 +351,8 @@ static bool cmap_charge(struct cmap *t, long entries, long bytes)
 undo_bytes:
 	atomic_long_sub(bytes, &t->bytes);
 undo_entries:
-	atomic_long_sub(entries, &t->nelems);
+	if (entries)
+		atomic_long_sub(entries, &t->nelems);
 	return false;
 }
 
@@ -334,7 +366,8 @@ static struct cmap_tbl *cmap_tbl_alloc(u32 order, gfp_t gfp)
 
 	if (!cmap_mem_charge(size))
 		return ERR_PTR(-ENOSPC);
-	tbl = cmap_fault(gfp) ? NULL : kvzalloc(size, gfp);
+	/* Up to 2^24 heads: a failure is an error code, not a splat. */
+	tbl = cmap_fault(gfp) ? NULL : kvzalloc(size, gfp | __GFP_NOWARN);
 	if (!tbl) {
 		cmap_mem_charge(-(long)size);
 		return ERR_PTR(-ENOMEM);
@@ -371,6 +404,9 @@ static void cmap_tbl_free(struct cmap *t, struct cmap_tbl *tbl, bool elems)
 				cmap_mem_charge(-(long)sizeof(*b));
 			}
 		}
+		/* Arrays reach 2^24 heads: let others run between them. */
+		if (!(i & 1023))
+			cond_resched();
 	}
 	cmap_mem_charge(-(long)struct_size(tbl, heads, 1UL << tbl->order));
 	kvfree(tbl);
@@ -828,14 +864,19 @@ static u32 cmap_order_for(u64 n)
 
 /*
  * The order a table of @order should move to: grow above 6.5 entries per
- * head bucket, shrink below one per two, never below min_order.
+ * head bucket, one doubling at a time (the worker doubles again while the
+ * count is still above the threshold, so a grow never leaves the array
+ * below 3.25 entries per bucket for long); shrink below one per two, to
+ * 3.25 per bucket (the gap between the thresholds keeps a table that
+ * hovers around one size from resizing back and forth), never below
+ * min_order.
  */
 static u32 cmap_wanted_order(const struct cmap *t, u32 order)
 {
 	u64 n = atomic_long_read(&t->nelems);
 
 	if (n * CMAP_GROW_DEN > ((u64)CMAP_GROW_NUM << order))
-		return max(cmap_order_for(n), order);
+		return min_t(u32, order + 1, CMAP_MAX_ORDER);
 	if (order > t->min_order && n < (1ULL << order) / 2)
 		return max(cmap_order_for(n), t->min_order);
 	return order;
@@ -851,6 +892,22 @@ static bool cmap_growth_due(const struct cmap *t, const struct cmap_tbl *tbl)
 }
 
 /*
+ * The worker failed to allocate an array at about this entry count: no
+ * point in waking it on every write (each would fail the same way, and
+ * chains grow meanwhile).  Ask again once the count moved by an eighth.
+ */
+static bool cmap_resize_backoff(const struct cmap *t)
+{
+	long failed = READ_ONCE(t->resize_failed), n, d;
+
+	if (likely(!failed))
+		return false;
+	n = atomic_long_read(&t->nelems);
+	d = failed / 8 + 1;
+	return n > failed - d && n < failed + d;
+}
+
+/*
  * After a write: do a bounded share of an ongoing migration (one bucket
  * besides the writer's own), and ask the worker for a resize if the live
  * array the write went to, of order @live_order, is out of bounds.  Takes
@@ -860,7 +917,8 @@ static void cmap_after_write(struct cmap *t, u32 live_order)
 {
 	struct cmap_tbl *tbl, *ntbl;
 
-	if (cmap_wanted_order(t, live_order) != live_order)
+	if (cmap_wanted_order(t, live_order) != live_order &&
+	    !cmap_resize_backoff(t))
 		queue_work(cmap_core_wq, &t->resize_work);
 
 	rcu_read_lock();
@@ -1421,7 +1479,8 @@ int cmap_iter(struct cmap *t, u64 *cursor, cmap_iter_fn fn, void *arg)
 				kvfree(vec);
 			cap = n + CMAP_SLOTS;
 			vec = cmap_fault(GFP_KERNEL) ? NULL :
-			      kvmalloc_array(cap, sizeof(*vec), GFP_KERNEL);
+			      kvmalloc_array(cap, sizeof(*vec),
+					     GFP_KERNEL | __GFP_NOWARN);
 			if (!vec) {
 				vec = stack;
 				err = -ENOMEM;
@@ -1486,11 +1545,10 @@ static int cmap_rehash(struct cmap *t, struct cmap_tbl *old, u32 order)
 	u32 i, size = 1U << old->order;
 	struct cmap_spares sp = {};
 	struct cmap_tbl *ntbl;
-	u64 start, acq = 0, cont = 0, wait = 0;
+	u64 start;
 
 	/* Optional work: never the OOM killer (a failure chains instead). */
-	ntbl = cmap_tbl_alloc(order, GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
-				     __GFP_NOWARN);
+	ntbl = cmap_tbl_alloc(order, GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
 	if (IS_ERR(ntbl))
 		return PTR_ERR(ntbl);
 	start = ktime_get_ns();
@@ -1514,14 +1572,6 @@ static int cmap_rehash(struct cmap *t, struct cmap_tbl *old, u32 order)
 	rcu_assign_pointer(t->tbl, ntbl);
 	/* Nobody reaches @old after this: no lookup, no writer. */
 	synchronize_rcu();
-	for (i = 0; i < size; i++) {
-		acq += old->heads[i].acquisitions;
-		cont += old->heads[i].contended;
-		wait += old->heads[i].wait_ns;
-	}
-	WRITE_ONCE(t->retired_acq, t->retired_acq + acq);
-	WRITE_ONCE(t->retired_cont, t->retired_cont + cont);
-	WRITE_ONCE(t->retired_wait, t->retired_wait + wait);
 	cmap_tbl_free(t, old, false);
 	WRITE_ONCE(t->resizes, t->resizes + 1);
 	trace_resize_end(t->id, size, 1U << order, ktime_get_ns() - start);
@@ -1613,8 +1663,12 @@ static void cmap_resize_work(struct work_struct *work)
 		if (cmap_rehash(t, tbl, order)) {
 			pr_warn_ratelimited("cmap: table %u: no memory to resize to %u buckets; chains grow instead\n",
 					    t->id, 1U << order);
+			WRITE_ONCE(t->resize_failed,
+				   max(atomic_long_read(&t->nelems), 1L));
 			break;
 		}
+		if (t->resize_failed)
+			WRITE_ONCE(t->resize_failed, 0);
 	}
 	mutex_unlock(&t->resize_mutex);
 	set_active_memcg(old_memcg);
@@ -1639,6 +1693,11 @@ struct cmap *cmap_create(const struct cmap_params *params)
 		kfree(t);
 		return ERR_PTR(-EINVAL);
 	}
+	t->pcpu = cmap_fault(GFP_KERNEL) ? NULL : alloc_percpu(struct cmap_pcpu);
+	if (!t->pcpu) {
+		kfree(t);
+		return ERR_PTR(-ENOMEM);
+	}
 	t->id = params->id;
 	t->sync = params->sync;
 	rwlock_init(&t->rwlock);
@@ -1661,6 +1720,7 @@ struct cmap *cmap_create(const struct cmap_params *params)
 	INIT_WORK(&t->resize_work, cmap_resize_work);
 	tbl = cmap_tbl_alloc(t->min_order, GFP_KERNEL_ACCOUNT);
 	if (IS_ERR(tbl)) {
+		free_percpu(t->pcpu);
 		kfree(t);
 		return ERR_CAST(tbl);
 	}
@@ -1693,6 +1753,7 @@ void cmap_destroy(struct cmap *t)
 	     t->id, atomic_long_read(&t->nelems), atomic_long_read(&t->bytes));
 	mem_cgroup_put(t->memcg);
 	atomic_long_dec(&cmap_live_tables);
+	free_percpu(t->pcpu);
 	kfree(t);
 }
 
@@ -1701,13 +1762,14 @@ void cmap_destroy(struct cmap *t)
  * @t:  the table
  * @st: out
  *
- * Sums the per-bucket lock counters without taking the locks: a snapshot
- * that may miss acquisitions in flight.
+ * O(CPUs), whatever the table's size: the lock counters are summed over
+ * the table's per-CPU counters, without stopping the writers (a snapshot
+ * that may miss acquisitions in flight).
  */
 void cmap_stats(struct cmap *t, struct cmap_table_stats *st)
 {
 	struct cmap_tbl *tbl, *ntbl;
-	u32 i;
+	int cpu;
 
 	memset(st, 0, sizeof(*st));
 	rcu_read_lock();
@@ -1725,25 +1787,20 @@ void cmap_stats(struct cmap *t, struct cmap_table_stats *st)
 		st->bytes += struct_size(ntbl, heads, 1UL << ntbl->order) +
 			     atomic_long_read(&ntbl->nr_overflow) *
 			     sizeof(struct cmap_bucket);
+	rcu_read_unlock();
 	st->max_entries = t->max_entries;
 	st->max_bytes = t->max_bytes;
-	st->acquisitions = READ_ONCE(t->retired_acq);
-	st->contended = READ_ONCE(t->retired_cont) +
-			atomic_long_read(&t->sync_contended);
+	st->contended = atomic_long_read(&t->sync_contended);
+	st->wait_ns = atomic64_read(&t->sync_wait_ns);
 	st->races = atomic_long_read(&t->races);
 	st->read_races = atomic_long_read(&t->read_races);
-	st->wait_ns = READ_ONCE(t->retired_wait) +
-		      atomic64_read(&t->sync_wait_ns);
-	for (; tbl; tbl = rcu_dereference(tbl->future)) {
-		for (i = 0; i < (1U << tbl->order); i++) {
-			struct cmap_head *h = &tbl->heads[i];
+	for_each_possible_cpu(cpu) {
+		const struct cmap_pcpu *c = per_cpu_ptr(t->pcpu, cpu);
 
-			st->acquisitions += data_race(h->acquisitions);
-			st->contended += data_race(h->contended);
-			st->wait_ns += data_race(h->wait_ns);
-		}
+		st->acquisitions += READ_ONCE(c->acquisitions);
+		st->contended += READ_ONCE(c->contended);
+		st->wait_ns += READ_ONCE(c->wait_ns);
 	}
-	rcu_read_unlock();
 }
 
 /**
@@ -1757,12 +1814,21 @@ int cmap_core_init(void)
 
 	if (err)
 		return err;
+	err = percpu_counter_init(&cmap_mem_used, 0, GFP_KERNEL);
+	if (err)
+		goto free_elems;
 	cmap_core_wq = alloc_workqueue("cmap_core", WQ_UNBOUND, 0);
 	if (!cmap_core_wq) {
-		percpu_counter_destroy(&cmap_live_elems);
-		return -ENOMEM;
+		err = -ENOMEM;
+		goto free_mem;
 	}
 	return 0;
+
+free_mem:
+	percpu_counter_destroy(&cmap_mem_used);
+free_elems:
+	percpu_counter_destroy(&cmap_live_elems);
+	return err;
 }
 
 /**
@@ -1774,17 +1840,17 @@ int cmap_core_init(void)
  */
 void cmap_core_exit(void)
 {
-	s64 elems;
+	s64 elems, mem;
 
 	rcu_barrier();			/* queue_rcu_work() has queued... */
 	destroy_workqueue(cmap_core_wq);	/* ...and the frees have run */
 	elems = percpu_counter_sum(&cmap_live_elems);
+	mem = percpu_counter_sum(&cmap_mem_used);
 
-	WARN(elems || atomic_long_read(&cmap_live_tables) ||
-	     atomic_long_read(&cmap_mem_used),
-	     "cmap: leaking %lld elements, %ld tables and %ld bytes at exit\n",
-	     elems, atomic_long_read(&cmap_live_tables),
-	     atomic_long_read(&cmap_mem_used));
+	WARN(elems || atomic_long_read(&cmap_live_tables) || mem,
+	     "cmap: leaking %lld elements, %ld tables and %lld bytes at exit\n",
+	     elems, atomic_long_read(&cmap_live_tables), mem);
+	percpu_counter_destroy(&cmap_mem_used);
 	percpu_counter_destroy(&cmap_live_elems);
 }
 

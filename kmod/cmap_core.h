@@ -40,8 +40,12 @@
 #ifndef _CMAP_CORE_H
 #define _CMAP_CORE_H
 
+#include <asm/byteorder.h>
 #include <linux/atomic.h>
+#include <linux/bitops.h>
+#include <linux/cache.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/siphash.h>
@@ -94,37 +98,47 @@ struct cmap_bucket {
 
 /**
  * struct cmap_head - a head bucket: the lock of its chain and its counters
+ * @b:            the first bucket of the chain
  * @lock:         taken by every writer of the chain, via cmap_head_lock()
  * @evacuated:    all elements moved to the future table (under @lock)
  * @acquisitions: lock acquisitions (under @lock)
  * @contended:    acquisitions that found the lock held (under @lock)
  * @wait_ns:      time spent waiting in those (under @lock)
- * @b:            the first bucket of the chain
+ *
+ * Cache-line aligned: a head owns its lines, so a writer of one bucket
+ * (its lock, its counters, its tags) never writes a line a lookup in
+ * another bucket reads.  @b comes first: the tags and the first seven
+ * slots share the first line, which a lookup that hits there is the only
+ * line of the head it reads; the lock and counters that every writer of
+ * the bucket writes sit behind them, on the second line.
  */
 struct cmap_head {
+	struct cmap_bucket b;
 	spinlock_t lock;
 	u32 evacuated;
 	u64 acquisitions;
 	u64 contended;
 	u64 wait_ns;
-	struct cmap_bucket b;
-};
+} ____cacheline_aligned;
 
 /**
  * struct cmap_tbl - one bucket array
  * @order:        log2 of the number of head buckets
- * @migrate_next: next bucket to claim for migration to @future
- * @nr_overflow:  overflow buckets chained in this array
  * @future:       the table being migrated to, if a resize is in progress
  * @free_work:    frees a copy-on-write array after a grace period
+ * @migrate_next: next bucket to claim for migration to @future
+ * @nr_overflow:  overflow buckets chained in this array
  * @heads:        2^@order head buckets
+ *
+ * Every lookup reads @order and @future: they share no line with the
+ * counters that writers and migration write.
  */
 struct cmap_tbl {
 	u32 order;
-	atomic_t migrate_next;
-	atomic_long_t nr_overflow;
 	struct cmap_tbl __rcu *future;
 	struct rcu_work free_work;
+	atomic_t migrate_next ____cacheline_aligned;
+	atomic_long_t nr_overflow;
 	struct cmap_head heads[];
 };
 
@@ -171,6 +185,22 @@ struct cmap_params {
 };
 
 /**
+ * struct cmap_pcpu - a table's lock counters, per CPU
+ * @acquisitions: bucket lock acquisitions
+ * @contended:    of which found the lock held
+ * @wait_ns:      time waited in those
+ *
+ * Summed by cmap_stats() in O(CPUs), whatever the table's size; the
+ * per-bucket counters of struct cmap_head count the same events for
+ * tools that look at single buckets.
+ */
+struct cmap_pcpu {
+	u64 acquisitions;
+	u64 contended;
+	u64 wait_ns;
+};
+
+/**
  * struct cmap - a table
  * @tbl:          the current bucket array
  * @key:          per-table random hash key
@@ -178,10 +208,11 @@ struct cmap_params {
  * @id:           see struct cmap_params
  * @min_order:    the table never shrinks below this
  * @max_order:    nor grows beyond this (from max_entries)
- * @nelems:       live entries
- * @bytes:        bytes charged for live entries
  * @max_entries:  limit
  * @max_bytes:    limit
+ * @pcpu:         lock counters, per CPU
+ * @nelems:       live entries
+ * @bytes:        bytes charged for live entries
  * @resize_mutex: serializes starting and finishing resizes
  * @resize_work:  the worker that resizes and migrates
  * @memcg:        the creator's memory cgroup: the worker's allocations are
@@ -190,9 +221,9 @@ struct cmap_params {
  *                merged chains within max_chain (0: none); it looks again
  *                only after deletions (under @resize_mutex)
  * @resizes:      completed resizes (under @resize_mutex)
- * @retired_acq:  lock counters of retired arrays, carried over
- * @retired_cont: ditto
- * @retired_wait: ditto
+ * @resize_failed: entries when the worker last failed to allocate an
+ *                array (0: it did not); writers ask again only once the
+ *                count has moved on (written under @resize_mutex)
  * @rwlock:       CMAP_SYNC_RWLOCK's lock
  * @glock:        CMAP_SYNC_SPINLOCK's lock
  * @cow_mutex:    serializes CMAP_SYNC_COW's writers
@@ -208,30 +239,34 @@ struct cmap_params {
  *                stack by cmap_race_holder()
  */
 struct cmap {
+	/* Read-mostly: what every lookup and write reads. */
 	struct cmap_tbl __rcu *tbl;
 	hsiphash_key_t key;
 	u32 sync;
 	u32 id;
 	u32 min_order;
 	u32 max_order;
-	atomic_long_t nelems;
-	atomic_long_t bytes;
 	u64 max_entries;
 	u64 max_bytes;
-	struct mutex resize_mutex;
+	struct cmap_pcpu __percpu *pcpu;
+	/* Written by every insert and delete: a line of their own. */
+	atomic_long_t nelems ____cacheline_aligned;
+	atomic_long_t bytes;
+	/* Resizes: written by the worker. */
+	struct mutex resize_mutex ____cacheline_aligned;
 	struct work_struct resize_work;
 	struct mem_cgroup *memcg;
 	long shrink_held;
 	u64 resizes;
-	u64 retired_acq;
-	u64 retired_cont;
-	u64 retired_wait;
-	rwlock_t rwlock;
+	long resize_failed;
+	/* The modes' own locks, written by every operation of their modes. */
+	rwlock_t rwlock ____cacheline_aligned;
 	spinlock_t glock;
 	struct mutex cow_mutex;
 	atomic_long_t sync_contended;
 	atomic64_t sync_wait_ns;
-	atomic_t writer_pid;
+	/* racecheck: written by every write of that mode. */
+	atomic_t writer_pid ____cacheline_aligned;
 	u32 writer_op;
 	char writer_comm[TASK_COMM_LEN];
 	atomic_long_t races;
@@ -345,8 +380,76 @@ static inline u64 cmap_nr_bytes(const struct cmap *t)
 	return atomic_long_read(&t->bytes);
 }
 
-static inline u32 cmap_hash(const struct cmap *t, const void *key, u32 klen)
+#if BITS_PER_LONG == 64
+#define CMAP_SIPROUND(v0, v1, v2, v3) do {				\
+	v0 += v1; v1 = rol64(v1, 13); v1 ^= v0; v0 = rol64(v0, 32);	\
+	v2 += v3; v3 = rol64(v3, 16); v3 ^= v2;				\
+	v0 += v3; v3 = rol64(v3, 21); v3 ^= v0;				\
+	v2 += v1; v1 = rol64(v1, 17); v1 ^= v2; v2 = rol64(v2, 32);	\
+} while (0)
+
+/*
+ * SipHash-1-3 of @n little-endian words @m then the final word @last (the
+ * key's tail bytes and its length in the top byte), truncated to 32 bits:
+ * what hsiphash() computes on 64-bit machines, inline.
+ */
+static __always_inline u32 cmap_sip13(const hsiphash_key_t *key,
+				      const u64 *m, unsigned int n, u64 last)
 {
+	u64 v0 = 0x736f6d6570736575ULL ^ key->key[0];
+	u64 v1 = 0x646f72616e646f6dULL ^ key->key[1];
+	u64 v2 = 0x6c7967656e657261ULL ^ key->key[0];
+	u64 v3 = 0x7465646279746573ULL ^ key->key[1];
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		v3 ^= m[i];
+		CMAP_SIPROUND(v0, v1, v2, v3);
+		v0 ^= m[i];
+	}
+	v3 ^= last;
+	CMAP_SIPROUND(v0, v1, v2, v3);
+	v0 ^= last;
+	v2 ^= 0xff;
+	CMAP_SIPROUND(v0, v1, v2, v3);
+	CMAP_SIPROUND(v0, v1, v2, v3);
+	CMAP_SIPROUND(v0, v1, v2, v3);
+	return (v0 ^ v1) ^ (v2 ^ v3);
+}
+#endif
+
+/**
+ * cmap_hash - the table's keyed hash of a key
+ * @t:    the table
+ * @key:  key bytes
+ * @klen: key length
+ *
+ * hsiphash() under the table's random key, so that nobody who does not
+ * know the key can aim keys at one bucket (and max_chain bounds what
+ * guessing achieves).  The common short keys of 4, 8 and 16 bytes are
+ * hashed inline, to the same value: no call, no length dispatch.
+ *
+ * Return: the 32-bit hash.
+ */
+static __always_inline u32 cmap_hash(const struct cmap *t, const void *key,
+				     u32 klen)
+{
+#if BITS_PER_LONG == 64
+	u64 m[2];
+
+	switch (klen) {
+	case 4:
+		return cmap_sip13(&t->key, m, 0,
+				  (4ULL << 56) | get_unaligned_le32(key));
+	case 8:
+		m[0] = get_unaligned_le64(key);
+		return cmap_sip13(&t->key, m, 1, 8ULL << 56);
+	case 16:
+		m[0] = get_unaligned_le64(key);
+		m[1] = get_unaligned_le64((const u8 *)key + 8);
+		return cmap_sip13(&t->key, m, 2, 16ULL << 56);
+	}
+#endif
 	return hsiphash(key, klen, &t->key);
 }
 
@@ -361,6 +464,22 @@ static inline u8 cmap_tag(u32 hash)
 	u8 tag = hash;
 
 	return tag ? tag : 1;
+}
+
+/*
+ * The tags of @b as one word with slot i's tag in bits 8i..8i+7, on either
+ * byte order (so that __ffs64() of a match finds the lowest slot).
+ * Acquire: a tag seen set implies its slot is seen set.
+ */
+static __always_inline u64 cmap_tags_load(const struct cmap_bucket *b)
+{
+	return le64_to_cpu((__force __le64)smp_load_acquire(&b->tagword));
+}
+
+/* The slot of the lowest match in a cmap_tag_match() of cmap_tags_load(). */
+static __always_inline unsigned int cmap_match_slot(u64 m)
+{
+	return __ffs64(m) >> 3;
 }
 
 /*
@@ -392,11 +511,10 @@ cmap_chain_lookup(struct cmap_bucket *b, u32 hash, const void *key, u32 klen)
 	u8 tag = cmap_tag(hash);
 
 	do {
-		/* Acquire: a tag seen set implies its slot is seen set. */
-		u64 m = cmap_tag_match(smp_load_acquire(&b->tagword), tag);
+		u64 m = cmap_tag_match(cmap_tags_load(b), tag);
 
 		while (m) {
-			unsigned int i = __ffs64(m) >> 3;
+			unsigned int i = cmap_match_slot(m);
 			struct cmap_elem *e = rcu_dereference(b->slots[i]);
 
 			if (e && cmap_key_eq(e, hash, key, klen))

@@ -187,6 +187,7 @@ int main(int argc, char **argv)
 	const char *outdir = ".";
 	static double mops[NIMPL][4][4][MAXT + 1];
 	struct growth g[NIMPL];
+	double hash_inline, hash_call;
 	char path[4096];
 	FILE *csv, *gcsv;
 	unsigned int i, k, r, th;
@@ -295,6 +296,10 @@ int main(int argc, char **argv)
 			       (unsigned long long)g[i].max,
 			       (unsigned long long)g[i].over100x);
 	}
+
+	bench_cmap_hash_ns(20000000, &hash_inline, &hash_call);
+	printf("\nHashing an 8-byte key, ns: cmap_hash() inline %.2f, hsiphash() %.2f (%.2fx)\n",
+	       hash_inline, hash_call, hash_call / hash_inline);
 
 	/* The goals. */
 	printf("\nGoals:\n");

@@ -25,6 +25,9 @@ struct bench_impl {
 
 extern const struct bench_impl bench_cmap, bench_lfht, bench_ck, bench_rwlock;
 
+/* cmap's hash of 8-byte keys, inline and through hsiphash(): ns each. */
+void bench_cmap_hash_ns(uint64_t n, double *inline_ns, double *call_ns);
+
 /* The keyed hash all but ck_ht use (ck_ht hashes with its own). */
 uint32_t bench_hash(uint64_t key);
 

@@ -75,7 +75,14 @@ void *shim_kmalloc(size_t size, gfp_t gfp)
 		return NULL;
 	if (size == SIZE_MAX)	/* an overflowed size_mul()/struct_size() */
 		return NULL;
-	p = malloc(size ? size : 1);
+	/*
+	 * Cache-line aligned from 64 bytes up, as SLUB's power-of-two caches
+	 * and vmalloc are: bucket arrays rely on it for their layout.
+	 */
+	if (size < 64)
+		p = malloc(size ? size : 1);
+	else if (posix_memalign(&p, 64, size))
+		p = NULL;
 	if (!p) {
 		if (gfp & __GFP_NOFAIL)
 			abort();

@@ -16,6 +16,7 @@
 #include <linux/kernel.h>
 #include <linux/lockdep.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -27,6 +28,18 @@
 
 __thread int shim_tid_cache;
 __thread struct task_struct shim_task;
+
+/* The "CPU" of this thread for per-CPU data: assigned round robin. */
+static __thread int shim_cpu = -1;
+static unsigned int shim_next_cpu;
+
+unsigned int shim_this_cpu(void)
+{
+	if (unlikely(shim_cpu < 0))
+		shim_cpu = __atomic_fetch_add(&shim_next_cpu, 1,
+					      __ATOMIC_RELAXED) % SHIM_NR_CPUS;
+	return shim_cpu;
+}
 
 int shim_tid_init(void)
 {

@@ -765,12 +765,55 @@ static void *hammer_fn(void *arg)
 	return NULL;
 }
 
+/*
+ * cmap_hash() hashes 4-, 8- and 16-byte keys inline: the same values as
+ * hsiphash() under the table's key, at every length and alignment.
+ */
+static void hash_inline_matches_hsiphash(void **state)
+{
+	struct cmap *t = ut_create(CMAP_SYNC_RCU, 0);
+	u8 buf[CMAP_KEY_LEN_MAX + 8];
+	unsigned int i, len, off;
+	u32 seed = 777;
+
+	(void)state;
+	for (i = 0; i < 200; i++) {
+		for (off = 0; off < sizeof(buf); off++) {
+			seed = seed * 1103515245 + 12345;
+			buf[off] = seed >> 16;
+		}
+		for (len = 1; len <= CMAP_KEY_LEN_MAX; len++)
+			for (off = 0; off < 8; off += 3)
+				assert_int_equal(cmap_hash(t, buf + off, len),
+						 hsiphash(buf + off, len, &t->key));
+	}
+	ut_destroy(t);
+}
+
+/* The per-bucket lock counters of the current array, summed. */
+static void sum_heads(struct cmap *t, u64 *acq, u64 *cont, u64 *wait)
+{
+	struct cmap_tbl *tbl;
+	u32 i;
+
+	*acq = *cont = *wait = 0;
+	rcu_read_lock();
+	tbl = rcu_dereference(t->tbl);
+	for (i = 0; i < (1U << tbl->order); i++) {
+		*acq += tbl->heads[i].acquisitions;
+		*cont += tbl->heads[i].contended;
+		*wait += tbl->heads[i].wait_ns;
+	}
+	rcu_read_unlock();
+}
+
 static void contention_counted(void **state)
 {
 	struct cmap *t = ut_create(CMAP_SYNC_RCU, 0);
 	struct hammer h = { .t = t, .key = 1 };
 	unsigned long c0 = shim_trace_contention;
 	struct cmap_table_stats st;
+	u64 acq, cont, wait;
 	pthread_t th[2];
 	u64 deadline;
 	int i;
@@ -792,6 +835,15 @@ static void contention_counted(void **state)
 	assert_int_equal(shim_trace_contention - c0, st.contended);
 	assert_true(st.wait_ns > 0);
 	assert_true(st.acquisitions > st.contended);
+	/*
+	 * No resize happened (one key): the table-wide counters, summed
+	 * over the CPUs the threads counted on, equal the buckets' own.
+	 */
+	assert_int_equal(st.resizes, 0);
+	sum_heads(t, &acq, &cont, &wait);
+	assert_int_equal(st.acquisitions, acq);
+	assert_int_equal(st.contended, cont);
+	assert_int_equal(st.wait_ns, wait);
 	ut_destroy(t);
 }
 
@@ -818,6 +870,7 @@ int main(void)
 	const struct CMUnitTest single[] = {
 		cmocka_unit_test(racecheck_refuses_second_writer),
 		cmocka_unit_test(contention_counted),
+		cmocka_unit_test(hash_inline_matches_hsiphash),
 	};
 
 	const struct ut_suite suites[] = {

@@ -56,7 +56,7 @@ static void expect_buckets(struct cmap *t, u32 mode, u64 before, u64 after)
 	assert_false(ut_resizing(t));
 }
 
-/* Grow above 6.5 entries per head bucket, to at most 3.25 per bucket. */
+/* Grow above 6.5 entries per head bucket, doubling the array. */
 static void grow_at_threshold(void **state)
 {
 	u32 mode = MODE(state);
@@ -72,23 +72,26 @@ static void grow_at_threshold(void **state)
 	put_range(t, NULL, 26, 27, 1);		/* 27 > 26: grow */
 	if (mode != CMAP_SYNC_COW)
 		assert_int_equal(shim_wq_nr_pending(), 1);
-	expect_buckets(t, mode, 4, 16);		/* 27 <= 3.25 * 16 */
-	put_range(t, NULL, 27, 104, 1);
-	expect_buckets(t, mode, 16, 16);
-	put_range(t, NULL, 104, 105, 1);
-	expect_buckets(t, mode, 16, 64);	/* 105 <= 3.25 * 64 */
+	expect_buckets(t, mode, 4, 8);		/* one doubling */
+	put_range(t, NULL, 27, 52, 1);		/* 6.5 * 8: stays */
+	expect_buckets(t, mode, 8, 8);
+	put_range(t, NULL, 52, 53, 1);
+	expect_buckets(t, mode, 8, 16);
 	cmap_stats(t, &st);
 	assert_int_equal(st.resizes, 2);
 	if (mode != CMAP_SYNC_COW) {
 		assert_int_equal(shim_trace_resize_start - rs0, 2);
 		assert_int_equal(shim_trace_resize_end - re0, 2);
 	}
-	for (u64 k = 0; k < 105; k++)
+	for (u64 k = 0; k < 53; k++)
 		assert_int_equal(ut_get64(t, k, NULL), 1);
 	ut_destroy(t);
 }
 
-/* Shrink below 0.5 entries per head bucket, never below the minimum. */
+/*
+ * One resize doubles as often as the count asks; shrink below 0.5 entries
+ * per head bucket, to at most 3.25 per bucket, never below the minimum.
+ */
 static void shrink_at_threshold(void **state)
 {
 	u32 mode = MODE(state);
@@ -96,16 +99,16 @@ static void shrink_at_threshold(void **state)
 
 	put_range(t, NULL, 0, 105, 1);
 	ut_run_work();
-	assert_int_equal(ut_buckets(t), 64);
-	del_range(t, NULL, 32, 105);		/* 32 = 64 / 2: stays */
-	expect_buckets(t, mode, 64, 64);
-	del_range(t, NULL, 31, 32);		/* 31 < 32: shrink */
-	expect_buckets(t, mode, 64, 16);	/* 31 <= 3.25 * 16 */
-	del_range(t, NULL, 8, 31);		/* 8 = 16 / 2: stays */
-	expect_buckets(t, mode, 16, 16);
-	del_range(t, NULL, 7, 8);
-	expect_buckets(t, mode, 16, 4);
-	del_range(t, NULL, 0, 7);
+	assert_int_equal(ut_buckets(t), 32);	/* 105 > 6.5 * 16 */
+	del_range(t, NULL, 16, 105);		/* 16 = 32 / 2: stays */
+	expect_buckets(t, mode, 32, 32);
+	del_range(t, NULL, 15, 16);		/* 15 < 16: shrink */
+	expect_buckets(t, mode, 32, 8);		/* 15 <= 3.25 * 8 */
+	del_range(t, NULL, 4, 15);		/* 4 = 8 / 2: stays */
+	expect_buckets(t, mode, 8, 8);
+	del_range(t, NULL, 3, 4);
+	expect_buckets(t, mode, 8, 4);
+	del_range(t, NULL, 0, 3);
 	expect_buckets(t, mode, 4, 4);		/* the minimum */
 	assert_int_equal(ut_entries(t), 0);
 	ut_destroy(t);
@@ -121,9 +124,9 @@ static void size_hint_minimum(void **state)
 	put_range(t, NULL, 0, 3328, 1);		/* 6.5 * 512 */
 	expect_buckets(t, mode, 512, 512);
 	put_range(t, NULL, 3328, 3329, 1);
-	expect_buckets(t, mode, 512, 2048);	/* 3329 <= 3.25 * 2048 */
+	expect_buckets(t, mode, 512, 1024);
 	del_range(t, NULL, 0, 3329);
-	expect_buckets(t, mode, 2048, 512);
+	expect_buckets(t, mode, 1024, 512);
 	ut_destroy(t);
 
 	/* A hint beyond max_entries: the minimum is the maximum order,
@@ -233,10 +236,10 @@ static void grow_half_done(void **state)
 	mg.m = &m;
 	mg.arg = 417;
 	assert_int_equal(ut_buckets(t), 64);
-	put_range(t, &m, 0, 417, 1);		/* > 6.5 * 64: grow to 256 */
+	put_range(t, &m, 0, 417, 1);		/* > 6.5 * 64: grow to 128 */
 	run_migration(&mg);
 	assert_int_equal(mg.old_buckets, 64);
-	assert_int_equal(ut_buckets(t), 256);
+	assert_int_equal(ut_buckets(t), 128);
 	ut_check(t, &m);
 	ut_model_free(&m);
 	ut_destroy(t);
@@ -252,12 +255,12 @@ static void shrink_half_done(void **state)
 	mg.m = &m;
 	put_range(t, &m, 0, 1665, 1);		/* > 6.5 * 256 */
 	ut_run_work();
-	assert_int_equal(ut_buckets(t), 1024);	/* 1665 <= 3.25 * 1024 */
-	del_range(t, &m, 300, 1665);		/* < 512: shrink to 128 */
-	mg.arg = 300;
+	assert_int_equal(ut_buckets(t), 512);
+	del_range(t, &m, 200, 1665);		/* < 256: shrink to 64 */
+	mg.arg = 200;
 	run_migration(&mg);
-	assert_int_equal(mg.old_buckets, 1024);
-	assert_int_equal(ut_buckets(t), 128);
+	assert_int_equal(mg.old_buckets, 512);
+	assert_int_equal(ut_buckets(t), 64);	/* 200 <= 3.25 * 64 */
 	ut_check(t, &m);
 	ut_model_free(&m);
 	ut_destroy(t);
@@ -281,8 +284,8 @@ static void clear_half_done(void **state)
 	ut_model_init(&m);
 	mg.m = &m;
 	put_range(t, &m, 0, 417, 1);
-	ut_run_work();				/* 256 buckets */
-	put_range(t, &m, 417, 1665, 1);		/* grow to 1024 */
+	ut_run_work();				/* 128 buckets */
+	put_range(t, &m, 417, 1665, 1);		/* grow to 256, then 512 */
 	run_migration(&mg);
 	ut_check(t, &m);
 	ut_run_work();				/* 10 entries: shrink */
@@ -339,7 +342,7 @@ static void grow_half_done_threaded(void **state)
 	shim_wq_pause();
 	shim_set_resched_hook(NULL, NULL);
 	assert_false(ut_resizing(t));
-	assert_int_equal(ut_buckets(t), 256);
+	assert_int_equal(ut_buckets(t), 128);
 	ut_check(t, &m);
 	sem_destroy(&b.stopped);
 	sem_destroy(&b.go);
@@ -461,7 +464,7 @@ static void iter_across_resizes(void **state)
 /*
  * Keys crowding one bucket at every order up to 8 (the same top 8 hash
  * bits, 0x1a): bucket 1 of a 16-bucket array, and one bucket of the
- * 64-bucket array it grows to, so migrating it needs overflow buckets.
+ * 32-bucket array it grows to, so migrating it needs overflow buckets.
  */
 struct top8 {
 	u32 top;
@@ -492,7 +495,7 @@ static void crowd(struct cmap *t, struct ut_model *m, u64 *keys,
 		ut_val64(keys[i], 1, val);
 		ut_model_put(m, &keys[i], 8, val, 16, CMAP_INSERT);
 	}
-	/* Fill other buckets past 6.5 per bucket: a grow to 64 is due. */
+	/* Fill other buckets past 6.5 per bucket: a grow to 32 is due. */
 	ut_find_keys(t, 1ULL << 40, not_top4, &top, fill, ARRAY_SIZE(fill));
 	for (i = 0; i < ARRAY_SIZE(fill); i++) {
 		u8 val[16];
@@ -547,7 +550,7 @@ static void crowd_mid_migration(struct mig *mg)
 	for (i = 0; i < ARRAY_SIZE(c->keys); i++) {
 		struct cmap_tbl *nt = rcu_dereference(tbl->future);
 		struct cmap_head *h = &nt->heads[ut_idx(cmap_hash(mg->t,
-							&c->keys[i], 8), 6)];
+							&c->keys[i], 8), nt->order)];
 		struct cmap_bucket *b;
 		unsigned int s;
 
@@ -595,8 +598,8 @@ static void migration_needs_spares(void **state)
 	ut_find_keys(t, 1ULL << 50, has_top8, &top, &c.other, 1);
 	run_migration(&mg);
 	assert_int_equal(c.err, 0);
-	assert_int_equal(ut_buckets(t), 64);
-	assert_int_equal(chain_len(t, 0x1a >> 2), 3);
+	assert_int_equal(ut_buckets(t), 32);
+	assert_int_equal(chain_len(t, 0x1a >> 3), 3);
 	ut_check(t, &m);
 	ut_model_free(&m);
 	ut_destroy(t);
@@ -618,7 +621,7 @@ static void migration_spares_fail(void **state)
 	ut_find_keys(t, 1ULL << 50, has_top8, &top, &c.other, 1);
 	run_migration(&mg);
 	assert_int_equal(c.err, -ENOMEM);
-	assert_int_equal(ut_buckets(t), 64);	/* the worker finished */
+	assert_int_equal(ut_buckets(t), 32);	/* the worker finished */
 	ut_check(t, &m);
 	ut_model_free(&m);
 	ut_destroy(t);
@@ -626,7 +629,8 @@ static void migration_spares_fail(void **state)
 
 /*
  * A resize that cannot allocate its array: a warning, no change, chains
- * grow instead; the next write asks again and that resize succeeds.
+ * grow instead; writes ask again once the count moved on (not on every
+ * write), and that resize succeeds.
  */
 static void rehash_alloc_fails(void **state)
 {
@@ -644,13 +648,18 @@ static void rehash_alloc_fails(void **state)
 	shim_set_quiet(false);
 	assert_int_equal(shim_printk_warnings(), warns + 1);
 	assert_int_equal(ut_buckets(t), 4);
-	put_range(t, &m, 27, 60, 1);		/* chains grow */
+	/* Near the count that failed, writes do not wake the worker... */
+	put_range(t, &m, 27, 29, 1);
+	assert_int_equal(shim_wq_nr_pending(), 0);
+	/* ...once it moved on, they do; chains grow meanwhile. */
+	put_range(t, &m, 29, 60, 1);
+	assert_int_equal(shim_wq_nr_pending(), 1);
 	cmap_stats(t, &st);
 	assert_true(st.overflow_buckets > 0);
 	assert_int_equal(st.resizes, 0);
 	ut_check(t, &m);
 	ut_run_work();
-	assert_int_equal(ut_buckets(t), 32);	/* 60 <= 3.25 * 32 */
+	assert_int_equal(ut_buckets(t), 16);	/* 60 > 6.5 * 8 */
 	ut_check(t, &m);
 	ut_model_free(&m);
 	ut_destroy(t);
@@ -705,7 +714,7 @@ static void write_then_resize_completes(void **state)
 	shim_set_rcu_unlock_hook(resize_between_write_and_after_write_hook);
 	assert_int_equal(ut_put64(t, k, 1, CMAP_INSERT), 0);
 	shim_set_rcu_unlock_hook(NULL);
-	assert_int_equal(ut_buckets(t), 16);
+	assert_int_equal(ut_buckets(t), 8);
 	assert_int_equal(ut_get64(t, k, NULL), 1);
 	ut_destroy(t);
 }

@@ -21,7 +21,17 @@
 #define smp_mb__before_atomic()	barrier()
 #define smp_mb__after_atomic()	barrier()
 
+#ifdef SHIM_EMULATE_BE
+/* A big-endian CPU's view of a u64 in memory: see asm/byteorder.h. */
+#define smp_load_acquire(p)						\
+	__builtin_choose_expr(						\
+		__builtin_types_compatible_p(typeof(*(p)), u64),	\
+		__builtin_bswap64(__atomic_load_n((const u64 *)(p),	\
+						  __ATOMIC_ACQUIRE)),	\
+		__atomic_load_n(p, __ATOMIC_ACQUIRE))
+#else
 #define smp_load_acquire(p)	__atomic_load_n(p, __ATOMIC_ACQUIRE)
+#endif
 #define smp_store_release(p, v)						\
 do {									\
 	typeof(*(p)) __sr_v = (v);					\

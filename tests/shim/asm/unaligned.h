@@ -15,6 +15,13 @@
 } while (0)
 
 #define get_unaligned(ptr)	__get_unaligned_t(typeof(*(ptr)), (ptr))
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define get_unaligned_le32(p)	__get_unaligned_t(u32, (p))
+#define get_unaligned_le64(p)	__get_unaligned_t(u64, (p))
+#else
+#define get_unaligned_le32(p)	__builtin_bswap32(__get_unaligned_t(u32, (p)))
+#define get_unaligned_le64(p)	__builtin_bswap64(__get_unaligned_t(u64, (p)))
+#endif
 #define put_unaligned(val, ptr)	__put_unaligned_t(typeof(*(ptr)), (val), (ptr))
 
 #endif

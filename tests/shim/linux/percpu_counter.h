@@ -37,6 +37,21 @@ static inline void percpu_counter_add(struct percpu_counter *fbc, s64 amount)
 	atomic64_add(amount, &fbc->count);
 }
 
+static inline void percpu_counter_add_batch(struct percpu_counter *fbc,
+					    s64 amount, s32 batch)
+{
+	atomic64_add(amount, &fbc->count);
+}
+
+/* Exact here: the kernel's is exact within @batch per CPU of @rhs. */
+static inline int __percpu_counter_compare(struct percpu_counter *fbc,
+					   s64 rhs, s32 batch)
+{
+	s64 v = atomic64_read(&fbc->count);
+
+	return v > rhs ? 1 : v < rhs ? -1 : 0;
+}
+
 static inline void percpu_counter_inc(struct percpu_counter *fbc)
 {
 	percpu_counter_add(fbc, 1);
