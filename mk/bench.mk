@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# The in-kernel benchmark (issue #5): CMAP_IOC_BENCH (kmod/cmap_bench.c)
+# The in-kernel benchmark: CMAP_IOC_BENCH (kmod/cmap_bench.c)
 # through `cmapctl bench`, every mode against the kernel's rhashtable.
 #
 #   make bench    the standard matrix (scripts/bench.sh) in the test VM with

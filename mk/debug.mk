@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Debug kernels (issue #8): lockdep, PROVE_RCU, KASAN, kmemleak, DEBUG_LIST,
+# Debug kernels: lockdep, PROVE_RCU, KASAN, kmemleak, DEBUG_LIST,
 # DEBUG_OBJECTS, FAILSLAB; and a KCSAN variant.  Built once from Debian's
 # linux-source into /var/cache/cmap/kernels (scripts/debug-kernel.sh).
 #

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Hardening (issue #7): hostile input, limits, permissions, allocation
+# Hardening: hostile input, limits, permissions, allocation
 # faults, concurrency faults, the ioctl fuzzer, static checks.
 #
 #   make hardening       the helpers (tests/hardening/*.c, the fuzzer

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Racecheck mode (issue #6): who collided, and Go's crash reproduced.
+# Racecheck mode: who collided, and Go's crash reproduced.
 #
 #   make racetrace      user/racetrace: racecheck detections with both
 #                       threads' kernel and user stacks (bpf/race.bpf.c,

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# The table core in userspace (issue #4).  kmod/cmap_core.c is compiled as
+# The table core in userspace.  kmod/cmap_core.c is compiled as
 # it is, against the kernel-API shim in tests/shim/ (liburcu, pthreads, a
 # counting allocator with fault injection), into a few builds:
 #

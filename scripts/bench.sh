@@ -20,7 +20,7 @@
 # (gnuplot: ops/s per mode by read% at 2 threads, 1K and 1M keys); prints
 # per cell a table of read and write ns/op with speed ratios against rcu
 # and rhashtable, memory per entry at 1M keys, the growth run, and the
-# goals of issue #5 with their figures.  DIR defaults to build/bench.
+# performance goals with their figures.  DIR defaults to build/bench.
 # --report: only the report (and chart) of the results already in DIR.
 # CMAP_BENCH_KO overrides kmod/cmap.ko.
 #

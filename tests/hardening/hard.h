@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * tests/hardening: shared helpers of the hardening tests (issue #7).
+ * tests/hardening: shared helpers of the hardening tests.
  *
  * TAP output without numbers ("ok - ..." / "not ok - ..." / "# ..."): the
  * guest scripts (tests/guest.d/NN-hardening-*) number the lines of all

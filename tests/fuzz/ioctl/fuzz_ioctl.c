@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fuzz_ioctl: a random ioctl fuzzer for /dev/cmap (issue #7).
+ * fuzz_ioctl: a random ioctl fuzzer for /dev/cmap.
  *
  * Several processes, each with several threads, issue random requests for
  * a bounded time:
