@@ -275,11 +275,14 @@ static size_t cmap_elem_size(u32 klen, u32 vlen)
  * size rounded up to 8 bytes, not from kmalloc(): kmalloc's size classes
  * (32, 64, 96, 128, 192, 256) would give the common element, an 8-byte key
  * and an 8-byte value in 40 bytes, 64 bytes.  Only the sizes kmalloc does
- * not serve exactly have a cache; the slab allocator may merge these with
- * other caches of the same size.  Larger elements use kmalloc().
+ * not serve exactly have a cache.  Their data[] is a usercopy region
+ * (CONFIG_HARDENED_USERCOPY checks every copy to or from a slab object
+ * against its cache's region; kmalloc caches allow the whole object).
+ * Larger elements use kmalloc().
  */
 #define CMAP_ELEM_ALIGN		8
 #define CMAP_ELEM_CACHE_MAX	256
+#define CMAP_ELEM_DATA		offsetof(struct cmap_elem, data)
 static struct kmem_cache *cmap_elem_caches[CMAP_ELEM_CACHE_MAX / CMAP_ELEM_ALIGN];
 
 /* The cache an element of @size bytes comes from, or NULL for kmalloc(). */
@@ -321,9 +324,11 @@ static int cmap_elem_caches_create(void)
 		    kmalloc_size_roundup(size) == size)
 			continue;
 		snprintf(name, sizeof(name), "cmap_elem_%zu", size);
-		cmap_elem_caches[i] = kmem_cache_create(name, size,
-							CMAP_ELEM_ALIGN, 0,
-							NULL);
+		/* the ioctls copy keys and values straight to and from data[] */
+		cmap_elem_caches[i] =
+			kmem_cache_create_usercopy(name, size, CMAP_ELEM_ALIGN,
+						   0, CMAP_ELEM_DATA,
+						   size - CMAP_ELEM_DATA, NULL);
 		if (!cmap_elem_caches[i]) {
 			cmap_elem_caches_destroy();
 			return -ENOMEM;

@@ -9,6 +9,7 @@
 #ifndef _SHIM_LINUX_SLAB_H
 #define _SHIM_LINUX_SLAB_H
 
+#include <linux/bug.h>
 #include <linux/compiler.h>
 #include <linux/gfp.h>
 #include <linux/overflow.h>
@@ -58,6 +59,16 @@ struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
 				     unsigned int align, unsigned int flags,
 				     void (*ctor)(void *));
 void kmem_cache_destroy(struct kmem_cache *c);
+
+static inline struct kmem_cache *
+kmem_cache_create_usercopy(const char *name, unsigned int size,
+			   unsigned int align, unsigned int flags,
+			   unsigned int useroffset, unsigned int usersize,
+			   void (*ctor)(void *))
+{
+	BUG_ON(useroffset + usersize > size);
+	return kmem_cache_create(name, size, align, flags, ctor);
+}
 
 static inline unsigned int kmem_cache_size(struct kmem_cache *c)
 {
