@@ -467,8 +467,13 @@ static int cmap_chain_add(struct cmap_tbl *tbl, struct cmap_head *h,
 	return 0;
 }
 
-/* Find @key in the locked chain of @h; report its bucket and slot. */
-static struct cmap_elem *cmap_chain_find(struct cmap_head *h, u32 hash,
+/*
+ * Find @key in the chain of @h, protected by the locked head @owner (@h
+ * itself, or the old bucket that alone feeds it during a grow); report its
+ * bucket and slot.
+ */
+static struct cmap_elem *cmap_chain_find(struct cmap_head *h,
+					 struct cmap_head *owner, u32 hash,
 					 const void *key, u32 klen,
 					 struct cmap_bucket **bp,
 					 unsigned int *slot)
@@ -477,13 +482,13 @@ static struct cmap_elem *cmap_chain_find(struct cmap_head *h, u32 hash,
 	struct cmap_bucket *b;
 	unsigned int i;
 
-	for (b = &h->b; b; b = cmap_deref_locked(b->overflow, h)) {
+	for (b = &h->b; b; b = cmap_deref_locked(b->overflow, owner)) {
 		for (i = 0; i < CMAP_SLOTS; i++) {
 			struct cmap_elem *e;
 
 			if (b->tags[i] != tag)
 				continue;
-			e = cmap_deref_locked(b->slots[i], h);
+			e = cmap_deref_locked(b->slots[i], owner);
 			if (cmap_key_eq(e, hash, key, klen)) {
 				*bp = b;
 				*slot = i;
@@ -843,12 +848,133 @@ static void cmap_write_unlock(struct cmap *t, struct cmap_head *h)
 	cmap_sync_unlock(t);
 }
 
-/* Unlock the head cmap_write_begin() returned, and leave RCU. */
-static void cmap_write_end(struct cmap *t, struct cmap_head *h)
+
+/**
+ * struct cmap_site - the locked buckets that hold every element of a range
+ * @tbl:  the array of @h
+ * @h:    the head bucket, locked
+ * @ntbl: NULL when @h holds the range alone; else @tbl's future, into
+ *        which @h's migration stopped part way for want of overflow
+ *        buckets: each element of the range is then either still in @h's
+ *        chain or already in @ntbl, in a bucket that @h feeds
+ * @nh:   with @ntbl on a shrink: the one bucket of @ntbl that @h feeds,
+ *        locked nested (on a grow the buckets @h feeds are protected by
+ *        @h's lock: every writer reaches them through @h)
+ * @end:  the end of the hash range, starting at the hash the site was
+ *        locked for, that the site holds every element of
+ */
+struct cmap_site {
+	struct cmap_tbl *tbl, *ntbl;
+	struct cmap_head *h, *nh;
+	u64 end;
+};
+
+/**
+ * cmap_lock_site - lock the buckets that hold a hash now, allocating nothing
+ * @t:    the table
+ * @hash: the hash
+ * @key:  the operation's key (for the contention hook), or NULL
+ * @klen: its length
+ * @sp:   spare overflow buckets for migration, possibly none
+ * @s:    out: the site
+ *
+ * Takes rcu_read_lock() and the mode's lock, then walks like
+ * cmap_lock_live(): a bucket with a future table is migrated first and the
+ * walk moves on to the future.  When that migration needs more overflow
+ * buckets than @sp holds, the walk stops at the old bucket instead, with
+ * s->ntbl set (and sp->want set): finding, replacing and removing an
+ * element there needs no memory, and the migration that resumes later
+ * simply no longer sees a removed element.  Only adding a key needs the
+ * bucket migrated (see cmap_put_locked()).  Never fails.
+ */
+static void cmap_lock_site(struct cmap *t, u32 hash, const void *key,
+			   u32 klen, struct cmap_spares *sp,
+			   struct cmap_site *s)
+	__acquires(RCU) __acquires(bucket)
+{
+	struct cmap_tbl *tbl;
+	u64 end = CMAP_ITER_END;
+
+	rcu_read_lock();
+	cmap_sync_lock(t);
+	tbl = rcu_dereference(t->tbl);
+	for (;;) {
+		u32 idx = cmap_idx(tbl, hash);
+		struct cmap_head *h = &tbl->heads[idx];
+		struct cmap_tbl *ntbl;
+
+		end = min(end, (u64)(idx + 1) << (32 - tbl->order));
+		cmap_head_lock(t, h, idx, key, klen, 0);
+		ntbl = rcu_dereference(tbl->future);
+		if (!h->evacuated &&
+		    (!ntbl || cmap_evacuate(t, tbl, h, idx, ntbl, sp))) {
+			s->tbl = tbl;
+			s->h = h;
+			s->ntbl = ntbl;
+			s->nh = NULL;
+			s->end = end;
+			if (ntbl && ntbl->order < tbl->order) {
+				u32 didx = idx >> (tbl->order - ntbl->order);
+
+				s->nh = &ntbl->heads[didx];
+				cmap_head_lock(t, s->nh, didx, NULL, 0,
+					       SINGLE_DEPTH_NESTING);
+				__release(&s->nh->lock);	/* for sparse */
+			}
+			__release(&h->lock);	/* for sparse: "bucket" is */
+			__release(sync);	/* the head locks + sync */
+			__acquire(bucket);
+			return;
+		}
+		cmap_head_unlock(h);
+		tbl = ntbl;
+	}
+}
+
+/* Unlock what cmap_lock_site() locked, staying under RCU. */
+static void cmap_site_unlock(struct cmap *t, const struct cmap_site *s)
+	__releases(bucket)
+{
+	__release(bucket);
+	if (s->nh) {
+		__acquire(&s->nh->lock);	/* for sparse, see above */
+		cmap_head_unlock(s->nh);
+	}
+	__acquire(&s->h->lock);
+	cmap_head_unlock(s->h);
+	__acquire(sync);
+	cmap_sync_unlock(t);
+}
+
+/* Unlock what cmap_lock_site() locked, and leave RCU. */
+static void cmap_site_end(struct cmap *t, const struct cmap_site *s)
 	__releases(bucket) __releases(RCU)
 {
-	cmap_write_unlock(t, h);
+	cmap_site_unlock(t, s);
 	rcu_read_unlock();
+}
+
+/* The order of the array that new keys of the site go to. */
+static u32 cmap_site_order(const struct cmap_site *s)
+{
+	return (s->ntbl ?: s->tbl)->order;
+}
+
+/* Find @key in a locked site; report its bucket and slot. */
+static struct cmap_elem *cmap_site_find(const struct cmap_site *s, u32 hash,
+					const void *key, u32 klen,
+					struct cmap_bucket **bp,
+					unsigned int *slot)
+{
+	struct cmap_elem *e;
+
+	e = cmap_chain_find(s->h, s->h, hash, key, klen, bp, slot);
+	if (e || !s->ntbl)
+		return e;
+	if (s->nh)
+		return cmap_chain_find(s->nh, s->nh, hash, key, klen, bp, slot);
+	return cmap_chain_find(&s->ntbl->heads[cmap_idx(s->ntbl, hash)], s->h,
+			       hash, key, klen, bp, slot);
 }
 
 /* The array order that puts @n entries near half the grow threshold. */
@@ -952,8 +1078,7 @@ static int cmap_put_locked(struct cmap *t, struct cmap_elem *e,
 	long charge = cmap_elem_charge(e);
 	struct cmap_spares sp = {};
 	struct cmap_elem *old;
-	struct cmap_tbl *tbl;
-	struct cmap_head *h;
+	struct cmap_site s;
 	unsigned int waits = 0;
 	bool grow_wait;
 	u32 order = 0;
@@ -964,16 +1089,11 @@ static int cmap_put_locked(struct cmap *t, struct cmap_elem *e,
 		unsigned int slot;
 
 		grow_wait = false;
-		h = cmap_write_begin(t, e->hash, key, e->klen, &sp, &tbl, NULL);
-		if (IS_ERR(h)) {
-			cmap_write_failed();
-			err = PTR_ERR(h);
-			old = NULL;
-			break;
-		}
+		cmap_lock_site(t, e->hash, key, e->klen, &sp, &s);
 		err = 0;
-		old = cmap_chain_find(h, e->hash, key, e->klen, &b, &slot);
+		old = cmap_site_find(&s, e->hash, key, e->klen, &b, &slot);
 		if (old) {
+			/* A replacement needs no migration: none waits. */
 			if (mode == CMAP_INSERT)
 				err = -EEXIST;
 			else if (!cmap_charge(t, 0, charge - cmap_elem_charge(old)))
@@ -982,10 +1102,13 @@ static int cmap_put_locked(struct cmap *t, struct cmap_elem *e,
 				rcu_assign_pointer(b->slots[slot], e);
 		} else if (mode == CMAP_REPLACE) {
 			err = -ENOENT;
+		} else if (s.ntbl) {
+			/* A new key: its bucket must migrate, with spares. */
+			err = -EAGAIN;
 		} else if (!cmap_charge(t, 1, charge)) {
 			err = -ENOSPC;
 		} else {
-			err = cmap_chain_add(tbl, h, h, e, &sp,
+			err = cmap_chain_add(s.tbl, s.h, s.h, e, &sp,
 					     READ_ONCE(cmap_max_chain));
 			/*
 			 * A long chain in an array that is due to grow may
@@ -997,14 +1120,14 @@ static int cmap_put_locked(struct cmap *t, struct cmap_elem *e,
 				cmap_charge(t, -1, -charge);
 			/* (refunded first: the grow must be due without it) */
 			if (err == -ENOSPC && waits < CMAP_FLOOD_WAITS &&
-			    cmap_growth_due(t, tbl))
+			    cmap_growth_due(t, s.tbl))
 				grow_wait = true;
 			if (err == -ENOSPC && !grow_wait)
 				pr_warn_ratelimited("cmap: table %u: a bucket holds %u overflow buckets of colliding keys (hash flooding?): put refused\n",
 						    t->id, READ_ONCE(cmap_max_chain));
 		}
-		order = tbl->order;
-		cmap_write_end(t, h);
+		order = cmap_site_order(&s);
+		cmap_site_end(t, &s);
 		if (grow_wait) {
 			waits++;
 			queue_work(cmap_core_wq, &t->resize_work);
@@ -1149,11 +1272,13 @@ unlock:
  * while the table is due to grow waits for the resize worker (so never call
  * it from cmap_core_wq, with the table's resize_mutex held, or in atomic
  * context).  A replaced element is freed after a grace period; on failure
- * @e is freed and the table is unchanged.
+ * @e is freed and the table is unchanged.  Only a new key may need memory
+ * (overflow buckets, for its chain or for migrating its bucket first): an
+ * existing key is replaced where it is, migrated or not.
  *
  * Return: 0, -EEXIST, -ENOENT (per @mode), -ENOSPC at the table's limits
- * or the module-wide cap or on a full chain, -ENOMEM, or in racecheck mode
- * -EBUSY when another writer is inside.
+ * or the module-wide cap or on a full chain, -ENOMEM (a new key only, but
+ * in cow mode), or in racecheck mode -EBUSY when another writer is inside.
  */
 int cmap_put_elem(struct cmap *t, struct cmap_elem *e,
 		  enum cmap_put_mode mode)
@@ -1198,31 +1323,28 @@ int cmap_put(struct cmap *t, const void *key, u32 klen, const void *value,
 	return cmap_put_elem(t, e, mode);
 }
 
-/* The delete of every mode but cow: under the key's bucket lock. */
+/*
+ * The delete of every mode but cow: under the key's bucket lock, wherever
+ * the key is during a migration (see cmap_lock_site()), allocating nothing.
+ */
 static int cmap_delete_locked(struct cmap *t, const void *key, u32 klen,
 			      u32 hash)
 {
-	struct cmap_spares sp = {};
-	struct cmap_elem *e = NULL;
-	struct cmap_tbl *tbl;
-	struct cmap_head *h;
+	struct cmap_spares none = {};
+	struct cmap_elem *e;
 	struct cmap_bucket *b;
+	struct cmap_site s;
 	unsigned int slot;
 	u32 order;
 
-	h = cmap_write_begin(t, hash, key, klen, &sp, &tbl, NULL);
-	cmap_spares_free(&sp);
-	if (IS_ERR(h)) {
-		cmap_write_failed();
-		return PTR_ERR(h);
-	}
-	e = cmap_chain_find(h, hash, key, klen, &b, &slot);
+	cmap_lock_site(t, hash, key, klen, &none, &s);
+	e = cmap_site_find(&s, hash, key, klen, &b, &slot);
 	if (e) {
 		cmap_slot_clear(b, slot);
 		cmap_charge(t, -1, -cmap_elem_charge(e));
 	}
-	order = tbl->order;
-	cmap_write_end(t, h);
+	order = cmap_site_order(&s);
+	cmap_site_end(t, &s);
 	if (!e)
 		return -ENOENT;
 	cmap_elem_free_rcu(e);
@@ -1236,11 +1358,13 @@ static int cmap_delete_locked(struct cmap *t, const void *key, u32 klen,
  * @key:  key bytes
  * @klen: key length
  *
- * May sleep.  The element is freed after a grace period.
+ * May sleep.  The element is freed after a grace period.  Allocates
+ * nothing (but in cow mode): a key whose bucket a resize has not migrated
+ * yet is removed where it is (see cmap_lock_site()).
  *
- * Return: 0, -ENOENT, -EINVAL for a bad length, -ENOMEM when the migration
- * of the key's bucket (or a cow copy) needed memory it could not get, or
- * in racecheck mode -EBUSY when another writer is inside.
+ * Return: 0, -ENOENT, -EINVAL for a bad length, in cow mode -ENOSPC or
+ * -ENOMEM when the copy could not be allocated (the table then unchanged),
+ * or in racecheck mode -EBUSY when another writer is inside.
  */
 int cmap_delete(struct cmap *t, const void *key, u32 klen)
 {
@@ -1259,17 +1383,19 @@ int cmap_delete(struct cmap *t, const void *key, u32 klen)
 	return err;
 }
 
-static void cmap_clear_range(struct cmap *t, struct cmap_head *h, u64 cursor,
-			     u64 end)
+/* Remove the elements of [@start, @end) from the chain of @h (see @owner). */
+static void cmap_clear_range(struct cmap *t, struct cmap_head *h,
+			     struct cmap_head *owner, u64 start, u64 end)
 {
 	struct cmap_bucket *b;
 	unsigned int i;
 
-	for (b = &h->b; b; b = cmap_deref_locked(b->overflow, h)) {
+	for (b = &h->b; b; b = cmap_deref_locked(b->overflow, owner)) {
 		for (i = 0; i < CMAP_SLOTS; i++) {
-			struct cmap_elem *e = cmap_deref_locked(b->slots[i], h);
+			struct cmap_elem *e = cmap_deref_locked(b->slots[i],
+								owner);
 
-			if (!e || e->hash < cursor || e->hash >= end)
+			if (!e || e->hash < start || e->hash >= end)
 				continue;
 			cmap_slot_clear(b, i);
 			cmap_charge(t, -1, -cmap_elem_charge(e));
@@ -1278,41 +1404,52 @@ static void cmap_clear_range(struct cmap *t, struct cmap_head *h, u64 cursor,
 	}
 }
 
-/* The clear of every mode but cow: a walk of the live buckets. */
+/* Remove the elements of [@start, s->end) from a locked site. */
+static void cmap_site_clear(struct cmap *t, const struct cmap_site *s,
+			    u64 start)
+{
+	u32 i, last;
+
+	cmap_clear_range(t, s->h, s->h, start, s->end);
+	if (!s->ntbl)
+		return;
+	if (s->nh) {
+		cmap_clear_range(t, s->nh, s->nh, start, s->end);
+		return;
+	}
+	last = cmap_idx(s->ntbl, s->end - 1);
+	for (i = cmap_idx(s->ntbl, start); i <= last; i++)
+		cmap_clear_range(t, &s->ntbl->heads[i], s->h, start, s->end);
+}
+
+/*
+ * The clear of every mode but cow: a walk of the live buckets, allocating
+ * nothing (buckets whose migration would need memory are cleared where
+ * they are), so it runs to the end: a failed CLEAR must not have cleared
+ * part of the table.  Only a dying caller stops it part way.
+ */
 static int cmap_clear_locked(struct cmap *t)
 {
-	struct cmap_spares sp = {};
-	struct cmap_tbl *tbl;
-	u64 cursor = 0, end;
-	bool wrote = false;
+	struct cmap_spares none = {};
+	u64 cursor = 0;
 	u32 order = 0;
 	int err = 0;
 
-	while (!err && cursor < CMAP_ITER_END) {
-		struct cmap_head *h;
+	while (cursor < CMAP_ITER_END) {
+		struct cmap_site s;
 
-		h = cmap_write_begin(t, cursor, NULL, 0, &sp, &tbl, &end);
-		if (IS_ERR(h)) {
-			cmap_write_failed();
-			err = PTR_ERR(h);
+		cmap_lock_site(t, cursor, NULL, 0, &none, &s);
+		cmap_site_clear(t, &s, cursor);
+		order = cmap_site_order(&s);
+		cursor = s.end;
+		cmap_site_end(t, &s);
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
 			break;
 		}
-		cmap_clear_range(t, h, cursor, end);
-		order = tbl->order;
-		wrote = true;
-		cmap_write_end(t, h);
-		cursor = end;
-		/*
-		 * Runs to the end: a failed CLEAR must not have cleared part
-		 * of the table.  Only a dying caller stops it part way.
-		 */
-		if (fatal_signal_pending(current))
-			err = -EINTR;
 		cond_resched();
 	}
-	cmap_spares_free(&sp);
-	if (wrote)
-		cmap_after_write(t, order);
+	cmap_after_write(t, order);
 	return err;
 }
 
@@ -1353,14 +1490,17 @@ static int cmap_cow_clear(struct cmap *t)
  * @t: the table
  *
  * Walks hash space one live bucket at a time, under each bucket's lock:
- * entries that concurrent writers add behind the walk stay.  A cow table
- * publishes an empty array instead.  May sleep.
+ * entries that concurrent writers add behind the walk stay.  Allocates
+ * nothing: buckets a resize has not migrated yet are cleared where they
+ * are.  A cow table publishes an empty array instead.  May sleep.
  *
  * Signals do not interrupt it (it is bounded by the table's size); a fatal
  * one stops it part way, unseen by the dying caller.
  *
- * Return: 0, -EINTR if a fatal signal stopped it part way, -ENOMEM, or in
- * racecheck mode -EBUSY when another writer is inside.
+ * Return: 0, -EINTR if a fatal signal stopped it part way, in cow mode
+ * -ENOSPC or -ENOMEM when the empty array could not be allocated (the table
+ * then unchanged), or in racecheck mode -EBUSY when another writer is
+ * inside.
  */
 int cmap_clear(struct cmap *t)
 {
