@@ -564,65 +564,6 @@ static int cmap_evacuate(struct cmap *t, struct cmap_tbl *otbl,
 	return err;
 }
 
-/**
- * cmap_lock_live - lock the head bucket that holds a hash now
- * @t:    the table
- * @hash: the hash
- * @key:  the operation's key (for the contention hook), or NULL
- * @klen: its length
- * @sp:   spare overflow buckets for migration
- * @tblp: out: the bucket array of the returned head
- * @endp: out, optional: the end of the hash range, starting at @hash's
- *        head range in the current array, that the returned head holds
- *        every element of
- *
- * Starts at the current array; a bucket with a future table is evacuated
- * first (the write's share of a resize), then the walk moves on to the
- * future.  Call under rcu_read_lock().
- *
- * Return: the locked head, or ERR_PTR(-EAGAIN) with sp->want set (and
- * no lock held: see cmap_write_failed()).
- */
-static struct cmap_head *cmap_lock_live(struct cmap *t, u32 hash,
-					const void *key, u32 klen,
-					struct cmap_spares *sp,
-					struct cmap_tbl **tblp, u64 *endp)
-	__acquires(bucket)
-{
-	struct cmap_tbl *tbl = rcu_dereference(t->tbl);
-	u64 end = CMAP_ITER_END;
-
-	for (;;) {
-		u32 idx = cmap_idx(tbl, hash);
-		struct cmap_head *h = &tbl->heads[idx];
-		struct cmap_tbl *ntbl;
-
-		end = min(end, (u64)(idx + 1) << (32 - tbl->order));
-		cmap_head_lock(t, h, idx, key, klen, 0);
-		ntbl = rcu_dereference(tbl->future);
-		if (!h->evacuated) {
-			int err;
-
-			if (!ntbl) {
-				*tblp = tbl;
-				if (endp)
-					*endp = end;
-				__release(&h->lock);	/* for sparse */
-				__acquire(bucket);
-				return h;
-			}
-			err = cmap_evacuate(t, tbl, h, idx, ntbl, sp);
-			if (err) {
-				cmap_head_unlock(h);
-				__acquire(bucket);	/* for sparse: none held */
-				return ERR_PTR(err);
-			}
-		}
-		cmap_head_unlock(h);
-		tbl = ntbl;
-	}
-}
-
 /*
  * racecheck: report @op meeting the writer inside the table, the way Go's
  * runtime reports "concurrent map writes" (and "concurrent map read and map
@@ -791,64 +732,6 @@ struct cmap_elem *cmap_lookup_sync(struct cmap *t, const void *key, u32 klen)
 	}
 }
 
-/*
- * sparse cannot follow a lock that a function returns only on success:
- * the lock helpers below claim "bucket" on every path, and callers settle
- * the failure path with cmap_write_failed().
- */
-static inline void cmap_write_failed(void)
-	__releases(RCU) __releases(bucket)
-{
-	__release(RCU);
-	__release(bucket);
-}
-
-/*
- * Start a write: rcu_read_lock() and the live head of @hash, locked,
- * allocating spare buckets (outside the locks) as migration needs them.
- * On failure nothing is held.
- */
-static struct cmap_head *cmap_write_begin(struct cmap *t, u32 hash,
-					  const void *key, u32 klen,
-					  struct cmap_spares *sp,
-					  struct cmap_tbl **tblp, u64 *endp)
-	__acquires(RCU) __acquires(bucket)
-{
-	struct cmap_head *h;
-	int err;
-
-	for (;;) {
-		rcu_read_lock();
-		cmap_sync_lock(t);
-		h = cmap_lock_live(t, hash, key, klen, sp, tblp, endp);
-		if (!IS_ERR(h)) {
-			__release(sync);	/* for sparse: part of "bucket" */
-			return h;
-		}
-		__release(bucket);	/* for sparse: none was held */
-		cmap_sync_unlock(t);
-		rcu_read_unlock();
-		err = cmap_spares_fill(sp, GFP_KERNEL_ACCOUNT);
-		if (err) {
-			__acquire(RCU);	/* for sparse, see above */
-			__acquire(bucket);
-			return ERR_PTR(err);
-		}
-	}
-}
-
-/* Unlock the head cmap_write_begin() returned, staying under RCU. */
-static void cmap_write_unlock(struct cmap *t, struct cmap_head *h)
-	__releases(bucket)
-{
-	__acquire(&h->lock);	/* for sparse: "bucket" is h->lock + sync */
-	__acquire(sync);
-	__release(bucket);
-	cmap_head_unlock(h);
-	cmap_sync_unlock(t);
-}
-
-
 /**
  * struct cmap_site - the locked buckets that hold every element of a range
  * @tbl:  the array of @h
@@ -878,9 +761,10 @@ struct cmap_site {
  * @sp:   spare overflow buckets for migration, possibly none
  * @s:    out: the site
  *
- * Takes rcu_read_lock() and the mode's lock, then walks like
- * cmap_lock_live(): a bucket with a future table is migrated first and the
- * walk moves on to the future.  When that migration needs more overflow
+ * Takes rcu_read_lock() and the mode's lock, then walks from the current
+ * array: a bucket with a future table is migrated first (the write's share
+ * of a resize) and the walk moves on to the future.  When that migration
+ * needs more overflow
  * buckets than @sp holds, the walk stops at the old bucket instead, with
  * s->ntbl set (and sp->want set): finding, replacing and removing an
  * element there needs no memory, and the migration that resumes later
@@ -1523,16 +1407,21 @@ static int cmap_cmp_hash(const void *a, const void *b)
 	return x->hash < y->hash ? -1 : x->hash > y->hash;
 }
 
-/* Gather the elements of [cursor, end) from a locked chain; count all. */
-static unsigned int cmap_collect(struct cmap_head *h, u64 cursor, u64 end,
-				 struct cmap_elem **vec, unsigned int cap)
+/*
+ * Gather the elements of [cursor, end) from the chain of @h (see @owner)
+ * into @vec after the @n counted so far; count all.
+ */
+static unsigned int cmap_collect(struct cmap_head *h, struct cmap_head *owner,
+				 u64 cursor, u64 end, struct cmap_elem **vec,
+				 unsigned int cap, unsigned int n)
 {
 	struct cmap_bucket *b;
-	unsigned int i, n = 0;
+	unsigned int i;
 
-	for (b = &h->b; b; b = cmap_deref_locked(b->overflow, h)) {
+	for (b = &h->b; b; b = cmap_deref_locked(b->overflow, owner)) {
 		for (i = 0; i < CMAP_SLOTS; i++) {
-			struct cmap_elem *e = cmap_deref_locked(b->slots[i], h);
+			struct cmap_elem *e = cmap_deref_locked(b->slots[i],
+								owner);
 
 			if (!e || e->hash < cursor || e->hash >= end)
 				continue;
@@ -1541,6 +1430,25 @@ static unsigned int cmap_collect(struct cmap_head *h, u64 cursor, u64 end,
 			n++;
 		}
 	}
+	return n;
+}
+
+/* Gather the elements of [cursor, s->end) from a locked site; count all. */
+static unsigned int cmap_site_collect(const struct cmap_site *s, u64 cursor,
+				      struct cmap_elem **vec, unsigned int cap)
+{
+	unsigned int n;
+	u32 i, last;
+
+	n = cmap_collect(s->h, s->h, cursor, s->end, vec, cap, 0);
+	if (!s->ntbl)
+		return n;
+	if (s->nh)
+		return cmap_collect(s->nh, s->nh, cursor, s->end, vec, cap, n);
+	last = cmap_idx(s->ntbl, s->end - 1);
+	for (i = cmap_idx(s->ntbl, cursor); i <= last; i++)
+		n = cmap_collect(&s->ntbl->heads[i], s->h, cursor, s->end, vec,
+				 cap, n);
 	return n;
 }
 
@@ -1580,8 +1488,8 @@ static unsigned int cmap_emit(struct cmap_elem **vec, unsigned int n,
  * @arg:    for @fn
  *
  * The cursor is a position in hash space.  The elements of each range are
- * collected under the lock of the one live bucket that holds them all (see
- * cmap_lock_live()), so every key present from the first call to the last
+ * collected under the locks of the live buckets that hold them all (see
+ * cmap_lock_site()), so every key present from the first call to the last
  * is handed to @fn exactly once, whatever resizes happen in between.  Stops
  * when @fn refuses a group (the cursor then points at that group), at the
  * end, or on a signal (after at least one range: every call moves the
@@ -1589,30 +1497,27 @@ static unsigned int cmap_emit(struct cmap_elem **vec, unsigned int n,
  *
  * Return: the number of elements @fn took, if any; otherwise 0 (at the
  * end, or stopped by a signal with *@cursor short of CMAP_ITER_END), or
- * @fn's error, -EINVAL for a cursor past the end, or -ENOMEM.
+ * @fn's error, -EINVAL for a cursor past the end, or -ENOMEM (only for a
+ * range of more than 32 elements: buckets a resize has not migrated yet
+ * are read where they are).
  */
 int cmap_iter(struct cmap *t, u64 *cursor, cmap_iter_fn fn, void *arg)
 {
 	struct cmap_elem *stack[32], **vec = stack;
 	unsigned int cap = ARRAY_SIZE(stack), taken = 0, n;
-	struct cmap_spares sp = {};
-	struct cmap_tbl *tbl;
+	struct cmap_spares none = {};
 	int err = 0;
 	u64 end;
 
 	if (*cursor > CMAP_ITER_END)
 		return -EINVAL;
 	while (!err && *cursor < CMAP_ITER_END) {
-		struct cmap_head *h;
+		struct cmap_site s;
 
-		h = cmap_write_begin(t, *cursor, NULL, 0, &sp, &tbl, &end);
-		if (IS_ERR(h)) {
-			cmap_write_failed();
-			err = PTR_ERR(h);
-			break;
-		}
-		n = cmap_collect(h, *cursor, end, vec, cap);
-		cmap_write_unlock(t, h);
+		cmap_lock_site(t, *cursor, NULL, 0, &none, &s);
+		n = cmap_site_collect(&s, *cursor, vec, cap);
+		end = s.end;
+		cmap_site_unlock(t, &s);
 		if (n > cap) {
 			rcu_read_unlock();
 			if (vec != stack)
@@ -1642,7 +1547,6 @@ int cmap_iter(struct cmap *t, u64 *cursor, cmap_iter_fn fn, void *arg)
 			break;
 		cond_resched();
 	}
-	cmap_spares_free(&sp);
 	if (vec != stack)
 		kvfree(vec);
 	return taken ? taken : err;
