@@ -356,6 +356,18 @@ undo_entries:
 	return false;
 }
 
+/*
+ * Undo a cmap_charge() that succeeded, whatever its sign: unlike a new
+ * charge, taking back a refund is never refused (other writers may have
+ * used what it freed meanwhile; the counters must match the contents).
+ */
+static void cmap_charge_undo(struct cmap *t, long entries, long bytes)
+{
+	atomic_long_sub(entries, &t->nelems);
+	atomic_long_sub(bytes, &t->bytes);
+	cmap_mem_force(-bytes);
+}
+
 /* A bucket array: ERR_PTR(-ENOSPC) beyond the module-wide cap, or -ENOMEM. */
 static struct cmap_tbl *cmap_tbl_alloc(u32 order, gfp_t gfp)
 {
@@ -1098,7 +1110,7 @@ static int cmap_cow_write(struct cmap *t, struct cmap_elem *e,
 			  const void *key, u32 klen, u32 hash,
 			  enum cmap_put_mode mode)
 {
-	long charge = e ? cmap_elem_charge(e) : 0;
+	long charge = e ? cmap_elem_charge(e) : 0, entries, bytes;
 	struct cmap_tbl *old, *ntbl;
 	struct cmap_elem *cur;
 	u32 order;
@@ -1111,20 +1123,20 @@ static int cmap_cow_write(struct cmap *t, struct cmap_elem *e,
 	cur = cmap_chain_lookup(&old->heads[cmap_idx(old, hash)].b, hash,
 				key, klen);
 	rcu_read_unlock();
+	entries = !cur - !e;
+	bytes = charge - (cur ? cmap_elem_charge(cur) : 0);
 	if (e && cur && mode == CMAP_INSERT)
 		err = -EEXIST;
 	else if (!cur && (!e || mode == CMAP_REPLACE))
 		err = -ENOENT;
-	else if (!cmap_charge(t, !cur - !e,
-			      charge - (cur ? cmap_elem_charge(cur) : 0)))
+	else if (!cmap_charge(t, entries, bytes))
 		err = -ENOSPC;
 	if (err)
 		goto unlock;
 	order = min(cmap_wanted_order(t, old->order), t->max_order);
 	ntbl = cmap_cow_copy(old, order, cur, e);
 	if (IS_ERR(ntbl)) {
-		cmap_charge(t, !e - !cur,
-			    (cur ? cmap_elem_charge(cur) : 0) - charge);
+		cmap_charge_undo(t, entries, bytes);
 		err = PTR_ERR(ntbl);
 		goto unlock;
 	}

@@ -287,6 +287,39 @@ static void migration_spares(void **state)
 	assert_int_equal(sweep_mid(mode, op_clear), 0);
 }
 
+/*
+ * Copy-on-write at the module-wide memory cap: a DELETE (and a PUT that
+ * shrinks a value) gives its charge back before copying the table; when
+ * the copy is refused at the cap, taking the charge back must not be
+ * refused too, or the table's counters drift from its contents.
+ */
+static void cow_refused_copy_keeps_counts(void **state)
+{
+	struct ut_model m;
+	struct cmap *t;
+	u8 none = 0;
+	u64 k;
+
+	(void)state;
+	ut_model_init(&m);
+	t = ut_create(CMAP_SYNC_COW, 0);
+	for (k = 0; k < 10; k++) {
+		assert_int_equal(ut_put64(t, k, 1, CMAP_INSERT), 0);
+		model_put64(&m, k, 1);
+	}
+	cmap_set_limits(cmap_mem_usage() - 1, 0);
+	k = 3;
+	assert_int_equal(cmap_delete(t, &k, 8), -ENOSPC);
+	assert_int_equal(cmap_put(t, &k, 8, &none, 0, CMAP_UPSERT), -ENOSPC);
+	cmap_set_limits(0, 0);
+	ut_check(t, &m);
+	assert_int_equal(cmap_delete(t, &k, 8), 0);
+	ut_model_del(&m, &k, 8);
+	ut_check(t, &m);
+	ut_destroy(t);
+	ut_model_free(&m);
+}
+
 /* ITER: the vector for a range of more than 32 elements. */
 struct iter_count {
 	unsigned int n;
@@ -593,6 +626,9 @@ int main(void)
 	const struct CMUnitTest worker_modes[] = {
 		cmocka_unit_test(migration_spares),
 	};
+	const struct CMUnitTest cow_only[] = {
+		cmocka_unit_test(cow_refused_copy_keeps_counts),
+	};
 	const struct CMUnitTest once[] = {
 		cmocka_unit_test(core_init_every_allocation),
 	};
@@ -600,6 +636,7 @@ int main(void)
 		{ all_modes, ARRAY_SIZE(all_modes), UT_ALL_MODES },
 		{ rcu_only, ARRAY_SIZE(rcu_only), 1u << CMAP_SYNC_RCU },
 		{ worker_modes, ARRAY_SIZE(worker_modes), UT_WORKER_MODES },
+		{ cow_only, ARRAY_SIZE(cow_only), 1u << CMAP_SYNC_COW },
 		{ once, ARRAY_SIZE(once), 0 },
 	};
 
