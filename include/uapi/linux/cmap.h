@@ -53,8 +53,10 @@
  *           replace need no memory beyond the new value, resize or not:
  *           DELETE and CLEAR never fail with -ENOMEM or -ENOSPC, and a PUT
  *           of an existing key fails with -ENOMEM only when its new value
- *           cannot be allocated; except in CMAP_MODE_COW, where every
- *           write copies the table (and a failed one changes nothing)
+ *           cannot be allocated (a BATCH may still fail to allocate its
+ *           op array, before it does anything); except in CMAP_MODE_COW,
+ *           where every write copies the table (and a failed one changes
+ *           nothing)
  *  -EBUSY   racecheck mode only: another writer was inside the table
  *  -EINTR   a long request (ITER) was interrupted by a signal after
  *           doing nothing; with partial progress BATCH and ITER return 0
