@@ -1100,11 +1100,33 @@ fail:
 }
 
 /*
+ * Copy-on-write without the memory for a copy: remove @key from the
+ * published array @tbl in place, under its bucket's lock (which cmap_iter()
+ * takes too); lookups see the release-ordered slot clear, as in the other
+ * modes.  Under cow_mutex, which keeps the key there; the caller uncharges
+ * and frees the element.
+ */
+static void cmap_cow_remove(struct cmap *t, struct cmap_tbl *tbl, u32 hash,
+			    const void *key, u32 klen)
+{
+	u32 idx = cmap_idx(tbl, hash);
+	struct cmap_head *h = &tbl->heads[idx];
+	struct cmap_bucket *b;
+	unsigned int slot;
+
+	cmap_head_lock(t, h, idx, key, klen, 0);
+	if (cmap_chain_find(h, h, hash, key, klen, &b, &slot))
+		cmap_slot_clear(b, slot);
+	cmap_head_unlock(h);
+}
+
+/*
  * Copy-on-write put (@e set, consumed) or delete (@e NULL): under the
  * writers' mutex, copy the current array (resized if the entry count asks
  * for it) with the change applied, publish the copy, and free the old
  * array after a grace period.  Readers never wait: they see the old array
- * or the new one.
+ * or the new one.  A delete that cannot get the copy removes the key in
+ * place instead, so it never fails for want of memory.
  */
 static int cmap_cow_write(struct cmap *t, struct cmap_elem *e,
 			  const void *key, u32 klen, u32 hash,
@@ -1135,6 +1157,13 @@ static int cmap_cow_write(struct cmap *t, struct cmap_elem *e,
 		goto unlock;
 	order = min(cmap_wanted_order(t, old->order), t->max_order);
 	ntbl = cmap_cow_copy(old, order, cur, e);
+	if (IS_ERR(ntbl) && !e) {
+		/* A delete can do without a copy (already uncharged). */
+		cmap_cow_remove(t, old, hash, key, klen);
+		mutex_unlock(&t->cow_mutex);
+		cmap_elem_free_rcu(cur);
+		return 0;
+	}
 	if (IS_ERR(ntbl)) {
 		cmap_charge_undo(t, entries, bytes);
 		err = PTR_ERR(ntbl);
@@ -1254,13 +1283,13 @@ static int cmap_delete_locked(struct cmap *t, const void *key, u32 klen,
  * @key:  key bytes
  * @klen: key length
  *
- * May sleep.  The element is freed after a grace period.  Allocates
- * nothing (but in cow mode): a key whose bucket a resize has not migrated
- * yet is removed where it is (see cmap_lock_site()).
+ * May sleep.  The element is freed after a grace period.  Never fails for
+ * want of memory: a key whose bucket a resize has not migrated yet is
+ * removed where it is (see cmap_lock_site()), and a cow table that cannot
+ * be copied has the key removed in place.
  *
- * Return: 0, -ENOENT, -EINVAL for a bad length, in cow mode -ENOSPC or
- * -ENOMEM when the copy could not be allocated (the table then unchanged),
- * or in racecheck mode -EBUSY when another writer is inside.
+ * Return: 0, -ENOENT, -EINVAL for a bad length, or in racecheck mode
+ * -EBUSY when another writer is inside.
  */
 int cmap_delete(struct cmap *t, const void *key, u32 klen)
 {
@@ -1349,7 +1378,11 @@ static int cmap_clear_locked(struct cmap *t)
 	return err;
 }
 
-/* Copy-on-write clear: publish an empty array, free the old one later. */
+/*
+ * Copy-on-write clear: publish an empty array, free the old one later; or,
+ * without the memory for an empty array, empty the current one in place,
+ * each bucket under its lock (as cmap_cow_remove() does).
+ */
 static int cmap_cow_clear(struct cmap *t)
 {
 	struct cmap_tbl *old, *ntbl;
@@ -1358,11 +1391,22 @@ static int cmap_cow_clear(struct cmap *t)
 	u32 i;
 
 	ntbl = cmap_tbl_alloc(t->min_order, GFP_KERNEL_ACCOUNT);
-	if (IS_ERR(ntbl))
-		return PTR_ERR(ntbl);
 	mutex_lock(&t->cow_mutex);
 	old = rcu_dereference_protected(t->tbl,
 					lockdep_is_held(&t->cow_mutex));
+	if (IS_ERR(ntbl)) {
+		for (i = 0; i < (1U << old->order); i++) {
+			struct cmap_head *h = &old->heads[i];
+
+			cmap_head_lock(t, h, i, NULL, 0, 0);
+			cmap_clear_range(t, h, h, 0, CMAP_ITER_END);
+			cmap_head_unlock(h);
+			if (!(i & 1023))
+				cond_resched();
+		}
+		mutex_unlock(&t->cow_mutex);
+		return 0;
+	}
 	rcu_assign_pointer(t->tbl, ntbl);
 	for (i = 0; i < (1U << old->order); i++) {
 		for (b = &old->heads[i].b; b; b = cmap_deref_owned(b->overflow)) {
@@ -1388,15 +1432,14 @@ static int cmap_cow_clear(struct cmap *t)
  * Walks hash space one live bucket at a time, under each bucket's lock:
  * entries that concurrent writers add behind the walk stay.  Allocates
  * nothing: buckets a resize has not migrated yet are cleared where they
- * are.  A cow table publishes an empty array instead.  May sleep.
+ * are.  A cow table publishes an empty array instead, or without the
+ * memory for one is emptied in place.  May sleep.
  *
  * Signals do not interrupt it (it is bounded by the table's size); a fatal
  * one stops it part way, unseen by the dying caller.
  *
- * Return: 0, -EINTR if a fatal signal stopped it part way, in cow mode
- * -ENOSPC or -ENOMEM when the empty array could not be allocated (the table
- * then unchanged), or in racecheck mode -EBUSY when another writer is
- * inside.
+ * Return: 0, -EINTR if a fatal signal stopped it part way, or in racecheck
+ * mode -EBUSY when another writer is inside.
  */
 int cmap_clear(struct cmap *t)
 {

@@ -288,10 +288,11 @@ static void migration_spares(void **state)
 }
 
 /*
- * Copy-on-write at the module-wide memory cap: a DELETE (and a PUT that
- * shrinks a value) gives its charge back before copying the table; when
- * the copy is refused at the cap, taking the charge back must not be
- * refused too, or the table's counters drift from its contents.
+ * Copy-on-write at the module-wide memory cap: a PUT that shrinks a value
+ * gives bytes back before copying the table; when the copy is refused at
+ * the cap, taking them back must not be refused too, or the table's
+ * counters drift from its contents.  A DELETE that cannot copy removes the
+ * key in place.
  */
 static void cow_refused_copy_keeps_counts(void **state)
 {
@@ -309,15 +310,59 @@ static void cow_refused_copy_keeps_counts(void **state)
 	}
 	cmap_set_limits(cmap_mem_usage() - 1, 0);
 	k = 3;
-	assert_int_equal(cmap_delete(t, &k, 8), -ENOSPC);
 	assert_int_equal(cmap_put(t, &k, 8, &none, 0, CMAP_UPSERT), -ENOSPC);
-	cmap_set_limits(0, 0);
 	ut_check(t, &m);
 	assert_int_equal(cmap_delete(t, &k, 8), 0);
+	cmap_set_limits(0, 0);
 	ut_model_del(&m, &k, 8);
 	ut_check(t, &m);
 	ut_destroy(t);
 	ut_model_free(&m);
+}
+
+/*
+ * Copy-on-write DELETE and CLEAR with each of their allocations (the copy,
+ * the empty array) failing in turn: they work in place instead, and
+ * succeed in full.
+ */
+static void cow_remove_every_allocation(void **state)
+{
+	int (*ops[])(struct sweep *, struct cmap *, struct ut_model *) = {
+		op_delete, op_clear,
+	};
+	struct sweep sw = { .mode = CMAP_SYNC_COW, .arg = 3 };
+	unsigned int i, n, fired;
+	long live;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(ops); i++) {
+		ut_quiesce();
+		live = shim_alloc_live();
+		for (n = 1, fired = 0; ; n++) {
+			unsigned long hits;
+			struct ut_model m;
+			struct cmap *t;
+			int err;
+
+			assert_true(n < 1000);
+			ut_model_init(&m);
+			t = setup_small(&sw, &m);
+			shim_fault_inject(n, 0);
+			err = ops[i](&sw, t, &m);
+			hits = shim_fault_hits();
+			shim_fault_inject(0, 0);
+			assert_int_equal(err, 0);
+			ut_check(t, &m);
+			ut_destroy(t);
+			ut_model_free(&m);
+			ut_quiesce();
+			assert_int_equal(shim_alloc_live(), live);
+			if (!hits)
+				break;
+			fired++;
+		}
+		assert_true(fired >= 1);	/* the copy or the empty array */
+	}
 }
 
 /* ITER: the vector for a range of more than 32 elements. */
@@ -628,6 +673,7 @@ int main(void)
 	};
 	const struct CMUnitTest cow_only[] = {
 		cmocka_unit_test(cow_refused_copy_keeps_counts),
+		cmocka_unit_test(cow_remove_every_allocation),
 	};
 	const struct CMUnitTest once[] = {
 		cmocka_unit_test(core_init_every_allocation),

@@ -51,12 +51,12 @@
  *           cgroup is full: entries are charged to the writer's, bucket
  *           arrays to the table creator's).  Writes that only remove or
  *           replace need no memory beyond the new value, resize or not:
- *           DELETE and CLEAR never fail with -ENOMEM or -ENOSPC, and a PUT
- *           of an existing key fails with -ENOMEM only when its new value
- *           cannot be allocated (a BATCH may still fail to allocate its
- *           op array, before it does anything); except in CMAP_MODE_COW,
- *           where every write copies the table (and a failed one changes
- *           nothing)
+ *           DELETE and CLEAR never fail with -ENOMEM or -ENOSPC (in
+ *           CMAP_MODE_COW one that cannot copy the table works on it in
+ *           place), and a PUT of an existing key fails with -ENOMEM only
+ *           when its new value cannot be allocated (in CMAP_MODE_COW, or
+ *           the copy of the table every PUT makes).  A BATCH may still
+ *           fail to allocate its op array, before it does anything
  *  -EBUSY   racecheck mode only: another writer was inside the table
  *  -EINTR   a long request (ITER) was interrupted by a signal after
  *           doing nothing; with partial progress BATCH and ITER return 0
