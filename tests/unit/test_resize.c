@@ -677,6 +677,111 @@ static void migration_spares_fail(void **state)
 }
 
 /*
+ * A shrink merges the old buckets 0..7 of 32 into new bucket 0 of 4: the
+ * worker moves bucket 0's seven keys there, and migrating bucket 1's three
+ * then needs an overflow bucket after the first.  Deletes there, with
+ * every allocation failing, work in place: in the old chain, and in the
+ * new bucket (locked nested) for the key already moved.
+ */
+static bool in_idx5(u32 hash, void *arg)
+{
+	return ut_idx(hash, 5) == *(u32 *)arg;
+}
+
+static bool not_idx4_0(u32 hash, void *arg)
+{
+	(void)arg;
+	return ut_idx(hash, 4) != 0;
+}
+
+/* Whether @key is in the chain of head @idx of @t's future array. */
+static bool in_future_head(struct cmap *t, u32 idx, u64 key)
+{
+	struct cmap_bucket *b;
+	bool found = false;
+	unsigned int s;
+
+	rcu_read_lock();
+	b = &rcu_dereference(rcu_dereference(t->tbl)->future)->heads[idx].b;
+	for (; b; b = rcu_dereference(b->overflow))
+		for (s = 0; s < CMAP_SLOTS; s++) {
+			struct cmap_elem *e = rcu_dereference(b->slots[s]);
+
+			found |= e && !memcmp(cmap_elem_key(e), &key, 8);
+		}
+	rcu_read_unlock();
+	return found;
+}
+
+static bool bucket1_evacuated(struct cmap *t)
+{
+	bool ev;
+
+	rcu_read_lock();
+	ev = READ_ONCE(rcu_dereference(t->tbl)->heads[1].evacuated);
+	rcu_read_unlock();
+	return ev;
+}
+
+static void shrink_mid_migration(struct mig *mg)
+{
+	u64 *b1 = (u64 *)(uintptr_t)mg->arg;
+
+	assert_int_equal(mg->evacuated, 1);
+	assert_int_equal(ut_buckets(mg->t), 32);
+	/* in the old chain; b1[0] moves, b1[1] finds new bucket 0 full */
+	crowd_delete(mg, b1[2]);
+	assert_false(bucket1_evacuated(mg->t));
+	assert_true(in_future_head(mg->t, 0, b1[0]));
+	/* in the new bucket */
+	crowd_delete(mg, b1[0]);
+	assert_false(in_future_head(mg->t, 0, b1[0]));
+	assert_false(bucket1_evacuated(mg->t));
+	crowd_delete(mg, b1[1]);
+	ut_check(mg->t, mg->m);
+}
+
+static void shrink_spares_fail(void **state)
+{
+	struct cmap *t = ut_create(MODE(state), 0);
+	u64 b0[7], b1[3], fill[120], *all[] = { b0, b1, fill };
+	unsigned int n[] = { 7, 3, 120 }, i, j;
+	struct mig mg = { .t = t, .at = 1, .fn = shrink_mid_migration,
+			  .arg = (uintptr_t)b1 };
+	struct ut_model m;
+	u32 idx;
+
+	ut_model_init(&m);
+	mg.m = &m;
+	idx = 0;
+	ut_find_keys(t, 1, in_idx5, &idx, b0, ARRAY_SIZE(b0));
+	idx = 1;
+	ut_find_keys(t, 1, in_idx5, &idx, b1, ARRAY_SIZE(b1));
+	ut_find_keys(t, 1ULL << 40, not_idx4_0, NULL, fill, ARRAY_SIZE(fill));
+	for (i = 0; i < ARRAY_SIZE(all); i++)
+		for (j = 0; j < n[i]; j++) {
+			u8 val[16];
+
+			assert_int_equal(ut_put64(t, all[i][j], 1, CMAP_INSERT),
+					 0);
+			ut_val64(all[i][j], 1, val);
+			ut_model_put(&m, &all[i][j], 8, val, 16, CMAP_INSERT);
+		}
+	while (shim_wq_nr_pending())
+		ut_run_work();
+	assert_int_equal(ut_buckets(t), 32);
+	for (j = 0; j < ARRAY_SIZE(fill); j++) {
+		assert_int_equal(ut_del64(t, fill[j]), 0);
+		ut_model_del(&m, &fill[j], 8);
+	}
+	run_migration(&mg);
+	assert_int_equal(ut_buckets(t), 4);
+	ut_check(t, &m);
+	ut_model_free(&m);
+	ut_destroy(t);
+}
+
+/*
  * A resize that cannot allocate its array: a warning, no change, chains
  * grow instead; writes ask again once the count moved on (not on every
  * write), and that resize succeeds.
@@ -785,6 +890,7 @@ int main(void)
 		cmocka_unit_test(grow_half_done_threaded),
 		cmocka_unit_test(migration_needs_spares),
 		cmocka_unit_test(migration_spares_fail),
+		cmocka_unit_test(shrink_spares_fail),
 		cmocka_unit_test(rehash_alloc_fails),
 		cmocka_unit_test(destroy_with_resize_pending),
 		cmocka_unit_test(write_then_resize_completes),
