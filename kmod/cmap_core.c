@@ -443,6 +443,18 @@ undo_entries:
 	return false;
 }
 
+/*
+ * Undo a cmap_charge() that succeeded, whatever its sign: unlike a new
+ * charge, taking back a refund is never refused (other writers may have
+ * used what it freed meanwhile; the counters must match the contents).
+ */
+static void cmap_charge_undo(struct cmap *t, long entries, long bytes)
+{
+	atomic_long_sub(entries, &t->nelems);
+	atomic_long_sub(bytes, &t->bytes);
+	cmap_mem_force(-bytes);
+}
+
 /* A bucket array: ERR_PTR(-ENOSPC) beyond the module-wide cap, or -ENOMEM. */
 static struct cmap_tbl *cmap_tbl_alloc(u32 order, gfp_t gfp)
 {
@@ -554,8 +566,13 @@ static int cmap_chain_add(struct cmap_tbl *tbl, struct cmap_head *h,
 	return 0;
 }
 
-/* Find @key in the locked chain of @h; report its bucket and slot. */
-static struct cmap_elem *cmap_chain_find(struct cmap_head *h, u32 hash,
+/*
+ * Find @key in the chain of @h, protected by the locked head @owner (@h
+ * itself, or the old bucket that alone feeds it during a grow); report its
+ * bucket and slot.
+ */
+static struct cmap_elem *cmap_chain_find(struct cmap_head *h,
+					 struct cmap_head *owner, u32 hash,
 					 const void *key, u32 klen,
 					 struct cmap_bucket **bp,
 					 unsigned int *slot)
@@ -564,13 +581,13 @@ static struct cmap_elem *cmap_chain_find(struct cmap_head *h, u32 hash,
 	struct cmap_bucket *b;
 	unsigned int i;
 
-	for (b = &h->b; b; b = cmap_deref_locked(b->overflow, h)) {
+	for (b = &h->b; b; b = cmap_deref_locked(b->overflow, owner)) {
 		for (i = 0; i < CMAP_SLOTS; i++) {
 			struct cmap_elem *e;
 
 			if (b->tags[i] != tag)
 				continue;
-			e = cmap_deref_locked(b->slots[i], h);
+			e = cmap_deref_locked(b->slots[i], owner);
 			if (cmap_key_eq(e, hash, key, klen)) {
 				*bp = b;
 				*slot = i;
@@ -644,65 +661,6 @@ static int cmap_evacuate(struct cmap *t, struct cmap_tbl *otbl,
 	err = cmap_move_chain(oh, ntbl, &ntbl->heads[didx], sp);
 	cmap_head_unlock(&ntbl->heads[didx]);
 	return err;
-}
-
-/**
- * cmap_lock_live - lock the head bucket that holds a hash now
- * @t:    the table
- * @hash: the hash
- * @key:  the operation's key (for the contention hook), or NULL
- * @klen: its length
- * @sp:   spare overflow buckets for migration
- * @tblp: out: the bucket array of the returned head
- * @endp: out, optional: the end of the hash range, starting at @hash's
- *        head range in the current array, that the returned head holds
- *        every element of
- *
- * Starts at the current array; a bucket with a future table is evacuated
- * first (the write's share of a resize), then the walk moves on to the
- * future.  Call under rcu_read_lock().
- *
- * Return: the locked head, or ERR_PTR(-EAGAIN) with sp->want set (and
- * no lock held: see cmap_write_failed()).
- */
-static struct cmap_head *cmap_lock_live(struct cmap *t, u32 hash,
-					const void *key, u32 klen,
-					struct cmap_spares *sp,
-					struct cmap_tbl **tblp, u64 *endp)
-	__acquires(bucket)
-{
-	struct cmap_tbl *tbl = rcu_dereference(t->tbl);
-	u64 end = CMAP_ITER_END;
-
-	for (;;) {
-		u32 idx = cmap_idx(tbl, hash);
-		struct cmap_head *h = &tbl->heads[idx];
-		struct cmap_tbl *ntbl;
-
-		end = min(end, (u64)(idx + 1) << (32 - tbl->order));
-		cmap_head_lock(t, h, idx, key, klen, 0);
-		ntbl = rcu_dereference(tbl->future);
-		if (!h->evacuated) {
-			int err;
-
-			if (!ntbl) {
-				*tblp = tbl;
-				if (endp)
-					*endp = end;
-				__release(&h->lock);	/* for sparse */
-				__acquire(bucket);
-				return h;
-			}
-			err = cmap_evacuate(t, tbl, h, idx, ntbl, sp);
-			if (err) {
-				cmap_head_unlock(h);
-				__acquire(bucket);	/* for sparse: none held */
-				return ERR_PTR(err);
-			}
-		}
-		cmap_head_unlock(h);
-		tbl = ntbl;
-	}
 }
 
 /*
@@ -873,69 +831,133 @@ struct cmap_elem *cmap_lookup_sync(struct cmap *t, const void *key, u32 klen)
 	}
 }
 
-/*
- * sparse cannot follow a lock that a function returns only on success:
- * the lock helpers below claim "bucket" on every path, and callers settle
- * the failure path with cmap_write_failed().
+/**
+ * struct cmap_site - the locked buckets that hold every element of a range
+ * @tbl:  the array of @h
+ * @h:    the head bucket, locked
+ * @ntbl: NULL when @h holds the range alone; else @tbl's future, into
+ *        which @h's migration stopped part way for want of overflow
+ *        buckets: each element of the range is then either still in @h's
+ *        chain or already in @ntbl, in a bucket that @h feeds
+ * @nh:   with @ntbl on a shrink: the one bucket of @ntbl that @h feeds,
+ *        locked nested (on a grow the buckets @h feeds are protected by
+ *        @h's lock: every writer reaches them through @h)
+ * @end:  the end of the hash range, starting at the hash the site was
+ *        locked for, that the site holds every element of
  */
-static inline void cmap_write_failed(void)
-	__releases(RCU) __releases(bucket)
-{
-	__release(RCU);
-	__release(bucket);
-}
+struct cmap_site {
+	struct cmap_tbl *tbl, *ntbl;
+	struct cmap_head *h, *nh;
+	u64 end;
+};
 
-/*
- * Start a write: rcu_read_lock() and the live head of @hash, locked,
- * allocating spare buckets (outside the locks) as migration needs them.
- * On failure nothing is held.
+/**
+ * cmap_lock_site - lock the buckets that hold a hash now, allocating nothing
+ * @t:    the table
+ * @hash: the hash
+ * @key:  the operation's key (for the contention hook), or NULL
+ * @klen: its length
+ * @sp:   spare overflow buckets for migration, possibly none
+ * @s:    out: the site
+ *
+ * Takes rcu_read_lock() and the mode's lock, then walks from the current
+ * array: a bucket with a future table is migrated first (the write's share
+ * of a resize) and the walk moves on to the future.  When that migration
+ * needs more overflow
+ * buckets than @sp holds, the walk stops at the old bucket instead, with
+ * s->ntbl set (and sp->want set): finding, replacing and removing an
+ * element there needs no memory, and the migration that resumes later
+ * simply no longer sees a removed element.  Only adding a key needs the
+ * bucket migrated (see cmap_put_locked()).  Never fails.
  */
-static struct cmap_head *cmap_write_begin(struct cmap *t, u32 hash,
-					  const void *key, u32 klen,
-					  struct cmap_spares *sp,
-					  struct cmap_tbl **tblp, u64 *endp)
+static void cmap_lock_site(struct cmap *t, u32 hash, const void *key,
+			   u32 klen, struct cmap_spares *sp,
+			   struct cmap_site *s)
 	__acquires(RCU) __acquires(bucket)
 {
-	struct cmap_head *h;
-	int err;
+	struct cmap_tbl *tbl;
+	u64 end = CMAP_ITER_END;
 
+	rcu_read_lock();
+	cmap_sync_lock(t);
+	tbl = rcu_dereference(t->tbl);
 	for (;;) {
-		rcu_read_lock();
-		cmap_sync_lock(t);
-		h = cmap_lock_live(t, hash, key, klen, sp, tblp, endp);
-		if (!IS_ERR(h)) {
-			__release(sync);	/* for sparse: part of "bucket" */
-			return h;
-		}
-		__release(bucket);	/* for sparse: none was held */
-		cmap_sync_unlock(t);
-		rcu_read_unlock();
-		err = cmap_spares_fill(sp, GFP_KERNEL_ACCOUNT);
-		if (err) {
-			__acquire(RCU);	/* for sparse, see above */
+		u32 idx = cmap_idx(tbl, hash);
+		struct cmap_head *h = &tbl->heads[idx];
+		struct cmap_tbl *ntbl;
+
+		end = min(end, (u64)(idx + 1) << (32 - tbl->order));
+		cmap_head_lock(t, h, idx, key, klen, 0);
+		ntbl = rcu_dereference(tbl->future);
+		if (!h->evacuated &&
+		    (!ntbl || cmap_evacuate(t, tbl, h, idx, ntbl, sp))) {
+			s->tbl = tbl;
+			s->h = h;
+			s->ntbl = ntbl;
+			s->nh = NULL;
+			s->end = end;
+			if (ntbl && ntbl->order < tbl->order) {
+				u32 didx = idx >> (tbl->order - ntbl->order);
+
+				s->nh = &ntbl->heads[didx];
+				cmap_head_lock(t, s->nh, didx, NULL, 0,
+					       SINGLE_DEPTH_NESTING);
+				__release(&s->nh->lock);	/* for sparse */
+			}
+			__release(&h->lock);	/* for sparse: "bucket" is */
+			__release(sync);	/* the head locks + sync */
 			__acquire(bucket);
-			return ERR_PTR(err);
+			return;
 		}
+		cmap_head_unlock(h);
+		tbl = ntbl;
 	}
 }
 
-/* Unlock the head cmap_write_begin() returned, staying under RCU. */
-static void cmap_write_unlock(struct cmap *t, struct cmap_head *h)
+/* Unlock what cmap_lock_site() locked, staying under RCU. */
+static void cmap_site_unlock(struct cmap *t, const struct cmap_site *s)
 	__releases(bucket)
 {
-	__acquire(&h->lock);	/* for sparse: "bucket" is h->lock + sync */
-	__acquire(sync);
 	__release(bucket);
-	cmap_head_unlock(h);
+	if (s->nh) {
+		__acquire(&s->nh->lock);	/* for sparse, see above */
+		cmap_head_unlock(s->nh);
+	}
+	__acquire(&s->h->lock);
+	cmap_head_unlock(s->h);
+	__acquire(sync);
 	cmap_sync_unlock(t);
 }
 
-/* Unlock the head cmap_write_begin() returned, and leave RCU. */
-static void cmap_write_end(struct cmap *t, struct cmap_head *h)
+/* Unlock what cmap_lock_site() locked, and leave RCU. */
+static void cmap_site_end(struct cmap *t, const struct cmap_site *s)
 	__releases(bucket) __releases(RCU)
 {
-	cmap_write_unlock(t, h);
+	cmap_site_unlock(t, s);
 	rcu_read_unlock();
+}
+
+/* The order of the array that new keys of the site go to. */
+static u32 cmap_site_order(const struct cmap_site *s)
+{
+	return (s->ntbl ?: s->tbl)->order;
+}
+
+/* Find @key in a locked site; report its bucket and slot. */
+static struct cmap_elem *cmap_site_find(const struct cmap_site *s, u32 hash,
+					const void *key, u32 klen,
+					struct cmap_bucket **bp,
+					unsigned int *slot)
+{
+	struct cmap_elem *e;
+
+	e = cmap_chain_find(s->h, s->h, hash, key, klen, bp, slot);
+	if (e || !s->ntbl)
+		return e;
+	if (s->nh)
+		return cmap_chain_find(s->nh, s->nh, hash, key, klen, bp, slot);
+	return cmap_chain_find(&s->ntbl->heads[cmap_idx(s->ntbl, hash)], s->h,
+			       hash, key, klen, bp, slot);
 }
 
 /* The array order that puts @n entries near half the grow threshold. */
@@ -1039,8 +1061,7 @@ static int cmap_put_locked(struct cmap *t, struct cmap_elem *e,
 	long charge = cmap_elem_charge(e);
 	struct cmap_spares sp = {};
 	struct cmap_elem *old;
-	struct cmap_tbl *tbl;
-	struct cmap_head *h;
+	struct cmap_site s;
 	unsigned int waits = 0;
 	bool grow_wait;
 	u32 order = 0;
@@ -1051,16 +1072,11 @@ static int cmap_put_locked(struct cmap *t, struct cmap_elem *e,
 		unsigned int slot;
 
 		grow_wait = false;
-		h = cmap_write_begin(t, e->hash, key, e->klen, &sp, &tbl, NULL);
-		if (IS_ERR(h)) {
-			cmap_write_failed();
-			err = PTR_ERR(h);
-			old = NULL;
-			break;
-		}
+		cmap_lock_site(t, e->hash, key, e->klen, &sp, &s);
 		err = 0;
-		old = cmap_chain_find(h, e->hash, key, e->klen, &b, &slot);
+		old = cmap_site_find(&s, e->hash, key, e->klen, &b, &slot);
 		if (old) {
+			/* A replacement needs no migration: none waits. */
 			if (mode == CMAP_INSERT)
 				err = -EEXIST;
 			else if (!cmap_charge(t, 0, charge - cmap_elem_charge(old)))
@@ -1069,10 +1085,13 @@ static int cmap_put_locked(struct cmap *t, struct cmap_elem *e,
 				rcu_assign_pointer(b->slots[slot], e);
 		} else if (mode == CMAP_REPLACE) {
 			err = -ENOENT;
+		} else if (s.ntbl) {
+			/* A new key: its bucket must migrate, with spares. */
+			err = -EAGAIN;
 		} else if (!cmap_charge(t, 1, charge)) {
 			err = -ENOSPC;
 		} else {
-			err = cmap_chain_add(tbl, h, h, e, &sp,
+			err = cmap_chain_add(s.tbl, s.h, s.h, e, &sp,
 					     READ_ONCE(cmap_max_chain));
 			/*
 			 * A long chain in an array that is due to grow may
@@ -1084,14 +1103,14 @@ static int cmap_put_locked(struct cmap *t, struct cmap_elem *e,
 				cmap_charge(t, -1, -charge);
 			/* (refunded first: the grow must be due without it) */
 			if (err == -ENOSPC && waits < CMAP_FLOOD_WAITS &&
-			    cmap_growth_due(t, tbl))
+			    cmap_growth_due(t, s.tbl))
 				grow_wait = true;
 			if (err == -ENOSPC && !grow_wait)
 				pr_warn_ratelimited("cmap: table %u: a bucket holds %u overflow buckets of colliding keys (hash flooding?): put refused\n",
 						    t->id, READ_ONCE(cmap_max_chain));
 		}
-		order = tbl->order;
-		cmap_write_end(t, h);
+		order = cmap_site_order(&s);
+		cmap_site_end(t, &s);
 		if (grow_wait) {
 			waits++;
 			queue_work(cmap_core_wq, &t->resize_work);
@@ -1168,17 +1187,39 @@ fail:
 }
 
 /*
+ * Copy-on-write without the memory for a copy: remove @key from the
+ * published array @tbl in place, under its bucket's lock (which cmap_iter()
+ * takes too); lookups see the release-ordered slot clear, as in the other
+ * modes.  Under cow_mutex, which keeps the key there; the caller uncharges
+ * and frees the element.
+ */
+static void cmap_cow_remove(struct cmap *t, struct cmap_tbl *tbl, u32 hash,
+			    const void *key, u32 klen)
+{
+	u32 idx = cmap_idx(tbl, hash);
+	struct cmap_head *h = &tbl->heads[idx];
+	struct cmap_bucket *b;
+	unsigned int slot;
+
+	cmap_head_lock(t, h, idx, key, klen, 0);
+	if (cmap_chain_find(h, h, hash, key, klen, &b, &slot))
+		cmap_slot_clear(b, slot);
+	cmap_head_unlock(h);
+}
+
+/*
  * Copy-on-write put (@e set, consumed) or delete (@e NULL): under the
  * writers' mutex, copy the current array (resized if the entry count asks
  * for it) with the change applied, publish the copy, and free the old
  * array after a grace period.  Readers never wait: they see the old array
- * or the new one.
+ * or the new one.  A delete that cannot get the copy removes the key in
+ * place instead, so it never fails for want of memory.
  */
 static int cmap_cow_write(struct cmap *t, struct cmap_elem *e,
 			  const void *key, u32 klen, u32 hash,
 			  enum cmap_put_mode mode)
 {
-	long charge = e ? cmap_elem_charge(e) : 0;
+	long charge = e ? cmap_elem_charge(e) : 0, entries, bytes;
 	struct cmap_tbl *old, *ntbl;
 	struct cmap_elem *cur;
 	u32 order;
@@ -1191,20 +1232,27 @@ static int cmap_cow_write(struct cmap *t, struct cmap_elem *e,
 	cur = cmap_chain_lookup(&old->heads[cmap_idx(old, hash)].b, hash,
 				key, klen);
 	rcu_read_unlock();
+	entries = !cur - !e;
+	bytes = charge - (cur ? cmap_elem_charge(cur) : 0);
 	if (e && cur && mode == CMAP_INSERT)
 		err = -EEXIST;
 	else if (!cur && (!e || mode == CMAP_REPLACE))
 		err = -ENOENT;
-	else if (!cmap_charge(t, !cur - !e,
-			      charge - (cur ? cmap_elem_charge(cur) : 0)))
+	else if (!cmap_charge(t, entries, bytes))
 		err = -ENOSPC;
 	if (err)
 		goto unlock;
 	order = min(cmap_wanted_order(t, old->order), t->max_order);
 	ntbl = cmap_cow_copy(old, order, cur, e);
+	if (IS_ERR(ntbl) && !e) {
+		/* A delete can do without a copy (already uncharged). */
+		cmap_cow_remove(t, old, hash, key, klen);
+		mutex_unlock(&t->cow_mutex);
+		cmap_elem_free_rcu(cur);
+		return 0;
+	}
 	if (IS_ERR(ntbl)) {
-		cmap_charge(t, !e - !cur,
-			    (cur ? cmap_elem_charge(cur) : 0) - charge);
+		cmap_charge_undo(t, entries, bytes);
 		err = PTR_ERR(ntbl);
 		goto unlock;
 	}
@@ -1236,11 +1284,13 @@ unlock:
  * while the table is due to grow waits for the resize worker (so never call
  * it from cmap_core_wq, with the table's resize_mutex held, or in atomic
  * context).  A replaced element is freed after a grace period; on failure
- * @e is freed and the table is unchanged.
+ * @e is freed and the table is unchanged.  Only a new key may need memory
+ * (overflow buckets, for its chain or for migrating its bucket first): an
+ * existing key is replaced where it is, migrated or not.
  *
  * Return: 0, -EEXIST, -ENOENT (per @mode), -ENOSPC at the table's limits
- * or the module-wide cap or on a full chain, -ENOMEM, or in racecheck mode
- * -EBUSY when another writer is inside.
+ * or the module-wide cap or on a full chain, -ENOMEM (a new key only, but
+ * in cow mode), or in racecheck mode -EBUSY when another writer is inside.
  */
 int cmap_put_elem(struct cmap *t, struct cmap_elem *e,
 		  enum cmap_put_mode mode)
@@ -1285,31 +1335,28 @@ int cmap_put(struct cmap *t, const void *key, u32 klen, const void *value,
 	return cmap_put_elem(t, e, mode);
 }
 
-/* The delete of every mode but cow: under the key's bucket lock. */
+/*
+ * The delete of every mode but cow: under the key's bucket lock, wherever
+ * the key is during a migration (see cmap_lock_site()), allocating nothing.
+ */
 static int cmap_delete_locked(struct cmap *t, const void *key, u32 klen,
 			      u32 hash)
 {
-	struct cmap_spares sp = {};
-	struct cmap_elem *e = NULL;
-	struct cmap_tbl *tbl;
-	struct cmap_head *h;
+	struct cmap_spares none = {};
+	struct cmap_elem *e;
 	struct cmap_bucket *b;
+	struct cmap_site s;
 	unsigned int slot;
 	u32 order;
 
-	h = cmap_write_begin(t, hash, key, klen, &sp, &tbl, NULL);
-	cmap_spares_free(&sp);
-	if (IS_ERR(h)) {
-		cmap_write_failed();
-		return PTR_ERR(h);
-	}
-	e = cmap_chain_find(h, hash, key, klen, &b, &slot);
+	cmap_lock_site(t, hash, key, klen, &none, &s);
+	e = cmap_site_find(&s, hash, key, klen, &b, &slot);
 	if (e) {
 		cmap_slot_clear(b, slot);
 		cmap_charge(t, -1, -cmap_elem_charge(e));
 	}
-	order = tbl->order;
-	cmap_write_end(t, h);
+	order = cmap_site_order(&s);
+	cmap_site_end(t, &s);
 	if (!e)
 		return -ENOENT;
 	cmap_elem_free_rcu(e);
@@ -1323,11 +1370,13 @@ static int cmap_delete_locked(struct cmap *t, const void *key, u32 klen,
  * @key:  key bytes
  * @klen: key length
  *
- * May sleep.  The element is freed after a grace period.
+ * May sleep.  The element is freed after a grace period.  Never fails for
+ * want of memory: a key whose bucket a resize has not migrated yet is
+ * removed where it is (see cmap_lock_site()), and a cow table that cannot
+ * be copied has the key removed in place.
  *
- * Return: 0, -ENOENT, -EINVAL for a bad length, -ENOMEM when the migration
- * of the key's bucket (or a cow copy) needed memory it could not get, or
- * in racecheck mode -EBUSY when another writer is inside.
+ * Return: 0, -ENOENT, -EINVAL for a bad length, or in racecheck mode
+ * -EBUSY when another writer is inside.
  */
 int cmap_delete(struct cmap *t, const void *key, u32 klen)
 {
@@ -1346,17 +1395,19 @@ int cmap_delete(struct cmap *t, const void *key, u32 klen)
 	return err;
 }
 
-static void cmap_clear_range(struct cmap *t, struct cmap_head *h, u64 cursor,
-			     u64 end)
+/* Remove the elements of [@start, @end) from the chain of @h (see @owner). */
+static void cmap_clear_range(struct cmap *t, struct cmap_head *h,
+			     struct cmap_head *owner, u64 start, u64 end)
 {
 	struct cmap_bucket *b;
 	unsigned int i;
 
-	for (b = &h->b; b; b = cmap_deref_locked(b->overflow, h)) {
+	for (b = &h->b; b; b = cmap_deref_locked(b->overflow, owner)) {
 		for (i = 0; i < CMAP_SLOTS; i++) {
-			struct cmap_elem *e = cmap_deref_locked(b->slots[i], h);
+			struct cmap_elem *e = cmap_deref_locked(b->slots[i],
+								owner);
 
-			if (!e || e->hash < cursor || e->hash >= end)
+			if (!e || e->hash < start || e->hash >= end)
 				continue;
 			cmap_slot_clear(b, i);
 			cmap_charge(t, -1, -cmap_elem_charge(e));
@@ -1365,45 +1416,60 @@ static void cmap_clear_range(struct cmap *t, struct cmap_head *h, u64 cursor,
 	}
 }
 
-/* The clear of every mode but cow: a walk of the live buckets. */
+/* Remove the elements of [@start, s->end) from a locked site. */
+static void cmap_site_clear(struct cmap *t, const struct cmap_site *s,
+			    u64 start)
+{
+	u32 i, last;
+
+	cmap_clear_range(t, s->h, s->h, start, s->end);
+	if (!s->ntbl)
+		return;
+	if (s->nh) {
+		cmap_clear_range(t, s->nh, s->nh, start, s->end);
+		return;
+	}
+	last = cmap_idx(s->ntbl, s->end - 1);
+	for (i = cmap_idx(s->ntbl, start); i <= last; i++)
+		cmap_clear_range(t, &s->ntbl->heads[i], s->h, start, s->end);
+}
+
+/*
+ * The clear of every mode but cow: a walk of the live buckets, allocating
+ * nothing (buckets whose migration would need memory are cleared where
+ * they are), so it runs to the end: a failed CLEAR must not have cleared
+ * part of the table.  Only a dying caller stops it part way.
+ */
 static int cmap_clear_locked(struct cmap *t)
 {
-	struct cmap_spares sp = {};
-	struct cmap_tbl *tbl;
-	u64 cursor = 0, end;
-	bool wrote = false;
+	struct cmap_spares none = {};
+	u64 cursor = 0;
 	u32 order = 0;
 	int err = 0;
 
-	while (!err && cursor < CMAP_ITER_END) {
-		struct cmap_head *h;
+	while (cursor < CMAP_ITER_END) {
+		struct cmap_site s;
 
-		h = cmap_write_begin(t, cursor, NULL, 0, &sp, &tbl, &end);
-		if (IS_ERR(h)) {
-			cmap_write_failed();
-			err = PTR_ERR(h);
+		cmap_lock_site(t, cursor, NULL, 0, &none, &s);
+		cmap_site_clear(t, &s, cursor);
+		order = cmap_site_order(&s);
+		cursor = s.end;
+		cmap_site_end(t, &s);
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
 			break;
 		}
-		cmap_clear_range(t, h, cursor, end);
-		order = tbl->order;
-		wrote = true;
-		cmap_write_end(t, h);
-		cursor = end;
-		/*
-		 * Runs to the end: a failed CLEAR must not have cleared part
-		 * of the table.  Only a dying caller stops it part way.
-		 */
-		if (fatal_signal_pending(current))
-			err = -EINTR;
 		cond_resched();
 	}
-	cmap_spares_free(&sp);
-	if (wrote)
-		cmap_after_write(t, order);
+	cmap_after_write(t, order);
 	return err;
 }
 
-/* Copy-on-write clear: publish an empty array, free the old one later. */
+/*
+ * Copy-on-write clear: publish an empty array, free the old one later; or,
+ * without the memory for an empty array, empty the current one in place,
+ * each bucket under its lock (as cmap_cow_remove() does).
+ */
 static int cmap_cow_clear(struct cmap *t)
 {
 	struct cmap_tbl *old, *ntbl;
@@ -1412,11 +1478,22 @@ static int cmap_cow_clear(struct cmap *t)
 	u32 i;
 
 	ntbl = cmap_tbl_alloc(t->min_order, GFP_KERNEL_ACCOUNT);
-	if (IS_ERR(ntbl))
-		return PTR_ERR(ntbl);
 	mutex_lock(&t->cow_mutex);
 	old = rcu_dereference_protected(t->tbl,
 					lockdep_is_held(&t->cow_mutex));
+	if (IS_ERR(ntbl)) {
+		for (i = 0; i < (1U << old->order); i++) {
+			struct cmap_head *h = &old->heads[i];
+
+			cmap_head_lock(t, h, i, NULL, 0, 0);
+			cmap_clear_range(t, h, h, 0, CMAP_ITER_END);
+			cmap_head_unlock(h);
+			if (!(i & 1023))
+				cond_resched();
+		}
+		mutex_unlock(&t->cow_mutex);
+		return 0;
+	}
 	rcu_assign_pointer(t->tbl, ntbl);
 	for (i = 0; i < (1U << old->order); i++) {
 		for (b = &old->heads[i].b; b; b = cmap_deref_owned(b->overflow)) {
@@ -1440,14 +1517,16 @@ static int cmap_cow_clear(struct cmap *t)
  * @t: the table
  *
  * Walks hash space one live bucket at a time, under each bucket's lock:
- * entries that concurrent writers add behind the walk stay.  A cow table
- * publishes an empty array instead.  May sleep.
+ * entries that concurrent writers add behind the walk stay.  Allocates
+ * nothing: buckets a resize has not migrated yet are cleared where they
+ * are.  A cow table publishes an empty array instead, or without the
+ * memory for one is emptied in place.  May sleep.
  *
  * Signals do not interrupt it (it is bounded by the table's size); a fatal
  * one stops it part way, unseen by the dying caller.
  *
- * Return: 0, -EINTR if a fatal signal stopped it part way, -ENOMEM, or in
- * racecheck mode -EBUSY when another writer is inside.
+ * Return: 0, -EINTR if a fatal signal stopped it part way, or in racecheck
+ * mode -EBUSY when another writer is inside.
  */
 int cmap_clear(struct cmap *t)
 {
@@ -1470,16 +1549,21 @@ static int cmap_cmp_hash(const void *a, const void *b)
 	return x->hash < y->hash ? -1 : x->hash > y->hash;
 }
 
-/* Gather the elements of [cursor, end) from a locked chain; count all. */
-static unsigned int cmap_collect(struct cmap_head *h, u64 cursor, u64 end,
-				 struct cmap_elem **vec, unsigned int cap)
+/*
+ * Gather the elements of [cursor, end) from the chain of @h (see @owner)
+ * into @vec after the @n counted so far; count all.
+ */
+static unsigned int cmap_collect(struct cmap_head *h, struct cmap_head *owner,
+				 u64 cursor, u64 end, struct cmap_elem **vec,
+				 unsigned int cap, unsigned int n)
 {
 	struct cmap_bucket *b;
-	unsigned int i, n = 0;
+	unsigned int i;
 
-	for (b = &h->b; b; b = cmap_deref_locked(b->overflow, h)) {
+	for (b = &h->b; b; b = cmap_deref_locked(b->overflow, owner)) {
 		for (i = 0; i < CMAP_SLOTS; i++) {
-			struct cmap_elem *e = cmap_deref_locked(b->slots[i], h);
+			struct cmap_elem *e = cmap_deref_locked(b->slots[i],
+								owner);
 
 			if (!e || e->hash < cursor || e->hash >= end)
 				continue;
@@ -1488,6 +1572,25 @@ static unsigned int cmap_collect(struct cmap_head *h, u64 cursor, u64 end,
 			n++;
 		}
 	}
+	return n;
+}
+
+/* Gather the elements of [cursor, s->end) from a locked site; count all. */
+static unsigned int cmap_site_collect(const struct cmap_site *s, u64 cursor,
+				      struct cmap_elem **vec, unsigned int cap)
+{
+	unsigned int n;
+	u32 i, last;
+
+	n = cmap_collect(s->h, s->h, cursor, s->end, vec, cap, 0);
+	if (!s->ntbl)
+		return n;
+	if (s->nh)
+		return cmap_collect(s->nh, s->nh, cursor, s->end, vec, cap, n);
+	last = cmap_idx(s->ntbl, s->end - 1);
+	for (i = cmap_idx(s->ntbl, cursor); i <= last; i++)
+		n = cmap_collect(&s->ntbl->heads[i], s->h, cursor, s->end, vec,
+				 cap, n);
 	return n;
 }
 
@@ -1527,8 +1630,8 @@ static unsigned int cmap_emit(struct cmap_elem **vec, unsigned int n,
  * @arg:    for @fn
  *
  * The cursor is a position in hash space.  The elements of each range are
- * collected under the lock of the one live bucket that holds them all (see
- * cmap_lock_live()), so every key present from the first call to the last
+ * collected under the locks of the live buckets that hold them all (see
+ * cmap_lock_site()), so every key present from the first call to the last
  * is handed to @fn exactly once, whatever resizes happen in between.  Stops
  * when @fn refuses a group (the cursor then points at that group), at the
  * end, or on a signal (after at least one range: every call moves the
@@ -1536,30 +1639,27 @@ static unsigned int cmap_emit(struct cmap_elem **vec, unsigned int n,
  *
  * Return: the number of elements @fn took, if any; otherwise 0 (at the
  * end, or stopped by a signal with *@cursor short of CMAP_ITER_END), or
- * @fn's error, -EINVAL for a cursor past the end, or -ENOMEM.
+ * @fn's error, -EINVAL for a cursor past the end, or -ENOMEM (only for a
+ * range of more than 32 elements: buckets a resize has not migrated yet
+ * are read where they are).
  */
 int cmap_iter(struct cmap *t, u64 *cursor, cmap_iter_fn fn, void *arg)
 {
 	struct cmap_elem *stack[32], **vec = stack;
 	unsigned int cap = ARRAY_SIZE(stack), taken = 0, n;
-	struct cmap_spares sp = {};
-	struct cmap_tbl *tbl;
+	struct cmap_spares none = {};
 	int err = 0;
 	u64 end;
 
 	if (*cursor > CMAP_ITER_END)
 		return -EINVAL;
 	while (!err && *cursor < CMAP_ITER_END) {
-		struct cmap_head *h;
+		struct cmap_site s;
 
-		h = cmap_write_begin(t, *cursor, NULL, 0, &sp, &tbl, &end);
-		if (IS_ERR(h)) {
-			cmap_write_failed();
-			err = PTR_ERR(h);
-			break;
-		}
-		n = cmap_collect(h, *cursor, end, vec, cap);
-		cmap_write_unlock(t, h);
+		cmap_lock_site(t, *cursor, NULL, 0, &none, &s);
+		n = cmap_site_collect(&s, *cursor, vec, cap);
+		end = s.end;
+		cmap_site_unlock(t, &s);
 		if (n > cap) {
 			rcu_read_unlock();
 			if (vec != stack)
@@ -1589,7 +1689,6 @@ int cmap_iter(struct cmap *t, u64 *cursor, cmap_iter_fn fn, void *arg)
 			break;
 		cond_resched();
 	}
-	cmap_spares_free(&sp);
 	if (vec != stack)
 		kvfree(vec);
 	return taken ? taken : err;

@@ -27,7 +27,11 @@
  *    cmap_head_lock(); when that table has a future table the writer first
  *    migrates ("evacuates") its bucket, then works in the future table.
  *    Every write thus holds one head lock, plus during migration the lock of
- *    the old bucket it migrates (nested, always old before new).
+ *    the old bucket it migrates (nested, always old before new).  When the
+ *    migration would need memory the writer lacks, it stops part way and
+ *    the writer keeps the old bucket (and on a shrink the new one it feeds,
+ *    nested): a replacement or removal is done where the key is, and only
+ *    a new key waits for memory to migrate the bucket.
  *  - A resize is started by a worker: it allocates the new bucket array,
  *    publishes it as the old table's future, and migrates buckets; writers
  *    help with a bounded amount of migration each.  When every old bucket is

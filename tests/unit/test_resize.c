@@ -523,9 +523,22 @@ static unsigned int chain_len(struct cmap *t, u32 idx)
 struct crowd_ctx {
 	u64 keys[20];
 	u64 other;
+	u64 fresh;		/* crowds bucket 1 too, not inserted */
 	int err;
+	int err_fresh;
 	unsigned int fail_nth;
 };
+
+/* Delete @key with every allocation failing: it needs none. */
+static void crowd_delete(struct mig *mg, u64 key)
+{
+	shim_fault_inject(1, 0);
+	assert_int_equal(ut_del64(mg->t, key), 0);
+	assert_int_equal(shim_fault_hits(), 0);
+	shim_fault_inject(0, 0);
+	ut_model_del(mg->m, &key, 8);
+	ut_check_lookups(mg->t, mg->m);
+}
 
 /*
  * At the worker's first stop (bucket 0 migrated): a write to another
@@ -537,6 +550,7 @@ static void crowd_mid_migration(struct mig *mg)
 	struct crowd_ctx *c = (struct crowd_ctx *)(uintptr_t)mg->arg;
 	struct cmap_tbl *tbl;
 	unsigned int moved = 0, i;
+	int first_moved = -1, first_kept = -1;
 	u8 val[16];
 
 	assert_int_equal(mg->evacuated, 1);
@@ -552,30 +566,59 @@ static void crowd_mid_migration(struct mig *mg)
 		struct cmap_head *h = &nt->heads[ut_idx(cmap_hash(mg->t,
 							&c->keys[i], 8), nt->order)];
 		struct cmap_bucket *b;
-		unsigned int s;
+		unsigned int s, here = 0;
 
 		for (b = &h->b; b; b = rcu_dereference(b->overflow))
 			for (s = 0; s < CMAP_SLOTS; s++) {
 				struct cmap_elem *e = rcu_dereference(b->slots[s]);
 
-				moved += e && !memcmp(cmap_elem_key(e),
-						      &c->keys[i], 8);
+				here += e && !memcmp(cmap_elem_key(e),
+						     &c->keys[i], 8);
 			}
+		moved += here;
+		if (here && first_moved < 0)
+			first_moved = i;
+		else if (!here && first_kept < 0)
+			first_kept = i;
 	}
 	rcu_read_unlock();
 	assert_int_equal(moved, CMAP_SLOTS);	/* the first new bucket */
 	ut_check_lookups(mg->t, mg->m);
 
-	/* A write to a crowded key finishes bucket 1 itself, with spares it
-	 * allocates (or fails to: then nothing changes). */
+	/*
+	 * Writes to crowded keys: a replacement (of a key still in bucket 1)
+	 * and deletions (of a key still there and of one already moved) work
+	 * where the key is, allocating nothing; a new key needs bucket 1
+	 * migrated, with spares it allocates (or fails to: then nothing
+	 * changes).
+	 */
 	if (c->fail_nth)
 		shim_fault_inject(c->fail_nth, 0);
-	c->err = ut_put64(mg->t, c->keys[5], 7, CMAP_REPLACE);
+	c->err = ut_put64(mg->t, c->keys[first_kept], 7, CMAP_REPLACE);
 	shim_fault_inject(0, 0);
 	if (!c->err) {
-		ut_val64(c->keys[5], 7, val);
-		ut_model_put(mg->m, &c->keys[5], 8, val, 16, CMAP_REPLACE);
+		ut_val64(c->keys[first_kept], 7, val);
+		ut_model_put(mg->m, &c->keys[first_kept], 8, val, 16,
+			     CMAP_REPLACE);
 	}
+	if (!c->fail_nth) {
+		ut_check(mg->t, mg->m);
+		return;
+	}
+	ut_check_lookups(mg->t, mg->m);
+	crowd_delete(mg, c->keys[first_moved]);
+	crowd_delete(mg, c->keys[ARRAY_SIZE(c->keys) - 1]);
+	/* An iteration reads bucket 1 where it is, allocating nothing. */
+	shim_fault_inject(1, 0);
+	ut_check(mg->t, mg->m);
+	assert_int_equal(shim_fault_hits(), 0);
+	shim_fault_inject(0, 0);
+	rcu_read_lock();
+	assert_int_equal(READ_ONCE(tbl->heads[1].evacuated), 0);
+	rcu_read_unlock();
+	shim_fault_inject(c->fail_nth, 0);
+	c->err_fresh = ut_put64(mg->t, c->fresh, 1, CMAP_INSERT);
+	shim_fault_inject(0, 0);
 	ut_check(mg->t, mg->m);
 }
 
@@ -605,7 +648,10 @@ static void migration_needs_spares(void **state)
 	ut_destroy(t);
 }
 
-/* The same, with the writer's spare allocation failing. */
+/*
+ * The same, with the writer's spare allocation failing: replacing and
+ * deleting crowded keys need no spares; inserting one does, and fails.
+ */
 static void migration_spares_fail(void **state)
 {
 	struct cmap *t = ut_create(MODE(state), 40);
@@ -619,9 +665,117 @@ static void migration_spares_fail(void **state)
 	mg.m = &m;
 	crowd(t, &m, c.keys, ARRAY_SIZE(c.keys));
 	ut_find_keys(t, 1ULL << 50, has_top8, &top, &c.other, 1);
+	top.top = 0x1a;
+	ut_find_keys(t, 1ULL << 52, has_top8, &top, &c.fresh, 1);
 	run_migration(&mg);
-	assert_int_equal(c.err, -ENOMEM);
+	assert_int_equal(c.err, 0);
+	assert_int_equal(c.err_fresh, -ENOMEM);
 	assert_int_equal(ut_buckets(t), 32);	/* the worker finished */
+	ut_check(t, &m);
+	ut_model_free(&m);
+	ut_destroy(t);
+}
+
+/*
+ * A shrink merges the old buckets 0..7 of 32 into new bucket 0 of 4: the
+ * worker moves bucket 0's seven keys there, and migrating bucket 1's three
+ * then needs an overflow bucket after the first.  Deletes there, with
+ * every allocation failing, work in place: in the old chain, and in the
+ * new bucket (locked nested) for the key already moved.
+ */
+static bool in_idx5(u32 hash, void *arg)
+{
+	return ut_idx(hash, 5) == *(u32 *)arg;
+}
+
+static bool not_idx4_0(u32 hash, void *arg)
+{
+	(void)arg;
+	return ut_idx(hash, 4) != 0;
+}
+
+/* Whether @key is in the chain of head @idx of @t's future array. */
+static bool in_future_head(struct cmap *t, u32 idx, u64 key)
+{
+	struct cmap_bucket *b;
+	bool found = false;
+	unsigned int s;
+
+	rcu_read_lock();
+	b = &rcu_dereference(rcu_dereference(t->tbl)->future)->heads[idx].b;
+	for (; b; b = rcu_dereference(b->overflow))
+		for (s = 0; s < CMAP_SLOTS; s++) {
+			struct cmap_elem *e = rcu_dereference(b->slots[s]);
+
+			found |= e && !memcmp(cmap_elem_key(e), &key, 8);
+		}
+	rcu_read_unlock();
+	return found;
+}
+
+static bool bucket1_evacuated(struct cmap *t)
+{
+	bool ev;
+
+	rcu_read_lock();
+	ev = READ_ONCE(rcu_dereference(t->tbl)->heads[1].evacuated);
+	rcu_read_unlock();
+	return ev;
+}
+
+static void shrink_mid_migration(struct mig *mg)
+{
+	u64 *b1 = (u64 *)(uintptr_t)mg->arg;
+
+	assert_int_equal(mg->evacuated, 1);
+	assert_int_equal(ut_buckets(mg->t), 32);
+	/* in the old chain; b1[0] moves, b1[1] finds new bucket 0 full */
+	crowd_delete(mg, b1[2]);
+	assert_false(bucket1_evacuated(mg->t));
+	assert_true(in_future_head(mg->t, 0, b1[0]));
+	/* in the new bucket */
+	crowd_delete(mg, b1[0]);
+	assert_false(in_future_head(mg->t, 0, b1[0]));
+	assert_false(bucket1_evacuated(mg->t));
+	crowd_delete(mg, b1[1]);
+	ut_check(mg->t, mg->m);
+}
+
+static void shrink_spares_fail(void **state)
+{
+	struct cmap *t = ut_create(MODE(state), 0);
+	u64 b0[7], b1[3], fill[120], *all[] = { b0, b1, fill };
+	unsigned int n[] = { 7, 3, 120 }, i, j;
+	struct mig mg = { .t = t, .at = 1, .fn = shrink_mid_migration,
+			  .arg = (uintptr_t)b1 };
+	struct ut_model m;
+	u32 idx;
+
+	ut_model_init(&m);
+	mg.m = &m;
+	idx = 0;
+	ut_find_keys(t, 1, in_idx5, &idx, b0, ARRAY_SIZE(b0));
+	idx = 1;
+	ut_find_keys(t, 1, in_idx5, &idx, b1, ARRAY_SIZE(b1));
+	ut_find_keys(t, 1ULL << 40, not_idx4_0, NULL, fill, ARRAY_SIZE(fill));
+	for (i = 0; i < ARRAY_SIZE(all); i++)
+		for (j = 0; j < n[i]; j++) {
+			u8 val[16];
+
+			assert_int_equal(ut_put64(t, all[i][j], 1, CMAP_INSERT),
+					 0);
+			ut_val64(all[i][j], 1, val);
+			ut_model_put(&m, &all[i][j], 8, val, 16, CMAP_INSERT);
+		}
+	while (shim_wq_nr_pending())
+		ut_run_work();
+	assert_int_equal(ut_buckets(t), 32);
+	for (j = 0; j < ARRAY_SIZE(fill); j++) {
+		assert_int_equal(ut_del64(t, fill[j]), 0);
+		ut_model_del(&m, &fill[j], 8);
+	}
+	run_migration(&mg);
+	assert_int_equal(ut_buckets(t), 4);
 	ut_check(t, &m);
 	ut_model_free(&m);
 	ut_destroy(t);
@@ -736,6 +890,7 @@ int main(void)
 		cmocka_unit_test(grow_half_done_threaded),
 		cmocka_unit_test(migration_needs_spares),
 		cmocka_unit_test(migration_spares_fail),
+		cmocka_unit_test(shrink_spares_fail),
 		cmocka_unit_test(rehash_alloc_fails),
 		cmocka_unit_test(destroy_with_resize_pending),
 		cmocka_unit_test(write_then_resize_completes),

@@ -49,7 +49,14 @@
  *  -ENOBUFS a caller's buffer is too small; the needed size is reported
  *  -ENOMEM  the kernel is really out of memory (or the caller's memory
  *           cgroup is full: entries are charged to the writer's, bucket
- *           arrays to the table creator's)
+ *           arrays to the table creator's).  Writes that only remove or
+ *           replace need no memory beyond the new value, resize or not:
+ *           DELETE and CLEAR never fail with -ENOMEM or -ENOSPC (in
+ *           CMAP_MODE_COW one that cannot copy the table works on it in
+ *           place), and a PUT of an existing key fails with -ENOMEM only
+ *           when its new value cannot be allocated (in CMAP_MODE_COW, or
+ *           the copy of the table every PUT makes).  A BATCH may still
+ *           fail to allocate its op array, before it does anything
  *  -EBUSY   racecheck mode only: another writer was inside the table
  *  -EINTR   a long request (ITER) was interrupted by a signal after
  *           doing nothing; with partial progress BATCH and ITER return 0
