@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# BPF area: mapstat (bpf/mapstat.bpf.c + user/mapstat.c) and its tests.
+# BPF area: mapstat (bpf/mapstat.bpf.c + user/mapstat*.c) and its tests.
 #
 #   make mapstat          the BPF skeleton (bpf/Makefile) and user/mapstat
 #   make bench-overhead   the same load with and without mapstat attached,

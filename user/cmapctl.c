@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "cmap_rand.h"
 #include "cmap_util.h"
 #include "racedemo.h"
@@ -274,20 +276,33 @@ static enum cmap_fmt value_fmt(void)
 	return env.hex ? CMAP_FMT_HEX : CMAP_FMT_AUTO;
 }
 
-static void json_str(FILE *f, const char *s, size_t max)
-{
-	fputc('"', f);
-	for (size_t i = 0; i < max && s[i]; i++) {
-		unsigned char c = s[i];
+/*
+ * --json output is built with json-c, which escapes the strings (table
+ * names may hold quotes and backslashes).  Keys are written "key": value
+ * (JSON_C_TO_STRING_SPACED), the form scripts grep for.
+ */
+#define JSON_FLAGS	(JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
 
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c > 0x7e)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+/* A fixed-size field of the ABI: at most @max bytes, NUL-terminated or not. */
+static json_object *json_strn(const char *s, size_t max)
+{
+	return json_object_new_string_len(s, (int)strnlen(s, max));
+}
+
+/* A double as "%.3f" writes it (json-c's default would be %.17g). */
+static json_object *json_fixed3(double d)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%.3f", d);
+	return json_object_new_double_s(d, buf);
+}
+
+/* Print @o on one line, or indented with @flags; drops it. */
+static void json_print(json_object *o, int flags)
+{
+	printf("%s\n", json_object_to_json_string_ext(o, flags));
+	json_object_put(o);
 }
 
 static double now(void)
@@ -356,25 +371,25 @@ static int cmd_ls(void)
 	close(fd);
 
 	if (env.json) {
-		printf("[");
+		json_object *arr = json_object_new_array();
+
 		for (i = 0; i < n; i++) {
 			const char *mode = cmap_mode_name(t[i].mode);
+			json_object *o = json_object_new_object();
 
-			printf("%s\n  {\"id\": %u, \"name\": ", i ? "," : "", t[i].id);
-			json_str(stdout, t[i].name, sizeof(t[i].name));
-			printf(", \"mode\": ");
-			if (mode)
-				json_str(stdout, mode, SIZE_MAX);
-			else
-				printf("%u", t[i].mode);
-			printf(", \"entries\": %llu, \"bytes\": %llu, \"files\": %u, \"creator_pid\": %d, \"creator_comm\": ",
-			       (unsigned long long)t[i].entries,
-			       (unsigned long long)t[i].bytes, t[i].files,
-			       t[i].creator_pid);
-			json_str(stdout, t[i].creator_comm, sizeof(t[i].creator_comm));
-			printf("}");
+			json_object_object_add(o, "id", json_object_new_int64(t[i].id));
+			json_object_object_add(o, "name", json_strn(t[i].name, sizeof(t[i].name)));
+			json_object_object_add(o, "mode", mode ? json_object_new_string(mode) :
+					       json_object_new_int64(t[i].mode));
+			json_object_object_add(o, "entries", json_object_new_uint64(t[i].entries));
+			json_object_object_add(o, "bytes", json_object_new_uint64(t[i].bytes));
+			json_object_object_add(o, "files", json_object_new_int64(t[i].files));
+			json_object_object_add(o, "creator_pid", json_object_new_int(t[i].creator_pid));
+			json_object_object_add(o, "creator_comm",
+					       json_strn(t[i].creator_comm, sizeof(t[i].creator_comm)));
+			json_object_array_add(arr, o);
 		}
-		printf("%s]\n", n ? "\n" : "");
+		json_print(arr, JSON_FLAGS | JSON_C_TO_STRING_PRETTY);
 	} else {
 		for (i = 0; i < n; i++) {
 			int l = (int)strnlen(t[i].name, sizeof(t[i].name));
@@ -581,27 +596,38 @@ static int cmd_stats(void)
 
 #define U(f) ((unsigned long long)st.f)
 	if (env.json) {
-		printf("{\"id\": %u, \"name\": ", id);
-		json_str(stdout, st.name, sizeof(st.name));
-		printf(", \"mode\": ");
-		json_str(stdout, mode, SIZE_MAX);
-		printf(", \"entries\": %llu, \"buckets\": %llu, \"overflow_buckets\": %llu"
-		       ", \"load_factor\": %.3f, \"load_factor_milli\": %llu"
-		       ", \"resizes\": %llu, \"resizing\": %llu, \"bytes\": %llu"
-		       ", \"max_entries\": %llu, \"max_bytes\": %llu"
-		       ", \"puts\": %llu, \"gets\": %llu, \"deletes\": %llu"
-		       ", \"hits\": %llu, \"iters\": %llu"
-		       ", \"lock_acquisitions\": %llu, \"lock_contended\": %llu"
-		       ", \"lock_wait_ns\": %llu, \"races\": %llu, \"read_races\": %llu"
-		       ", \"creator_pid\": %d, \"creator_comm\": ",
-		       U(entries), U(buckets), U(overflow_buckets),
-		       st.load_factor_milli / 1000.0, U(load_factor_milli),
-		       U(resizes), U(resizing), U(bytes), U(max_entries),
-		       U(max_bytes), U(puts), U(gets), U(deletes), U(hits),
-		       U(iters), U(lock_acquisitions), U(lock_contended),
-		       U(lock_wait_ns), U(races), U(read_races), st.creator_pid);
-		json_str(stdout, st.creator_comm, sizeof(st.creator_comm));
-		printf("}\n");
+		json_object *o = json_object_new_object();
+
+#define JU(f) json_object_object_add(o, #f, json_object_new_uint64(st.f))
+		json_object_object_add(o, "id", json_object_new_int64(id));
+		json_object_object_add(o, "name", json_strn(st.name, sizeof(st.name)));
+		json_object_object_add(o, "mode", json_object_new_string(mode));
+		JU(entries);
+		JU(buckets);
+		JU(overflow_buckets);
+		json_object_object_add(o, "load_factor",
+				       json_fixed3(st.load_factor_milli / 1000.0));
+		JU(load_factor_milli);
+		JU(resizes);
+		JU(resizing);
+		JU(bytes);
+		JU(max_entries);
+		JU(max_bytes);
+		JU(puts);
+		JU(gets);
+		JU(deletes);
+		JU(hits);
+		JU(iters);
+		JU(lock_acquisitions);
+		JU(lock_contended);
+		JU(lock_wait_ns);
+		JU(races);
+		JU(read_races);
+#undef JU
+		json_object_object_add(o, "creator_pid", json_object_new_int(st.creator_pid));
+		json_object_object_add(o, "creator_comm",
+				       json_strn(st.creator_comm, sizeof(st.creator_comm)));
+		json_print(o, JSON_FLAGS);
 		check_stdout();
 		return 0;
 	}
@@ -1452,28 +1478,43 @@ static size_t bench_fields(const struct cmap_bench *req,
 	return n;
 }
 
-/* a record as a CSV line (or its header) or a JSON object */
+/* a record as a CSV line (or its header) */
 static void bench_print_record(const struct bench_field *f, size_t n,
-			       bool json, bool header)
+			       bool header)
 {
 	for (size_t i = 0; i < n; i++) {
-		printf("%s", !i ? (json ? "{" : "") : (json ? ", " : ","));
-		if (header) {
+		printf("%s", i ? "," : "");
+		if (header)
 			printf("%s", f[i].name);
-			continue;
-		}
-		if (json)
-			printf("\"%s\": ", f[i].name);
-		if (f[i].s)
-			printf(json ? "\"%s\"" : "%s", f[i].s);
+		else if (f[i].s)
+			printf("%s", f[i].s);
 		else if (!f[i].is_d)
 			printf("%llu", f[i].u);
 		else if (!isnan(f[i].d))
 			printf("%.3f", f[i].d);
-		else if (json)
-			printf("null");
 	}
-	printf(json ? "}" : "\n");
+	printf("\n");
+}
+
+/* a record as a JSON object (an unknown number is null) */
+static json_object *bench_json_record(const struct bench_field *f, size_t n)
+{
+	json_object *o = json_object_new_object();
+
+	for (size_t i = 0; i < n; i++) {
+		json_object *v;
+
+		if (f[i].s)
+			v = json_object_new_string(f[i].s);
+		else if (!f[i].is_d)
+			v = json_object_new_uint64(f[i].u);
+		else if (!isnan(f[i].d))
+			v = json_fixed3(f[i].d);
+		else
+			v = NULL;
+		json_object_object_add(o, f[i].name, v);
+	}
+	return o;
 }
 
 static int cmd_bench(void)
@@ -1542,20 +1583,30 @@ static int cmd_bench(void)
 		check_stdout();
 		return 0;
 	}
-	if (env.json)
-		printf("{\"interrupted\": %u, \"results\": [", req.interrupted);
+	if (env.json) {
+		json_object *o = json_object_new_object();
+		json_object *arr = json_object_new_array();
+
+		json_object_object_add(o, "interrupted", json_object_new_int64(req.interrupted));
+		for (__u32 i = 0; i < req.nresults; i++) {
+			struct bench_field f[BENCH_FIELDS];
+			size_t n = bench_fields(&req, &res[i], rcu, rht, f);
+
+			json_object_array_add(arr, bench_json_record(f, n));
+		}
+		json_object_object_add(o, "results", arr);
+		json_print(o, JSON_FLAGS | JSON_C_TO_STRING_PRETTY);
+		check_stdout();
+		return 0;
+	}
 	for (__u32 i = 0; i < req.nresults; i++) {
 		struct bench_field f[BENCH_FIELDS];
 		size_t n = bench_fields(&req, &res[i], rcu, rht, f);
 
-		if (env.json)
-			printf("%s\n  ", i ? "," : "");
-		else if (!i)
-			bench_print_record(f, n, false, true);
-		bench_print_record(f, n, env.json, false);
+		if (!i)
+			bench_print_record(f, n, true);
+		bench_print_record(f, n, false);
 	}
-	if (env.json)
-		printf("%s]}\n", req.nresults ? "\n" : "");
 	check_stdout();
 	return 0;
 }

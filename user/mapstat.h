@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * mapstat.h: the one contract between bpf/mapstat.bpf.c and user/mapstat.c
- * (map keys, map values, ring buffer events, drop counters).
+ * mapstat.h: the one contract between bpf/mapstat.bpf.c and the userspace
+ * tool (user/mapstat*.c): map keys, map values, ring buffer events, drop
+ * counters.
  *
  * Where the numbers come from.  Every contended acquisition of a cmap bucket
  * lock goes through cmap_bucket_lock_contended(t, h, idx, key, klen,

@@ -74,6 +74,7 @@ cleanup() {
 	"$CMAPCTL" destroy "$t" 2>/dev/null
 	"$CMAPCTL" destroy "$pfx-b" 2>/dev/null
 	"$CMAPCTL" destroy "$pfx-small" 2>/dev/null
+	"$CMAPCTL" destroy "$pfx-q\"\\x" 2>/dev/null
 }
 
 # -- usage
@@ -186,6 +187,29 @@ if command -v python3 >/dev/null; then
 	run ls --json
 	if python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$out"; then ok "ls --json is JSON"; else bad "ls --json is not JSON"; fi
 fi
+# a name with a quote and a backslash comes back the same through --json
+q="$pfx-q\"\\x"
+expect 0 '^[0-9]+$' '' -- create "$q"
+qid=$out
+if command -v python3 >/dev/null; then
+	# json_name ID WANT: the "name" of the table ID in ls or stats JSON
+	json_name() {
+		python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+d = [t for t in d if t["id"] == int(sys.argv[1])] if isinstance(d, list) else [d]
+sys.exit(not (len(d) == 1 and d[0]["id"] == int(sys.argv[1]) and
+	      d[0]["name"] == sys.argv[2] and isinstance(d[0]["entries"], int)))
+' "$1" "$2"
+	}
+	run ls --json
+	if json_name "$qid" "$q" <<<"$out"; then ok "ls --json: name with \" and \\ is escaped"
+	else bad "ls --json: table $qid not named $q"; fi
+	run -t "$q" stats --json
+	if json_name "$qid" "$q" <<<"$out"; then ok "stats --json: name with \" and \\ is escaped"
+	else bad "stats --json: table $qid not named $q"; fi
+fi
+expect 0 '' '' -- destroy "$q"
 
 # -- del, clear
 expect 0 '' '' -- -t "$t" del hello
