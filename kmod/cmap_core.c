@@ -293,8 +293,18 @@ static struct kmem_cache *cmap_elem_cache(size_t size)
 	return cmap_elem_caches[DIV_ROUND_UP(size, CMAP_ELEM_ALIGN) - 1];
 }
 
-/* The bytes an element of @klen and @vlen really takes. */
-static size_t cmap_elem_alloc_size(u32 klen, u32 vlen)
+/**
+ * cmap_elem_alloc_size - the bytes an element really takes
+ * @klen: key length
+ * @vlen: value length
+ *
+ * What cmap_elem_alloc() allocates for such an element (its cache's
+ * object size, or kmalloc's size class), and what it is charged against
+ * max_bytes and the module-wide cap.
+ *
+ * Return: the size in bytes.
+ */
+size_t cmap_elem_alloc_size(u32 klen, u32 vlen)
 {
 	size_t size = cmap_elem_size(klen, vlen);
 	struct kmem_cache *c = cmap_elem_cache(size);

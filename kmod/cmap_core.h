@@ -343,6 +343,7 @@ s64 cmap_live_elements(void);
 struct cmap *cmap_create(const struct cmap_params *params);
 void cmap_destroy(struct cmap *t);
 struct cmap_elem *cmap_elem_alloc(u32 klen, u32 vlen, gfp_t gfp);
+size_t cmap_elem_alloc_size(u32 klen, u32 vlen);
 void cmap_elem_free(struct cmap_elem *e);
 int cmap_put_elem(struct cmap *t, struct cmap_elem *e,
 		  enum cmap_put_mode mode);
