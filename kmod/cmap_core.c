@@ -270,81 +270,20 @@ static size_t cmap_elem_size(u32 klen, u32 vlen)
 	return struct_size_t(struct cmap_elem, data, klen + vlen);
 }
 
-/*
- * Elements of up to CMAP_ELEM_CACHE_MAX bytes come from caches of their
- * size rounded up to 8 bytes, not from kmalloc(): kmalloc's size classes
- * (32, 64, 96, 128, 192, 256) would give the common element, an 8-byte key
- * and an 8-byte value in 40 bytes, 64 bytes.  Only the sizes kmalloc does
- * not serve exactly have a cache.  Their data[] is a usercopy region
- * (CONFIG_HARDENED_USERCOPY checks every copy to or from a slab object
- * against its cache's region; kmalloc caches allow the whole object).
- * Larger elements use kmalloc().
- */
-#define CMAP_ELEM_ALIGN		8
-#define CMAP_ELEM_CACHE_MAX	256
-#define CMAP_ELEM_DATA		offsetof(struct cmap_elem, data)
-static struct kmem_cache *cmap_elem_caches[CMAP_ELEM_CACHE_MAX / CMAP_ELEM_ALIGN];
-
-/* The cache an element of @size bytes comes from, or NULL for kmalloc(). */
-static struct kmem_cache *cmap_elem_cache(size_t size)
-{
-	if (size > CMAP_ELEM_CACHE_MAX)
-		return NULL;
-	return cmap_elem_caches[DIV_ROUND_UP(size, CMAP_ELEM_ALIGN) - 1];
-}
-
 /**
  * cmap_elem_alloc_size - the bytes an element really takes
  * @klen: key length
  * @vlen: value length
  *
- * What cmap_elem_alloc() allocates for such an element (its cache's
- * object size, or kmalloc's size class), and what it is charged against
- * max_bytes and the module-wide cap.
+ * What cmap_elem_alloc() allocates for such an element (kmalloc's size
+ * class), and what it is charged against max_bytes and the module-wide
+ * cap.
  *
  * Return: the size in bytes.
  */
 size_t cmap_elem_alloc_size(u32 klen, u32 vlen)
 {
-	size_t size = cmap_elem_size(klen, vlen);
-	struct kmem_cache *c = cmap_elem_cache(size);
-
-	return c ? kmem_cache_size(c) : kmalloc_size_roundup(size);
-}
-
-static void cmap_elem_caches_destroy(void)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(cmap_elem_caches); i++) {
-		kmem_cache_destroy(cmap_elem_caches[i]);
-		cmap_elem_caches[i] = NULL;
-	}
-}
-
-static int cmap_elem_caches_create(void)
-{
-	unsigned int i;
-	char name[24];
-
-	for (i = 0; i < ARRAY_SIZE(cmap_elem_caches); i++) {
-		size_t size = (i + 1) * CMAP_ELEM_ALIGN;
-
-		if (size < sizeof(struct cmap_elem) + 1 ||
-		    kmalloc_size_roundup(size) == size)
-			continue;
-		snprintf(name, sizeof(name), "cmap_elem_%zu", size);
-		/* the ioctls copy keys and values straight to and from data[] */
-		cmap_elem_caches[i] =
-			kmem_cache_create_usercopy(name, size, CMAP_ELEM_ALIGN,
-						   0, CMAP_ELEM_DATA,
-						   size - CMAP_ELEM_DATA, NULL);
-		if (!cmap_elem_caches[i]) {
-			cmap_elem_caches_destroy();
-			return -ENOMEM;
-		}
-	}
-	return 0;
+	return kmalloc_size_roundup(cmap_elem_size(klen, vlen));
 }
 
 /* What an element is charged against max_bytes: its real allocation. */
@@ -365,17 +304,11 @@ static size_t cmap_elem_charge(const struct cmap_elem *e)
  */
 struct cmap_elem *cmap_elem_alloc(u32 klen, u32 vlen, gfp_t gfp)
 {
-	struct kmem_cache *c;
 	struct cmap_elem *e;
-	size_t size;
 
 	if (!klen || klen > CMAP_KEY_LEN_MAX || vlen > CMAP_VALUE_LEN_MAX)
 		return ERR_PTR(-EINVAL);
-	if (cmap_fault(gfp))
-		return NULL;
-	size = cmap_elem_size(klen, vlen);
-	c = cmap_elem_cache(size);
-	e = c ? kmem_cache_alloc(c, gfp) : kmalloc(size, gfp);
+	e = cmap_fault(gfp) ? NULL : kmalloc(cmap_elem_size(klen, vlen), gfp);
 	if (!e)
 		return NULL;
 	e->klen = klen;
@@ -390,29 +323,15 @@ struct cmap_elem *cmap_elem_alloc(u32 klen, u32 vlen, gfp_t gfp)
  */
 void cmap_elem_free(struct cmap_elem *e)
 {
-	struct kmem_cache *c = cmap_elem_cache(cmap_elem_size(e->klen, e->vlen));
-
 	percpu_counter_dec(&cmap_live_elems);
-	if (c)
-		kmem_cache_free(c, e);
-	else
-		kfree(e);
+	kfree(e);
 }
 
-static void cmap_elem_free_cb(struct rcu_head *head)
-{
-	cmap_elem_free(container_of(head, struct cmap_elem, rcu));
-}
-
-/*
- * Free an element readers may still see.  Not kfree_rcu(): before 6.12 a
- * kfree_rcu() batch may still hold objects of a cache that module unload
- * destroys, and rcu_barrier() does not wait for it; cmap_core_exit()'s
- * rcu_barrier() does wait for call_rcu() callbacks.
- */
+/* Free an element readers may still see. */
 static void cmap_elem_free_rcu(struct cmap_elem *e)
 {
-	call_rcu(&e->rcu, cmap_elem_free_cb);
+	percpu_counter_dec(&cmap_live_elems);
+	kfree_rcu(e, rcu);
 }
 
 /*
@@ -2013,18 +1932,13 @@ int cmap_core_init(void)
 	err = percpu_counter_init(&cmap_mem_used, 0, GFP_KERNEL);
 	if (err)
 		goto free_elems;
-	err = cmap_elem_caches_create();
-	if (err)
-		goto free_mem;
 	cmap_core_wq = alloc_workqueue("cmap_core", WQ_UNBOUND, 0);
 	if (!cmap_core_wq) {
 		err = -ENOMEM;
-		goto free_caches;
+		goto free_mem;
 	}
 	return 0;
 
-free_caches:
-	cmap_elem_caches_destroy();
 free_mem:
 	percpu_counter_destroy(&cmap_mem_used);
 free_elems:
@@ -2051,7 +1965,6 @@ void cmap_core_exit(void)
 	WARN(elems || atomic_long_read(&cmap_live_tables) || mem,
 	     "cmap: leaking %lld elements, %ld tables and %lld bytes at exit\n",
 	     elems, atomic_long_read(&cmap_live_tables), mem);
-	cmap_elem_caches_destroy();	/* the element frees have run too */
 	percpu_counter_destroy(&cmap_mem_used);
 	percpu_counter_destroy(&cmap_live_elems);
 }

@@ -145,8 +145,8 @@ static int cmap_plant_uaf(void)
 	}
 	cmap_delete(t, cmap_plant_key, CMAP_PLANT_KLEN);
 	/*
-	 * The element goes back to its cache from an RCU callback, after a
-	 * grace period: wait until it is really freed (up to 30 s).
+	 * kfree_rcu() frees in batches, about 5 s later plus a grace period:
+	 * wait until the element is really freed (up to 30 s).
 	 */
 	for (i = 0; i < 300 && !cmap_plant_poisoned(e); i++) {
 		msleep(100);
