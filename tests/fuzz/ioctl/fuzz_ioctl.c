@@ -392,7 +392,8 @@ static size_t build(int slot, unsigned char *p, size_t room, struct mem *m,
 
 /*
  * Mask protected tables out of OPEN/DESTROY requests, as the kernel will
- * read them: a @size below sizeof(struct cmap_open) zero-fills the rest,
+ * read them (@size bytes; a larger size is either refused or has a zero
+ * tail): a @size below sizeof(struct cmap_open) zero-fills the rest,
  * so a request whose name is cut off entirely selects by an id whose
  * high bytes may be cut off too (an id of 0x10005 with size 74 is 5).
  */
@@ -403,10 +404,9 @@ static void sanitize(int slot, unsigned char *p)
 	if (slot != 2 && slot != 3)
 		return;
 	memcpy(&seen, o, o->size < sizeof(seen) ? o->size : sizeof(seen));
-	if (protected_name(o->name) || protected_name(seen.name))
+	if (protected_name(seen.name))
 		memcpy(o->name, "fz00", 5);
-	if ((!o->name[0] && protected_id(o->id)) ||
-	    (!seen.name[0] && protected_id(seen.id))) {
+	if (!seen.name[0] && protected_id(seen.id)) {
 		memcpy(o->name, "fz00", 5);
 		o->id = 0x7ffffffe;
 	}
