@@ -96,7 +96,7 @@ int cm_create(int fd, const char *name, __u32 size_hint, __u64 max_entries,
 }
 
 void cm_kv(struct cmap_kv *kv, __u32 flags, const void *key,
-			 __u32 klen, const void *val, __u32 vlen)
+	   __u32 klen, const void *val, __u32 vlen)
 {
 	memset(kv, 0, sizeof(*kv));
 	kv->size = sizeof(*kv);
@@ -138,8 +138,8 @@ __u64 cm_entries(int fd)
 }
 
 void cm_bop(struct cmap_batch_op *op, __u32 code, __u32 flags,
-			  const void *key, __u32 klen, const void *val,
-			  __u32 vlen)
+	    const void *key, __u32 klen, const void *val,
+	    __u32 vlen)
 {
 	memset(op, 0, sizeof(*op));
 	op->op = code;
@@ -240,7 +240,7 @@ int cm_list_has_name(int fd, const char *name)
 }
 
 int cm_dump(int fd, __u32 buf_len, cm_rec_cb cb, void *ctx,
-			  char *msg, size_t msgsz, unsigned long *calls)
+	    char *msg, size_t msgsz, unsigned long *calls)
 {
 	__u8 *buf = malloc(buf_len);
 	__u64 cursor = 0, prev_hash = 0;

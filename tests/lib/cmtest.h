@@ -9,8 +9,8 @@
  * cmapc_ioctl() for hand-made requests).  Functions returning int return
  * 0 or -errno.
  */
-#ifndef CMAP_TEST_UTIL_H
-#define CMAP_TEST_UTIL_H
+#ifndef CMAP_TEST_CMTEST_H
+#define CMAP_TEST_CMTEST_H
 
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -46,6 +46,7 @@ static inline __u64 ptr(const void *p)
 	return (__u64)(uintptr_t)p;
 }
 
+/* "ENOENT" for a positive errno, "success(n)" for 0 or less. */
 const char *errname(int err);
 
 /* Asserts that an expression returning 0 / -errno gave exactly -err. */
@@ -66,6 +67,7 @@ const char *errname(int err);
 				 errname(-_rc));			\
 	} while (0)
 
+/* CLOCK_MONOTONIC in seconds. */
 double now_sec(void);
 
 /*
@@ -74,6 +76,7 @@ double now_sec(void);
  */
 unsigned long cm_cmd_sized(unsigned long cmd, size_t size);
 
+/* A new file of CMAP_DEVICE, or fails the test. */
 int cm_dev_open(void);
 
 /* A table name unique to this process and call: "<tag><pid>_<n>". */
@@ -97,12 +100,15 @@ unsigned int cm_test_modes(void);
  */
 unsigned int cm_scaled(unsigned int n);
 
+/* CREATE in cm_default_mode with the other config fields given. */
 int cm_create(int fd, const char *name, __u32 size_hint,
-			    __u64 max_entries, __u64 max_bytes, __u32 *id);
+	      __u64 max_entries, __u64 max_bytes, __u32 *id);
 
+/* Fills a PUT/GET/DELETE request. */
 void cm_kv(struct cmap_kv *kv, __u32 flags, const void *key,
-			 __u32 klen, const void *val, __u32 vlen);
+	   __u32 klen, const void *val, __u32 vlen);
 
+/* PUT and DELETE of NUL-terminated string keys and values. */
 int cm_puts(int fd, const char *key, const char *val, __u32 flags);
 
 int cm_dels(int fd, const char *key);
@@ -113,9 +119,13 @@ int cm_gets(int fd, const char *key, char *out, size_t outsz);
 /* Live entries of the bound table, or fails the test. */
 __u64 cm_entries(int fd);
 
+/*
+ * Fills a BATCH operation; its result gets a value the kernel must
+ * overwrite.
+ */
 void cm_bop(struct cmap_batch_op *op, __u32 code, __u32 flags,
-			  const void *key, __u32 klen, const void *val,
-			  __u32 vlen);
+	    const void *key, __u32 klen, const void *val,
+	    __u32 vlen);
 
 /*
  * Guard pages: an R/W page followed by a PROT_NONE page; the returned
@@ -155,6 +165,6 @@ typedef const char *(*cm_rec_cb)(const __u8 *key, __u32 klen,
 				 void *ctx);
 
 int cm_dump(int fd, __u32 buf_len, cm_rec_cb cb, void *ctx,
-			  char *msg, size_t msgsz, unsigned long *calls);
+	    char *msg, size_t msgsz, unsigned long *calls);
 
-#endif /* CMAP_TEST_UTIL_H */
+#endif /* CMAP_TEST_CMTEST_H */

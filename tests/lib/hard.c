@@ -96,7 +96,7 @@ void t_destroy_prefixed(int fd, const char *prefix, __u32 cap)
 }
 
 void t_kv(struct cmap_kv *kv, __u32 flags, const void *k, __u32 klen,
-		 const void *v, __u32 vlen)
+	  const void *v, __u32 vlen)
 {
 	memset(kv, 0, sizeof(*kv));
 	kv->size = sizeof(*kv);
@@ -113,8 +113,8 @@ int t_list_total(int fd, __u32 *total)
 }
 
 void t_batch_keys(struct cmap_batch *bt, struct cmap_batch_op *ops,
-			 __u32 op, const uint64_t *keys, __u32 n,
-			 const void *val, __u32 vlen)
+		  __u32 op, const uint64_t *keys, __u32 n,
+		  const void *val, __u32 vlen)
 {
 	__u32 i;
 
@@ -140,8 +140,8 @@ int t_iter_next(int fd, struct cmap_iter *it, void *buf, __u32 len)
 }
 
 void t_bench_req(struct cmap_bench *b, __u32 threads, __u32 ms,
-			__u32 keys, __u32 vsize, struct cmap_bench_result *res,
-			__u32 nres)
+		 __u32 keys, __u32 vsize, struct cmap_bench_result *res,
+		 __u32 nres)
 {
 	memset(b, 0, sizeof(*b));
 	b->size = sizeof(*b);
@@ -156,7 +156,7 @@ void t_bench_req(struct cmap_bench *b, __u32 threads, __u32 ms,
 }
 
 const struct cmap_rec *rec_next(const void *buf, size_t bytes,
-				       size_t *off)
+				size_t *off)
 {
 	const struct cmap_rec *r;
 
@@ -319,7 +319,7 @@ out:
 }
 
 bool snap_same(const struct snap *a, const struct snap *b, char *why,
-		      size_t whylen)
+	       size_t whylen)
 {
 	if (a->bound != b->bound)
 		snprintf(why, whylen, "binding changed: %ld -> %ld", a->bound, b->bound);

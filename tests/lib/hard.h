@@ -64,13 +64,13 @@ int dev_open(void);
 void name_of(char *buf, const char *tag);
 
 int t_create(int fd, const char *name, __u32 mode, __u32 hint,
-		    __u64 max_entries, __u64 max_bytes, __u32 *id);
+	     __u64 max_entries, __u64 max_bytes, __u32 *id);
 
 /* DESTROYs every table whose name starts with @prefix (of @cap listed). */
 void t_destroy_prefixed(int fd, const char *prefix, __u32 cap);
 
 void t_kv(struct cmap_kv *kv, __u32 flags, const void *k, __u32 klen,
-		 const void *v, __u32 vlen);
+	  const void *v, __u32 vlen);
 
 int t_list_total(int fd, __u32 *total);
 
@@ -80,8 +80,8 @@ int t_list_total(int fd, __u32 *total);
  * DELETE).
  */
 void t_batch_keys(struct cmap_batch *bt, struct cmap_batch_op *ops,
-			 __u32 op, const uint64_t *keys, __u32 n,
-			 const void *val, __u32 vlen);
+		  __u32 op, const uint64_t *keys, __u32 n,
+		  const void *val, __u32 vlen);
 
 /* The next ITER chunk of @it into @buf (@len bytes); 0 or -errno. */
 int t_iter_next(int fd, struct cmap_iter *it, void *buf, __u32 len);
@@ -91,15 +91,15 @@ int t_iter_next(int fd, struct cmap_iter *it, void *buf, __u32 len);
  * threads for @ms ms on @keys keys of @vsize-byte values, @nres results.
  */
 void t_bench_req(struct cmap_bench *b, __u32 threads, __u32 ms,
-			__u32 keys, __u32 vsize, struct cmap_bench_result *res,
-			__u32 nres);
+		 __u32 keys, __u32 vsize, struct cmap_bench_result *res,
+		 __u32 nres);
 
 /*
  * The record at *@off of an ITER chunk of @bytes bytes at @buf, moving
  * *@off past it; NULL at the end.
  */
 const struct cmap_rec *rec_next(const void *buf, size_t bytes,
-				       size_t *off);
+				size_t *off);
 
 /* The bound table's id, or -errno. */
 long t_bound_id(int fd);
@@ -147,7 +147,7 @@ int snap_take(int fd, struct snap *s);
 
 /* Equal contents, counters, table count and binding?  Explains if not. */
 bool snap_same(const struct snap *a, const struct snap *b, char *why,
-		      size_t whylen);
+	       size_t whylen);
 
 /* ---------------------------------------------------------- bad pointers */
 /* A page-aligned R/W area of @pages pages followed by a PROT_NONE page. */

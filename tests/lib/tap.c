@@ -58,7 +58,7 @@ int tap_exit(const char *prog)
 }
 
 int run_part(int argc, char **argv, const char *prog,
-		     const struct hard_part *parts, size_t n, const char *usage)
+	     const struct hard_part *parts, size_t n, const char *usage)
 {
 	const char *what = argc > 1 ? argv[1] : "";
 	size_t i;
