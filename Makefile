@@ -74,6 +74,16 @@ user: deps
 tests: test-deps user
 	$(MAKE) -C tests
 
+# The client library and the C tests' helper library, for the test
+# programs mk/*.mk builds; the sub-makes decide when to rebuild them.
+.PHONY: libcmap libcmaptest
+user/.build/libcmap.a: libcmap ;
+tests/.build/libcmaptest.a: libcmaptest ;
+libcmap:
+	+$(MAKE) --no-print-directory -C user lib
+libcmaptest: libcmap
+	+$(MAKE) --no-print-directory -C tests lib
+
 include $(sort $(wildcard mk/*.mk))
 
 check: $(CHECK_DEPS)

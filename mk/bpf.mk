@@ -25,10 +25,12 @@ mapstat: deps
 
 mapstat-tests: $(MAPSTAT_TEST_BINS)
 
-$(MAPSTAT_TEST_OUT)/%: tests/mapstat/%.c include/uapi/linux/cmap.h
+# linked with the client library (user/Makefile decides when to rebuild it)
+$(MAPSTAT_TEST_OUT)/%: tests/mapstat/%.c include/uapi/linux/cmap.h \
+		user/libcmap.h user/.build/libcmap.a
 	@mkdir -p $(MAPSTAT_TEST_OUT)
 	$(CC) -O2 -g -Wall -Wextra -fno-omit-frame-pointer -pthread \
-		-Iinclude/uapi -o $@ $< -lm
+		-Iinclude/uapi -Iuser -o $@ $< user/.build/libcmap.a -lm
 
 CHECK_DEPS += mapstat mapstat-tests
 

@@ -17,10 +17,13 @@
 
 HARD_OUT	:= build/hardening
 HARD_CFLAGS	:= -O2 -g -Wall -Wextra -fno-omit-frame-pointer -pthread \
-		   -Iinclude/uapi -Itests/hardening
+		   -Iinclude/uapi -Iuser -Itests/lib
 HARD_BINS	:= $(patsubst tests/hardening/%.c,$(HARD_OUT)/%,\
 		     $(wildcard tests/hardening/*.c)) $(HARD_OUT)/fuzz_ioctl
-HARD_HDRS	:= tests/hardening/hard.h include/uapi/linux/cmap.h
+HARD_HDRS	:= tests/lib/hard.h tests/lib/tap.h user/libcmap.h \
+		   include/uapi/linux/cmap.h
+# the helpers' library and the client library (tests/Makefile, user/Makefile)
+HARD_LIBS	:= tests/.build/libcmaptest.a user/.build/libcmap.a
 
 .PHONY: hardening check-hardening fuzz-ioctl static
 
@@ -28,13 +31,13 @@ CHECK_DEPS += hardening
 
 hardening: $(HARD_BINS)
 
-$(HARD_OUT)/%: tests/hardening/%.c $(HARD_HDRS)
+$(HARD_OUT)/%: tests/hardening/%.c $(HARD_HDRS) $(HARD_LIBS)
 	@mkdir -p $(HARD_OUT)
-	$(CC) $(HARD_CFLAGS) -o $@ $<
+	$(CC) $(HARD_CFLAGS) -o $@ $< $(HARD_LIBS)
 
-$(HARD_OUT)/fuzz_ioctl: tests/fuzz/ioctl/fuzz_ioctl.c $(HARD_HDRS)
+$(HARD_OUT)/fuzz_ioctl: tests/fuzz/ioctl/fuzz_ioctl.c $(HARD_HDRS) $(HARD_LIBS)
 	@mkdir -p $(HARD_OUT)
-	$(CC) $(HARD_CFLAGS) -o $@ $<
+	$(CC) $(HARD_CFLAGS) -o $@ $< $(HARD_LIBS)
 
 check-hardening: module hardening
 	@rc=0; for t in tests/guest.d/*hardening*; do \

@@ -31,7 +31,7 @@
 #include <json-c/json.h>
 
 #include "cmap_rand.h"
-#include "cmap_util.h"
+#include "libcmap.h"
 #include "racedemo.h"
 #include "version.h"
 #include "version.h"
@@ -137,7 +137,7 @@ die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	exit(CMAP_EXIT_ERROR);
+	exit(CMAPC_EXIT_ERROR);
 }
 
 /* die with the message for error @err of command @cmd */
@@ -148,8 +148,8 @@ die_err(unsigned long cmd, __u32 flags, int err, const char *name)
 
 	fflush(stdout);
 	fprintf(stderr, "cmapctl: %s: %s\n", env.cmd,
-		cmap_errmsg(buf, sizeof(buf), cmd, flags, err, name));
-	exit(cmap_exit_status(cmd, err));
+		cmapc_errmsg(buf, sizeof(buf), cmd, flags, err, name));
+	exit(cmapc_exit_status(cmd, err));
 }
 
 static void __attribute__((format(printf, 1, 2)))
@@ -178,16 +178,16 @@ static void check_table_name(const char *name)
 {
 	const char *why;
 
-	if (cmap_check_name(name, &why))
+	if (cmapc_check_name(name, &why))
 		die("invalid table name '%s': %s", name, why);
 }
 
 static int open_device(void)
 {
-	int fd = cmap_dev_open(env.device);
+	int fd = cmapc_dev_open(env.device);
 
 	if (fd < 0)
-		die_err(CMAP_CMD_DEVOPEN, 0, fd, env.device);
+		die_err(CMAPC_CMD_DEVOPEN, 0, fd, env.device);
 	return fd;
 }
 
@@ -206,9 +206,9 @@ static int open_bound(__u32 *id)
 	const char *name = need_table();
 	int fd;
 
-	fd = cmap_open_table(env.device, name, id, &cmd);
+	fd = cmapc_open_table(env.device, name, id, &cmd);
 	if (fd < 0)
-		die_err(cmd, 0, fd, cmd == CMAP_CMD_DEVOPEN ? env.device : name);
+		die_err(cmd, 0, fd, cmd == CMAPC_CMD_DEVOPEN ? env.device : name);
 	if (id)
 		verbose("bound to table '%s' (id %u)", name, *id);
 	return fd;
@@ -222,13 +222,13 @@ static __u32 parse_key(const char *s, unsigned char key[CMAP_KEY_MAX])
 	if (env.u64) {
 		uint64_t v;
 
-		if (cmap_parse_u64(s, &v))
+		if (cmapc_parse_u64(s, &v))
 			die("bad key '%s': not an unsigned 64-bit number (--u64)", s);
 		memcpy(key, &v, sizeof(v));
 		return sizeof(v);
 	}
 	if (env.hex) {
-		n = cmap_parse_hex(s, key, CMAP_KEY_MAX);
+		n = cmapc_parse_hex(s, key, CMAP_KEY_MAX);
 		if (n == -E2BIG)
 			die("key too long (max %d bytes)", CMAP_KEY_MAX);
 		if (n < 0)
@@ -252,7 +252,7 @@ static __u32 parse_value(const char *s, unsigned char value[CMAP_VALUE_MAX])
 	int n;
 
 	if (env.hex) {
-		n = cmap_parse_hex(s, value, CMAP_VALUE_MAX);
+		n = cmapc_parse_hex(s, value, CMAP_VALUE_MAX);
 		if (n == -E2BIG)
 			die("value too long (max %d bytes)", CMAP_VALUE_MAX);
 		if (n < 0)
@@ -266,14 +266,14 @@ static __u32 parse_value(const char *s, unsigned char value[CMAP_VALUE_MAX])
 	return (__u32)len;
 }
 
-static enum cmap_fmt key_fmt(void)
+static enum cmapc_fmt key_fmt(void)
 {
-	return env.u64 ? CMAP_FMT_U64 : env.hex ? CMAP_FMT_HEX : CMAP_FMT_AUTO;
+	return env.u64 ? CMAPC_FMT_U64 : env.hex ? CMAPC_FMT_HEX : CMAPC_FMT_AUTO;
 }
 
-static enum cmap_fmt value_fmt(void)
+static enum cmapc_fmt value_fmt(void)
 {
-	return env.hex ? CMAP_FMT_HEX : CMAP_FMT_AUTO;
+	return env.hex ? CMAPC_FMT_HEX : CMAPC_FMT_AUTO;
 }
 
 /*
@@ -326,10 +326,10 @@ static int cmd_create(void)
 		die("no table name given");
 	check_table_name(name);
 	fd = open_device();
-	err = cmap_create(fd, name, &env.cfg, &id);
+	err = cmapc_create(fd, name, &env.cfg, &id);
 	if (err)
 		die_err(CMAP_IOC_CREATE, 0, err, name);
-	mode = cmap_mode_name(env.cfg.mode);
+	mode = cmapc_mode_name(env.cfg.mode);
 	verbose("created table '%s' (id %u, mode %s, size hint %u, max entries %llu, max bytes %llu; 0 = default)",
 		name, id, mode ? mode : "?", env.cfg.size_hint,
 		(unsigned long long)env.cfg.max_entries,
@@ -350,7 +350,7 @@ static int cmd_destroy(void)
 		die("no table name given");
 	check_table_name(name);
 	fd = open_device();
-	err = cmap_destroy(fd, name, &id);
+	err = cmapc_destroy(fd, name, &id);
 	if (err)
 		die_err(CMAP_IOC_DESTROY, 0, err, name);
 	verbose("destroyed table '%s' (id %u)", name, id);
@@ -365,7 +365,7 @@ static int cmd_ls(void)
 	int fd, err, w = 4, mw = 4;
 
 	fd = open_device();
-	err = cmap_list(fd, &t, &n);
+	err = cmapc_list(fd, &t, &n);
 	if (err)
 		die_err(CMAP_IOC_LIST, 0, err, NULL);
 	close(fd);
@@ -374,7 +374,7 @@ static int cmd_ls(void)
 		json_object *arr = json_object_new_array();
 
 		for (i = 0; i < n; i++) {
-			const char *mode = cmap_mode_name(t[i].mode);
+			const char *mode = cmapc_mode_name(t[i].mode);
 			json_object *o = json_object_new_object();
 
 			json_object_object_add(o, "id", json_object_new_int64(t[i].id));
@@ -394,7 +394,7 @@ static int cmd_ls(void)
 		for (i = 0; i < n; i++) {
 			int l = (int)strnlen(t[i].name, sizeof(t[i].name));
 
-			const char *mode = cmap_mode_name(t[i].mode);
+			const char *mode = cmapc_mode_name(t[i].mode);
 
 			if (l > w)
 				w = l;
@@ -404,7 +404,7 @@ static int cmd_ls(void)
 		printf("%5s  %-*s  %-*s  %10s  %12s  %5s  %7s  %s\n", "ID", w,
 		       "NAME", mw, "MODE", "ENTRIES", "BYTES", "FILES", "PID", "COMM");
 		for (i = 0; i < n; i++) {
-			const char *mode = cmap_mode_name(t[i].mode);
+			const char *mode = cmapc_mode_name(t[i].mode);
 			char mbuf[16];
 
 			if (!mode) {
@@ -436,7 +436,7 @@ static int cmd_put(void)
 	klen = parse_key(env.args[0], key);
 	vlen = parse_value(env.args[1], value);
 	fd = open_bound(&id);
-	err = cmap_put(fd, key, klen, value, vlen, env.put_flags);
+	err = cmapc_put(fd, key, klen, value, vlen, env.put_flags);
 	if (err)
 		die_err(CMAP_IOC_PUT, env.put_flags, err, env.table);
 	verbose("put %u-byte key, %u-byte value", klen, vlen);
@@ -453,11 +453,11 @@ static int cmd_get(void)
 
 	klen = parse_key(env.args[0], key);
 	fd = open_bound(&id);
-	err = cmap_get_alloc(fd, key, klen, &value, &vlen);
+	err = cmapc_get_alloc(fd, key, klen, &value, &vlen);
 	if (err)
 		die_err(CMAP_IOC_GET, 0, err, env.table);
 	verbose("%u-byte value", vlen);
-	cmap_fprint_bytes(stdout, value, vlen, value_fmt());
+	cmapc_fprint_bytes(stdout, value, vlen, value_fmt());
 	putchar('\n');
 	check_stdout();
 	free(value);
@@ -473,7 +473,7 @@ static int cmd_del(void)
 
 	klen = parse_key(env.args[0], key);
 	fd = open_bound(&id);
-	err = cmap_delete(fd, key, klen);
+	err = cmapc_delete(fd, key, klen);
 	if (err)
 		die_err(CMAP_IOC_DELETE, 0, err, env.table);
 	close(fd);
@@ -486,7 +486,7 @@ static int cmd_clear(void)
 	int fd, err;
 
 	fd = open_bound(&id);
-	err = cmap_clear(fd);
+	err = cmapc_clear(fd);
 	if (err)
 		die_err(CMAP_IOC_CLEAR, 0, err, env.table);
 	close(fd);
@@ -514,7 +514,7 @@ static int cmd_dump(void)
 		__u32 off = 0, n = 0;
 
 		prev = cursor;
-		err = cmap_iter(fd, &cursor, buf, len, &count, &bytes);
+		err = cmapc_iter(fd, &cursor, buf, len, &count, &bytes);
 		calls++;
 		if (err == -ENOBUFS) {
 			__u32 want = len * 2;
@@ -541,10 +541,10 @@ static int cmd_dump(void)
 		if (bytes > len)
 			die("ITER reported %u bytes in a %u-byte buffer", bytes, len);
 
-		while ((err = cmap_rec_next(buf, bytes, &off, &rec, &k, &v)) > 0) {
-			cmap_fprint_bytes(stdout, k, rec->key_len, key_fmt());
+		while ((err = cmapc_rec_next(buf, bytes, &off, &rec, &k, &v)) > 0) {
+			cmapc_fprint_bytes(stdout, k, rec->key_len, key_fmt());
 			putchar('\t');
-			cmap_fprint_bytes(stdout, v, rec->value_len, value_fmt());
+			cmapc_fprint_bytes(stdout, v, rec->value_len, value_fmt());
 			putchar('\n');
 			n++;
 		}
@@ -579,16 +579,16 @@ static int cmd_stats(void)
 
 	if (id) {
 		fd = open_device();
-		err = cmap_stats(fd, id, &st);
+		err = cmapc_stats(fd, id, &st);
 	} else {
 		fd = open_bound(&id);
-		err = cmap_stats(fd, 0, &st);
+		err = cmapc_stats(fd, 0, &st);
 	}
 	if (err)
 		die_err(CMAP_IOC_STATS, 0, err, env.stats_id ? NULL : env.table);
 	close(fd);
 
-	mode = cmap_mode_name(st.mode);
+	mode = cmapc_mode_name(st.mode);
 	if (!mode) {
 		snprintf(mbuf, sizeof(mbuf), "%u", st.mode);
 		mode = mbuf;
@@ -641,10 +641,10 @@ static int cmd_stats(void)
 	printf("load_factor: %.3f\n", st.load_factor_milli / 1000.0);
 	printf("resizes: %llu\n", U(resizes));
 	printf("resizing: %llu\n", U(resizing));
-	printf("bytes: %llu (%s)\n", U(bytes), cmap_human_bytes(hb, sizeof(hb), st.bytes));
+	printf("bytes: %llu (%s)\n", U(bytes), cmapc_human_bytes(hb, sizeof(hb), st.bytes));
 	printf("max_entries: %llu\n", U(max_entries));
 	printf("max_bytes: %llu (%s)\n", U(max_bytes),
-	       cmap_human_bytes(hb, sizeof(hb), st.max_bytes));
+	       cmapc_human_bytes(hb, sizeof(hb), st.max_bytes));
 	printf("puts: %llu\n", U(puts));
 	printf("gets: %llu\n", U(gets));
 	printf("deletes: %llu\n", U(deletes));
@@ -820,15 +820,14 @@ static bool should_stop(struct worker *w)
 }
 
 /*
- * glibc's ioctl() keeps no frame pointer, so a frame-pointer walk of a
- * contended stack (mapstat, bpftrace ustack) skips its caller: a call
- * that is not inlined keeps the load's own frames (run_single,
- * worker_main) in the stacks users see.
+ * A positive errno, as the load counts them.  cmapc_ioctl() is not
+ * inlined: the load's own frames (run_single, worker_main) stay in the
+ * frame-pointer stacks users see (mapstat, bpftrace ustack).
  */
 static __attribute__((noinline)) int load_ioctl(int fd, unsigned long cmd,
 						void *arg)
 {
-	return ioctl(fd, cmd, arg) < 0 ? errno : 0;
+	return -cmapc_ioctl(fd, cmd, arg);
 }
 
 static __attribute__((noinline)) void run_single(struct worker *w)
@@ -914,7 +913,7 @@ static void run_batch(struct worker *w)
 				break;
 			}
 		}
-		err = cmap_batch(w->fd, ops, n, &done);
+		err = cmapc_batch(w->fd, ops, n, &done);
 		if (err) {
 			if (err == -EINTR)
 				continue;
@@ -938,7 +937,7 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	unsigned long cmd = 0;
 
-	w->fd = cmap_open_table(env.device, env.table, NULL, &cmd);
+	w->fd = cmapc_open_table(env.device, env.table, NULL, &cmd);
 	if (w->fd < 0) {
 		w->open_err = -w->fd;
 		w->open_cmd = cmd;
@@ -959,7 +958,7 @@ static const char *errno_hint(int opk, int err)
 {
 	static char buf[160];
 
-	return cmap_errmsg(buf, sizeof(buf),
+	return cmapc_errmsg(buf, sizeof(buf),
 			   opk == OPK_GET ? CMAP_IOC_GET : opk == OPK_PUT ?
 			   CMAP_IOC_PUT : opk == OPK_DEL ? CMAP_IOC_DELETE :
 			   CMAP_IOC_BATCH, 0, err, env.table);
@@ -997,7 +996,7 @@ static int preload(int fd)
 			ops[i].value = (__u64)(uintptr_t)(vals + i * vsz);
 			ops[i].value_len = env.value_size;
 		}
-		err = cmap_batch(fd, ops, n, &done);
+		err = cmapc_batch(fd, ops, n, &done);
 		if (err == -EINTR)
 			continue;
 		if (err)
@@ -1033,7 +1032,7 @@ static int preload(int fd)
 		for (int e = 0; e < ERR_SLOTS; e++)
 			if (errs[e])
 				fprintf(stderr, "  %s: %" PRIu64 " (%s)\n",
-					cmap_errno_name(e), errs[e],
+					cmapc_errno_name(e), errs[e],
 					errno_hint(OPK_PUT, e));
 	}
 	free(ops);
@@ -1147,9 +1146,9 @@ static int cmd_load(void)
 
 			L.aborted = 1;
 			fprintf(stderr, "cmapctl: load: thread %u: %s\n", i,
-				cmap_errmsg(buf, sizeof(buf), w[i].open_cmd,
+				cmapc_errmsg(buf, sizeof(buf), w[i].open_cmd,
 					    0, w[i].open_err,
-					    w[i].open_cmd == CMAP_CMD_DEVOPEN ?
+					    w[i].open_cmd == CMAPC_CMD_DEVOPEN ?
 					    env.device : env.table));
 			break;
 		}
@@ -1161,8 +1160,8 @@ static int cmd_load(void)
 			pthread_join(w[i].tid, NULL);
 		for (unsigned i = 0; i < env.threads; i++)
 			if (w[i].open_err)
-				exit(cmap_exit_status(w[i].open_cmd, w[i].open_err));
-		exit(CMAP_EXIT_ERROR);
+				exit(cmapc_exit_status(w[i].open_cmd, w[i].open_err));
+		exit(CMAPC_EXIT_ERROR);
 	}
 
 	progress = env.duration == 0 || env.duration > 3;
@@ -1248,7 +1247,7 @@ static int cmd_load(void)
 			for (int e = 0; e < ERR_SLOTS; e++)
 				if (sum.errs[k][e])
 					printf("  %s %s: %" PRIu64 " (%s)\n",
-					       opk_name[k], cmap_errno_name(e),
+					       opk_name[k], cmapc_errno_name(e),
 					       sum.errs[k][e], errno_hint(k, e));
 		printf("value mismatches: %" PRIu64 "\n", sum.mismatches);
 		printf("threads:\n");
@@ -1267,7 +1266,7 @@ static int cmd_load(void)
 		if (L.fatal) {
 			char buf[256];
 
-			die("stopped: %s", cmap_errmsg(buf, sizeof(buf), CMAP_IOC_BATCH,
+			die("stopped: %s", cmapc_errmsg(buf, sizeof(buf), CMAP_IOC_BATCH,
 						     0, L.fatal, env.table));
 		}
 		if (errors > busy)
@@ -1287,7 +1286,7 @@ static int cmd_load(void)
 
 static const char *bench_mode_name(__u32 mode)
 {
-	const char *name = mode == BENCH_RHT ? "rhashtable" : cmap_mode_name(mode);
+	const char *name = mode == BENCH_RHT ? "rhashtable" : cmapc_mode_name(mode);
 
 	return name ? name : "?";
 }
@@ -1305,7 +1304,7 @@ static __u32 parse_bench_modes(char *list, const char **bad)
 			modes |= BENCH_ALL;
 		else if (!strcasecmp(tok, "rhashtable") || !strcasecmp(tok, "rht"))
 			modes |= CMAP_BENCH_RHASHTABLE;
-		else if ((m = cmap_mode_parse(tok)) >= 0)
+		else if ((m = cmapc_mode_parse(tok)) >= 0)
 			modes |= 1U << m;
 		else {
 			*bad = tok;
@@ -1524,7 +1523,7 @@ static int cmd_bench(void)
 	struct cmap_bench req;
 	struct sigaction sa;
 	double ms = env.duration * 1000;
-	int fd;
+	int fd, err;
 
 	if (env.threads > CMAP_BENCH_MAX_THREADS)
 		die("--threads %u: at most %d", env.threads, CMAP_BENCH_MAX_THREADS);
@@ -1562,8 +1561,9 @@ static int cmd_bench(void)
 	sigaction(SIGTERM, &sa, NULL);
 	verbose("modes %#x, %u threads; Ctrl-C stops with partial results",
 		req.modes, req.threads);
-	if (ioctl(fd, CMAP_IOC_BENCH, &req)) {
-		int err = errno;
+	err = cmapc_bench(fd, &req);
+	if (err) {
+		err = -err;
 
 		if (err == ENOTTY)
 			die("CMAP_IOC_BENCH not supported: cmap.ko without the benchmark");
@@ -1678,20 +1678,20 @@ static error_t parse_sub(int key, char *arg, struct argp_state *state)
 		env.put_flags = CMAP_PUT_EXIST;
 		break;
 	case OPT_SIZE_HINT:
-		env.cfg.size_hint = (__u32)cmap_arg_size(state, "--size-hint", arg, 1000, 0, UINT32_MAX);
+		env.cfg.size_hint = (__u32)cmapc_arg_size(state, "--size-hint", arg, 1000, 0, UINT32_MAX);
 		break;
 	case OPT_MAX_ENTRIES:
-		env.cfg.max_entries = cmap_arg_size(state, "--max-entries", arg, 1000, 0, UINT64_MAX);
+		env.cfg.max_entries = cmapc_arg_size(state, "--max-entries", arg, 1000, 0, UINT64_MAX);
 		break;
 	case OPT_MAX_BYTES:
-		env.cfg.max_bytes = cmap_arg_size(state, "--max-bytes", arg, 1024, 0, UINT64_MAX);
+		env.cfg.max_bytes = cmapc_arg_size(state, "--max-bytes", arg, 1024, 0, UINT64_MAX);
 		break;
 	case OPT_MODE: {
-		int m = cmap_mode_parse(arg);
+		int m = cmapc_mode_parse(arg);
 
 		if (m < 0)
 			argp_error(state, "invalid --mode '%s' (known: %s)", arg,
-				   cmap_mode_list());
+				   cmapc_mode_list());
 		env.cfg.mode = (__u32)m;
 		break;
 	}
@@ -1699,19 +1699,19 @@ static error_t parse_sub(int key, char *arg, struct argp_state *state)
 		env.json = true;
 		break;
 	case OPT_ID:
-		env.stats_id = (__u32)cmap_arg_size(state, "--id", arg, 1, 1, UINT32_MAX);
+		env.stats_id = (__u32)cmapc_arg_size(state, "--id", arg, 1, 1, UINT32_MAX);
 		break;
 	case OPT_THREADS:
-		env.threads = (unsigned)cmap_arg_size(state, "--threads", arg, 1000, 1, MAX_THREADS);
+		env.threads = (unsigned)cmapc_arg_size(state, "--threads", arg, 1000, 1, MAX_THREADS);
 		break;
 	case OPT_READ_PCT:
-		env.read_pct = cmap_arg_double(state, "--read-pct", arg, 0, 100);
+		env.read_pct = cmapc_arg_double(state, "--read-pct", arg, 0, 100);
 		break;
 	case OPT_DEL_PCT:
-		env.del_pct = cmap_arg_double(state, "--del-pct", arg, 0, 100);
+		env.del_pct = cmapc_arg_double(state, "--del-pct", arg, 0, 100);
 		break;
 	case OPT_KEYS:
-		env.keys = cmap_arg_size(state, "--keys", arg, 1000, 1, UINT64_MAX);
+		env.keys = cmapc_arg_size(state, "--keys", arg, 1000, 1, UINT64_MAX);
 		break;
 	case OPT_DIST:
 		if (!strcmp(arg, "uniform"))
@@ -1722,18 +1722,18 @@ static error_t parse_sub(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid --dist '%s' (uniform or zipf)", arg);
 		break;
 	case OPT_THETA:
-		env.theta = cmap_arg_double(state, "--theta", arg, 0, 1);
+		env.theta = cmapc_arg_double(state, "--theta", arg, 0, 1);
 		if (env.theta <= 0 || env.theta >= 1)
 			argp_error(state, "invalid --theta '%s': must be between 0 and 1, exclusive", arg);
 		break;
 	case OPT_VALUE_SIZE:
-		env.value_size = (__u32)cmap_arg_size(state, "--value-size", arg, 1024, 0, CMAP_VALUE_MAX);
+		env.value_size = (__u32)cmapc_arg_size(state, "--value-size", arg, 1024, 0, CMAP_VALUE_MAX);
 		break;
 	case OPT_DURATION:
-		env.duration = cmap_arg_double(state, "--duration", arg, 0, 1e9);
+		env.duration = cmapc_arg_double(state, "--duration", arg, 0, 1e9);
 		break;
 	case OPT_BATCH:
-		env.batch = (__u32)cmap_arg_size(state, "--batch", arg, 1000, 1, CMAP_BATCH_MAX);
+		env.batch = (__u32)cmapc_arg_size(state, "--batch", arg, 1000, 1, CMAP_BATCH_MAX);
 		break;
 	case OPT_PRELOAD:
 		env.preload = true;
@@ -1742,7 +1742,7 @@ static error_t parse_sub(int key, char *arg, struct argp_state *state)
 		env.preload = false;
 		break;
 	case OPT_OPS:
-		env.ops_limit = cmap_arg_size(state, "--ops", arg, 1000, 0, UINT64_MAX);
+		env.ops_limit = cmapc_arg_size(state, "--ops", arg, 1000, 0, UINT64_MAX);
 		break;
 	case OPT_MODES: {
 		const char *bad;
@@ -1761,13 +1761,13 @@ static error_t parse_sub(int key, char *arg, struct argp_state *state)
 		env.csv = true;
 		break;
 	case OPT_SEED:
-		if (cmap_parse_u64(arg, &v))
+		if (cmapc_parse_u64(arg, &v))
 			argp_error(state, "invalid --seed '%s'", arg);
 		env.seed = v;
 		env.seed_set = true;
 		break;
 	case OPT_BUF_SIZE:
-		env.buf_size = (__u32)cmap_arg_size(state, "--buf-size", arg, 1024, 8, CMAP_ITER_BUF_MAX);
+		env.buf_size = (__u32)cmapc_arg_size(state, "--buf-size", arg, 1024, 8, CMAP_ITER_BUF_MAX);
 		break;
 	case ARGP_KEY_ARG:
 		if (env.nargs >= cur->max_args)
@@ -1865,14 +1865,13 @@ static int cmd_version(void)
 		"clear", "batch", "iter", "stats", "bench", "version",
 	};
 	struct cmap_version v;
-	int fd, i;
+	int fd, i, err;
 
 	printf("%s\n", argp_program_version);
 	fd = open_device();
-	memset(&v, 0, sizeof(v));
-	v.size = sizeof(v);
-	if (ioctl(fd, CMAP_IOC_VERSION, &v)) {
-		int err = errno;
+	err = cmapc_version(fd, &v);
+	if (err) {
+		err = -err;
 
 		close(fd);
 		if (err != ENOTTY)
@@ -1895,7 +1894,7 @@ static int cmd_version(void)
 	}
 	printf("\nmodes:");
 	for (i = 0; i < 32; i++) {
-		const char *m = cmap_mode_name((__u32)i);
+		const char *m = cmapc_mode_name((__u32)i);
 
 		if (!(v.modes & 1U << i))
 			continue;
@@ -1912,7 +1911,7 @@ static int cmd_version(void)
 /* race-demo: user/racedemo.c, with its own options */
 static int cmd_race_demo(void)
 {
-	return race_demo_run(env.device, env.verbose) ? CMAP_EXIT_ERROR : 0;
+	return race_demo_run(env.device, env.verbose) ? CMAPC_EXIT_ERROR : 0;
 }
 
 static const struct command commands[] = {
@@ -2078,7 +2077,7 @@ int main(int argc, char **argv)
 	char **sub_argv;
 	int sub_argc;
 
-	argp_err_exit_status = CMAP_EXIT_ERROR;
+	argp_err_exit_status = CMAPC_EXIT_ERROR;
 	argp_parse(&top_argp, argc, argv, ARGP_IN_ORDER, NULL, NULL);
 
 	if (!strcmp(argv[cmd_index], "help")) {
@@ -2090,7 +2089,7 @@ int main(int argc, char **argv)
 		if (!c) {
 			fprintf(stderr, "cmapctl: unknown command '%s' (see cmapctl --help)\n",
 				argv[cmd_index + 1]);
-			return CMAP_EXIT_ERROR;
+			return CMAPC_EXIT_ERROR;
 		}
 		snprintf(progname, sizeof(progname), "cmapctl %s", c->name);
 		argp_help(&c->argp, stdout, ARGP_HELP_STD_HELP, progname);
@@ -2101,7 +2100,7 @@ int main(int argc, char **argv)
 	if (!c) {
 		fprintf(stderr, "cmapctl: unknown command '%s' (see cmapctl --help)\n",
 			argv[cmd_index]);
-		return CMAP_EXIT_ERROR;
+		return CMAPC_EXIT_ERROR;
 	}
 	cur = c;
 	env.cmd = c->name;

@@ -115,10 +115,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.batch = true;
 		break;
 	case 'n':
-		env.count = (long)cmap_arg_size(state, "--iterations", arg, 1000, 0, LONG_MAX);
+		env.count = (long)cmapc_arg_size(state, "--iterations", arg, 1000, 0, LONG_MAX);
 		break;
 	case 'i':
-		env.interval = cmap_arg_double(state, "--interval", arg, 0.05, 3600);
+		env.interval = cmapc_arg_double(state, "--interval", arg, 0.05, 3600);
 		break;
 	case 't':
 		env.table = arg;
@@ -153,10 +153,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.force_kprobe = true;
 		break;
 	case OPT_TOP:
-		env.top = (int)cmap_arg_size(state, "--top", arg, 1000, 0, 1000);
+		env.top = (int)cmapc_arg_size(state, "--top", arg, 1000, 0, 1000);
 		break;
 	case OPT_STACKS:
-		env.stacks = (int)cmap_arg_size(state, "--stacks", arg, 1000, 0, 1000);
+		env.stacks = (int)cmapc_arg_size(state, "--stacks", arg, 1000, 0, 1000);
 		break;
 	case OPT_SORT:
 		for (int i = 0; i <= SORT_NR; i++) {
@@ -172,7 +172,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.device = arg;
 		break;
 	case 'p':
-		env.pid = (__u32)cmap_arg_size(state, "--pid", arg, 1, 1, INT_MAX);
+		env.pid = (__u32)cmapc_arg_size(state, "--pid", arg, 1, 1, INT_MAX);
 		break;
 	case OPT_COMM:
 		if (!*arg || strlen(arg) >= MAPSTAT_COMM_LEN)
@@ -181,14 +181,14 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.comm = arg;
 		break;
 	case OPT_STACK_PERIOD:
-		env.stack_period = cmap_arg_size(state, "--stack-period", arg, 1000, 1, 1 << 20);
+		env.stack_period = cmapc_arg_size(state, "--stack-period", arg, 1000, 1, 1 << 20);
 		break;
 	case ARGP_KEY_ARG:
 		/* bcc style: [interval [count]] */
 		if (env.nargs == 0)
-			env.interval = cmap_arg_double(state, "INTERVAL", arg, 0.05, 3600);
+			env.interval = cmapc_arg_double(state, "INTERVAL", arg, 0.05, 3600);
 		else if (env.nargs == 1)
-			env.count = (long)cmap_arg_size(state, "COUNT", arg, 1, 1, LONG_MAX);
+			env.count = (long)cmapc_arg_size(state, "COUNT", arg, 1, 1, LONG_MAX);
 		else
 			argp_error(state, "too many arguments (at most INTERVAL COUNT)");
 		env.nargs++;
@@ -267,16 +267,16 @@ int main(int argc, char **argv)
 	int err;
 
 	setlocale(LC_CTYPE, "");
-	argp_err_exit_status = CMAP_EXIT_ERROR;
+	argp_err_exit_status = CMAPC_EXIT_ERROR;
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
-		return CMAP_EXIT_ERROR;
+		return CMAPC_EXIT_ERROR;
 	if (env.table) {
 		const char *why;
 
-		if (cmap_check_name(env.table, &why)) {
+		if (cmapc_check_name(env.table, &why)) {
 			fprintf(stderr, "mapstat: bad table name '%s': %s\n", env.table, why);
-			return CMAP_EXIT_ERROR;
+			return CMAPC_EXIT_ERROR;
 		}
 	}
 	trace_setup(env.verbose);
@@ -286,7 +286,7 @@ int main(int argc, char **argv)
 
 	ms_ui.on = !env.batch && !env.json && isatty(STDOUT_FILENO);
 	if (!bpf_sync(&announced)) {
-		err = CMAP_EXIT_ERROR;
+		err = CMAPC_EXIT_ERROR;
 		goto cleanup;
 	}
 	if (ms_ui.on)
@@ -314,7 +314,7 @@ int main(int argc, char **argv)
 			next = now_s() + env.interval;
 
 		if (!bpf_sync(&announced)) {
-			err = CMAP_EXIT_ERROR;
+			err = CMAPC_EXIT_ERROR;
 			break;
 		}
 		if (ms_bpf.rb)

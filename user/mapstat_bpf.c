@@ -400,19 +400,19 @@ void ms_tables_refresh(void)
 
 	for (size_t i = 0; i < ms_tables.n; i++)
 		ms_tables.t[i].live = false;
-	fd = cmap_dev_open(env.device);
+	fd = cmapc_dev_open(env.device);
 	ms_tables.device = fd >= 0;
 	ms_tables.dev_err = fd < 0 ? -fd : 0;
 	if (fd < 0)
 		goto prune;
-	err = cmap_list(fd, &list, &count);
+	err = cmapc_list(fd, &list, &count);
 	if (err)
 		count = 0;
 	for (__u32 i = 0; i < count; i++) {
 		struct table *t = table_find(list[i].id);
 		struct cmap_stats st;
 
-		if (cmap_stats(fd, list[i].id, &st))
+		if (cmapc_stats(fd, list[i].id, &st))
 			continue;	/* destroyed meanwhile */
 		if (!t) {
 			if (ms_tables.n == ms_tables.cap) {

@@ -183,7 +183,7 @@ static json_object *json_table(struct table *t)
 			x = json_object_new_object();
 			JS(x, "key", ms_key_str(&k->k, kb, sizeof(kb)));
 			json_object_object_add(x, "printable", json_object_new_boolean(
-				k->k.klen && cmap_is_printable(k->k.key, k->k.klen)));
+				k->k.klen && cmapc_is_printable(k->k.key, k->k.klen)));
 			JU(x, "key_len", k->k.klen);
 			JU(x, "bucket", k->bidx);
 			if (k->border == MAPSTAT_ORDER_UNKNOWN)

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "cmap_util.h"
+#include "libcmap.h"
 #include "mapstat.h"
 #include "trace_helpers.h"
 

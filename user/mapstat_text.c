@@ -41,7 +41,7 @@ const char *ms_key_str(const struct mapstat_rec_key *k, char *buf,
 		snprintf(buf, size, "(none: migration/iteration)");
 		return buf;
 	}
-	if (cmap_is_printable(k->key, k->klen)) {
+	if (cmapc_is_printable(k->key, k->klen)) {
 		snprintf(buf, size, "%.*s", (int)k->klen, (const char *)k->key);
 		return buf;
 	}
@@ -204,7 +204,7 @@ __u64 ms_prog_misses(void)
 
 const char *ms_mode_str(__u32 mode)
 {
-	const char *s = cmap_mode_name(mode);
+	const char *s = cmapc_mode_name(mode);
 
 	return s ? s : "?";
 }

@@ -47,7 +47,7 @@
 #include <unistd.h>
 
 #include "cmap_rand.h"
-#include "cmap_util.h"
+#include "libcmap.h"
 #include "race.h"
 #include "racedemo.h"
 
@@ -109,19 +109,19 @@ error_t race_demo_parse(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
 	case OPT_WRITERS:
-		D.writers = (unsigned)cmap_arg_size(state, "--writers", arg, 1000, 0, MAX_THREADS);
+		D.writers = (unsigned)cmapc_arg_size(state, "--writers", arg, 1000, 0, MAX_THREADS);
 		break;
 	case OPT_READERS:
-		D.readers = (unsigned)cmap_arg_size(state, "--readers", arg, 1000, 0, MAX_THREADS);
+		D.readers = (unsigned)cmapc_arg_size(state, "--readers", arg, 1000, 0, MAX_THREADS);
 		break;
 	case OPT_DURATION:
-		D.duration = cmap_arg_double(state, "--duration", arg, 0.001, 3600);
+		D.duration = cmapc_arg_double(state, "--duration", arg, 0.001, 3600);
 		break;
 	case OPT_KEYS:
-		D.keys = cmap_arg_size(state, "--keys", arg, 1000, 1, 1 << 24);
+		D.keys = cmapc_arg_size(state, "--keys", arg, 1000, 1, 1 << 24);
 		break;
 	case OPT_SHOW:
-		D.show = (int)cmap_arg_size(state, "--show", arg, 1000, 0, 64);
+		D.show = (int)cmapc_arg_size(state, "--show", arg, 1000, 0, 64);
 		break;
 	case OPT_NO_BPF:
 		D.no_bpf = true;
@@ -130,7 +130,7 @@ error_t race_demo_parse(int key, char *arg, struct argp_state *state)
 		D.racecheck_only = true;
 		break;
 	case OPT_SEED:
-		if (cmap_parse_u64(arg, &D.seed))
+		if (cmapc_parse_u64(arg, &D.seed))
 			argp_error(state, "invalid --seed '%s'", arg);
 		break;
 	case OPT_KEEP:
@@ -258,14 +258,14 @@ static void *writer_thread(void *arg)
 		if (cmap_rand_below(&t->rng, 5)) {
 			__u32 len = make_value(v, t->idx, ++version);
 
-			err = cmap_put(t->fd, &k, sizeof(k), v, len, CMAP_PUT_ANY);
+			err = cmapc_put(t->fd, &k, sizeof(k), v, len, CMAP_PUT_ANY);
 			if (!err) {
 				t->puts++;
 				x->version = version;
 				x->present = true;
 			}
 		} else {
-			err = cmap_delete(t->fd, &k, sizeof(k));
+			err = cmapc_delete(t->fd, &k, sizeof(k));
 			if (!err) {
 				t->dels++;
 				if (!x->present)	/* deleted what was not there */
@@ -299,7 +299,7 @@ static void *reader_thread(void *arg)
 		uint64_t k = cmap_rand_below(&t->rng, D.keys);
 
 		len = VALUE_LEN;
-		err = cmap_get(t->fd, &k, sizeof(k), v, &len);
+		err = cmapc_get(t->fd, &k, sizeof(k), v, &len);
 		t->gets++;
 		if (!err) {
 			t->hits++;
@@ -347,7 +347,7 @@ static int run_program(const char *name, struct thread *th, unsigned n,
 	for (unsigned i = 0; i < n; i++) {
 		th[i].idx = i < D.writers ? i : i - D.writers;
 		th[i].rng = D.seed + 0x9e3779b97f4a7c15ULL * (i + 1);
-		th[i].fd = cmap_open_table(D.device, name, NULL, &cmd);
+		th[i].fd = cmapc_open_table(D.device, name, NULL, &cmd);
 		if (th[i].fd < 0) {
 			err = th[i].fd;
 			while (i--)
@@ -422,12 +422,12 @@ static long check_contents(int fd, uint64_t *nkeys)
 		const void *k, *v;
 		__u32 off = 0;
 
-		err = cmap_iter(fd, &cursor, buf, len, &count, &bytes);
+		err = cmapc_iter(fd, &cursor, buf, len, &count, &bytes);
 		if (err == -EINTR)
 			continue;
 		if (err)
 			goto out;
-		while ((err = cmap_rec_next(buf, bytes, &off, &rec, &k, &v)) > 0) {
+		while ((err = cmapc_rec_next(buf, bytes, &off, &rec, &k, &v)) > 0) {
 			uint64_t key, version;
 			const struct expect *x;
 
@@ -677,21 +677,21 @@ static int make_table(const char *base, __u32 mode, char *name, __u32 *id)
 	char msg[256];
 	int fd, err;
 
-	fd = cmap_dev_open(D.device);
+	fd = cmapc_dev_open(D.device);
 	if (fd < 0) {
 		fprintf(stderr, "cmapctl race-demo: %s\n",
-			cmap_errmsg(msg, sizeof(msg), CMAP_CMD_DEVOPEN, 0, fd, D.device));
+			cmapc_errmsg(msg, sizeof(msg), CMAPC_CMD_DEVOPEN, 0, fd, D.device));
 		return fd;
 	}
 	snprintf(name, CMAP_NAME_LEN, "%s", base);
-	err = cmap_create(fd, name, &cfg, id);
+	err = cmapc_create(fd, name, &cfg, id);
 	if (err == -EEXIST) {
 		snprintf(name, CMAP_NAME_LEN, "%s.%d", base, (int)getpid());
-		err = cmap_create(fd, name, &cfg, id);
+		err = cmapc_create(fd, name, &cfg, id);
 	}
 	if (err) {
 		fprintf(stderr, "cmapctl race-demo: %s\n",
-			cmap_errmsg(msg, sizeof(msg), CMAP_IOC_CREATE, 0, err, name));
+			cmapc_errmsg(msg, sizeof(msg), CMAP_IOC_CREATE, 0, err, name));
 		close(fd);
 		return err;
 	}
@@ -759,13 +759,13 @@ static int run_table(int step, int steps, __u32 mode)
 	tracer_stop(&tr);
 	if (err) {
 		fprintf(stderr, "cmapctl race-demo: %s\n",
-			cmap_errmsg(msg, sizeof(msg), CMAP_IOC_OPEN, 0, err, name));
+			cmapc_errmsg(msg, sizeof(msg), CMAP_IOC_OPEN, 0, err, name));
 		goto out;
 	}
-	err = cmap_stats(fd, 0, &st);
+	err = cmapc_stats(fd, 0, &st);
 	if (err) {
 		fprintf(stderr, "cmapctl race-demo: %s\n",
-			cmap_errmsg(msg, sizeof(msg), CMAP_IOC_STATS, 0, err, name));
+			cmapc_errmsg(msg, sizeof(msg), CMAP_IOC_STATS, 0, err, name));
 		goto out;
 	}
 	if (!tr.have_counts && rc)
@@ -778,7 +778,7 @@ static int run_table(int step, int steps, __u32 mode)
 	       t.busy ? " (each one a detection: Go would have crashed there)" : "",
 	       t.errors, t.gets, t.hits, t.wrong);
 	if (t.errors)
-		printf("         last error: %s\n", cmap_errno_name(t.last_err));
+		printf("         last error: %s\n", cmapc_errno_name(t.last_err));
 	printf("module:  STATS races %llu, read_races %llu; bucket locks contended "
 	       "%llu of %llu acquisitions (%.2f%%)\n",
 	       (unsigned long long)st.races, (unsigned long long)st.read_races,
@@ -821,7 +821,7 @@ static int run_table(int step, int steps, __u32 mode)
 	diffs = check_contents(fd, &nkeys);
 	if (diffs < 0) {
 		fprintf(stderr, "cmapctl race-demo: %s\n",
-			cmap_errmsg(msg, sizeof(msg), CMAP_IOC_ITER, 0, (int)diffs, name));
+			cmapc_errmsg(msg, sizeof(msg), CMAP_IOC_ITER, 0, (int)diffs, name));
 		failures++;
 	} else {
 		check(!diffs && nkeys == st.entries,
@@ -839,7 +839,7 @@ out:
 		printf("kept:    table \"%s\"\n", name);
 		close(fd);
 	} else if (fd >= 0) {
-		if (cmap_destroy(fd, name, NULL))
+		if (cmapc_destroy(fd, name, NULL))
 			fprintf(stderr, "cmapctl race-demo: could not destroy table %s\n", name);
 		close(fd);
 	}

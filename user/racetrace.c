@@ -35,7 +35,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "cmap_util.h"
+#include "libcmap.h"
 #include "race.h"
 #include "race.skel.h"
 #include "trace_helpers.h"
@@ -98,10 +98,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.table = arg;
 		break;
 	case OPT_ID:
-		env.id = (__u32)cmap_arg_size(state, "--id", arg, 1, 1, UINT32_MAX);
+		env.id = (__u32)cmapc_arg_size(state, "--id", arg, 1, 1, UINT32_MAX);
 		break;
 	case 'D':
-		env.duration = cmap_arg_double(state, "--duration", arg, 0.001, 1e9);
+		env.duration = cmapc_arg_double(state, "--duration", arg, 0.001, 1e9);
 		break;
 	case 'd': {
 		char *end;
@@ -113,20 +113,20 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		(void)strtod(arg, &end);
 		if (end != arg && !*end && access(arg, F_OK)) {
 			fprintf(stderr, "racetrace: -d SEC is deprecated: use -D SEC (-d is --device)\n");
-			env.duration = cmap_arg_double(state, "--duration", arg, 0.001, 1e9);
+			env.duration = cmapc_arg_double(state, "--duration", arg, 0.001, 1e9);
 			break;
 		}
 		env.device = arg;
 		break;
 	}
 	case OPT_SHOW:
-		env.show = (int)cmap_arg_size(state, "--show", arg, 1000, 0, KEEP);
+		env.show = (int)cmapc_arg_size(state, "--show", arg, 1000, 0, KEEP);
 		break;
 	case OPT_TOP:
-		env.top = (int)cmap_arg_size(state, "--top", arg, 1000, 0, 1000);
+		env.top = (int)cmapc_arg_size(state, "--top", arg, 1000, 0, 1000);
 		break;
 	case OPT_READY_FD:
-		env.ready_fd = (int)cmap_arg_size(state, "--ready-fd", arg, 1, 0, 65535);
+		env.ready_fd = (int)cmapc_arg_size(state, "--ready-fd", arg, 1, 0, 65535);
 		break;
 	case 'v':
 		env.verbose = true;
@@ -280,9 +280,9 @@ static const char *table_name(__u32 id)
 	if (cached == id)
 		return name;
 	snprintf(name, sizeof(name), "id %u", id);
-	fd = cmap_dev_open(env.device);
+	fd = cmapc_dev_open(env.device);
 	if (fd >= 0) {
-		if (!cmap_stats(fd, id, &st))
+		if (!cmapc_stats(fd, id, &st))
 			snprintf(name, sizeof(name), "%s", st.name);
 		close(fd);
 	}
@@ -524,28 +524,28 @@ int main(int argc, char **argv)
 	double end;
 	int err;
 
-	argp_err_exit_status = CMAP_EXIT_ERROR;
+	argp_err_exit_status = CMAPC_EXIT_ERROR;
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
-		return CMAP_EXIT_ERROR;
+		return CMAPC_EXIT_ERROR;
 	if (env.table) {
 		const char *why;
 		int fd;
 
-		if (cmap_check_name(env.table, &why)) {
+		if (cmapc_check_name(env.table, &why)) {
 			fprintf(stderr, "racetrace: bad table name '%s': %s\n", env.table, why);
-			return CMAP_EXIT_ERROR;
+			return CMAPC_EXIT_ERROR;
 		}
-		fd = cmap_dev_open(env.device);
-		err = fd < 0 ? fd : cmap_open(fd, env.table, &env.id);
+		fd = cmapc_dev_open(env.device);
+		err = fd < 0 ? fd : cmapc_open(fd, env.table, &env.id);
 		if (err) {
 			char msg[256];
 
 			fprintf(stderr, "racetrace: %s\n",
-				cmap_errmsg(msg, sizeof(msg), fd < 0 ? CMAP_CMD_DEVOPEN :
+				cmapc_errmsg(msg, sizeof(msg), fd < 0 ? CMAPC_CMD_DEVOPEN :
 					    CMAP_IOC_OPEN, 0, err,
 					    fd < 0 ? env.device : env.table));
-			return cmap_exit_status(fd < 0 ? CMAP_CMD_DEVOPEN :
+			return cmapc_exit_status(fd < 0 ? CMAPC_CMD_DEVOPEN :
 						CMAP_IOC_OPEN, err);
 		}
 		close(fd);
@@ -555,7 +555,7 @@ int main(int argc, char **argv)
 	usyms = usyms_new();
 	if (!usyms) {
 		fprintf(stderr, "racetrace: out of memory\n");
-		return CMAP_EXIT_ERROR;
+		return CMAPC_EXIT_ERROR;
 	}
 
 	skel = race_bpf__open();
@@ -563,7 +563,7 @@ int main(int argc, char **argv)
 	if (err) {
 		skel = NULL;
 		fprintf(stderr, "racetrace: cannot open the BPF object: %s\n", strerror(-err));
-		err = CMAP_EXIT_ERROR;
+		err = CMAPC_EXIT_ERROR;
 		goto cleanup;
 	}
 	skel->rodata->targ_table = env.id;
@@ -571,7 +571,7 @@ int main(int argc, char **argv)
 	if (err) {
 		fprintf(stderr, "racetrace: cannot load the BPF programs: %s%s\n",
 			strerror(-err), bpf_perm_hint(err));
-		err = CMAP_EXIT_ERROR;
+		err = CMAPC_EXIT_ERROR;
 		goto cleanup;
 	}
 	err = race_bpf__attach(skel);
@@ -579,7 +579,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "racetrace: cannot attach to the cmap tracepoints: %s%s\n",
 			strerror(-err), module_is_live("cmap") ? "" :
 			" (cmap.ko is not loaded)");
-		err = CMAP_EXIT_ERROR;
+		err = CMAPC_EXIT_ERROR;
 		goto cleanup;
 	}
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, NULL, NULL);
@@ -587,7 +587,7 @@ int main(int argc, char **argv)
 	if (err) {
 		rb = NULL;
 		fprintf(stderr, "racetrace: cannot open the ring buffer: %s\n", strerror(-err));
-		err = CMAP_EXIT_ERROR;
+		err = CMAPC_EXIT_ERROR;
 		goto cleanup;
 	}
 	if (env.ready_fd >= 0)

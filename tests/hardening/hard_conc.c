@@ -59,12 +59,12 @@ static void *close_worker(void *p)
 
 		switch (i++ % 4) {
 		case 0:
-			rc = t_put(fd, &k, 8, buf, 100 + i % 3000, 0);
+			rc = cmapc_put(fd, &k, 8, buf, 100 + i % 3000, 0);
 			break;
 		case 1: {
 			__u32 olen = sizeof(buf);
 
-			rc = t_get(fd, &k, 8, buf, &olen);
+			rc = cmapc_get(fd, &k, 8, buf, &olen);
 			if (rc == -ENOENT)
 				rc = 0;
 			break;
@@ -76,7 +76,7 @@ static void *close_worker(void *p)
 			for (j = 0; j < 64; j++)
 				keys[j] = k + j;
 			t_batch_keys(&bt, ops, CMAP_OP_PUT, keys, 64, buf, 500);
-			rc = xioctl(fd, CMAP_IOC_BATCH, &bt);
+			rc = cmapc_ioctl(fd, CMAP_IOC_BATCH, &bt);
 			break;
 		}
 		default: {
@@ -84,7 +84,7 @@ static void *close_worker(void *p)
 						.buf = uptr(buf),
 						.buf_len = sizeof(buf) };
 
-			rc = xioctl(fd, CMAP_IOC_ITER, &it);
+			rc = cmapc_ioctl(fd, CMAP_IOC_ITER, &it);
 			if (rc == -ENOBUFS)
 				rc = 0;
 			break;
@@ -120,7 +120,7 @@ static void test_close(void)
 	close(fd);
 	for (round = 0; round < 24; round++) {
 		fd = dev_open();
-		if (t_open(fd, nm))
+		if (cmapc_open(fd, nm, NULL))
 			bail("OPEN");
 		for (i = 0; i < 4; i++) {
 			c[i] = (struct closer){ .fd = fd, .id = i };
@@ -152,7 +152,7 @@ static void test_close(void)
 			name_of(n2, "hcl2");
 			t_create(g, n2, CMAP_MODE_COW, 0, 0, 0, NULL);
 			dup2(g, fd);
-			t_destroy(g, n2);
+			cmapc_destroy(g, n2, NULL);
 			close(g);
 			break;
 		}
@@ -177,7 +177,7 @@ static void test_close(void)
 	fd = dev_open();
 	{
 		struct snap s;
-		int rc = t_open(fd, nm) ?: snap_take(fd, &s);
+		int rc = cmapc_open(fd, nm, NULL) ?: snap_take(fd, &s);
 
 		tap(!rc && s.n == s.entries,
 		    "24 rounds of close()/dup2() under 4 threads in PUT/GET/BATCH/ITER: %lu calls (%lu ok, %lu EBADF, %lu on the new file), %lu other errors (%s); the table dumps whole (%zu entries)",
@@ -185,7 +185,7 @@ static void test_close(void)
 		if (!rc)
 			snap_free(&s);
 	}
-	t_destroy(fd, nm);
+	cmapc_destroy(fd, nm, NULL);
 	close(fd);
 }
 
@@ -237,7 +237,7 @@ static void test_signals(void)
 		for (i = 0; i < CMAP_BATCH_MAX; i++)
 			ops[i].result = 0x7777;
 		bt.done = 0xdead;
-		rc = xioctl(fd, CMAP_IOC_BATCH, &bt);
+		rc = cmapc_ioctl(fd, CMAP_IOC_BATCH, &bt);
 		if (rc == -EINTR) {
 			eintr++;
 			continue;
@@ -262,7 +262,7 @@ static void test_signals(void)
 	{
 		struct cmap_stats st;
 
-		t_stats(fd, 0, &st);
+		cmapc_stats(fd, 0, &st);
 		tap(!bad && st.entries == next && partial > 0,
 		    "BATCH under signals: %lu returned partial (done < 1024), %lu whole, %lu -EINTR; exactly the done ops took effect (%llu entries, %llu expected)",
 		    partial, full, eintr, (unsigned long long)st.entries,
@@ -302,16 +302,16 @@ static void test_signals(void)
 		for (i = 0; i < CMAP_BATCH_MAX; i++)
 			keys[i] = (1ULL << 32) + r * CMAP_BATCH_MAX + i;
 		t_batch_keys(&bt, ops, CMAP_OP_PUT, keys, CMAP_BATCH_MAX, val, 8);
-		xioctl(fd, CMAP_IOC_BATCH, &bt);
+		cmapc_ioctl(fd, CMAP_IOC_BATCH, &bt);
 	}
 	k = (struct killer){ .target = pthread_self(), .us = 50 };
 	pthread_create(&th, NULL, signaller, &k);
 	{
 		struct cmap_stats st0, st1;
 
-		t_stats(fd, 0, &st0);
-		rc = xioctl(fd, CMAP_IOC_CLEAR, NULL);
-		t_stats(fd, 0, &st1);
+		cmapc_stats(fd, 0, &st0);
+		rc = cmapc_ioctl(fd, CMAP_IOC_CLEAR, NULL);
+		cmapc_stats(fd, 0, &st1);
 		if (rc == 0)
 			tap(st1.entries == 0, "CLEAR under signals: completed (%llu -> %llu entries)",
 			    (unsigned long long)st0.entries,
@@ -321,12 +321,12 @@ static void test_signals(void)
 			    "CLEAR under signals: %s after clearing %llu of %llu entries (a failed CLEAR must clear nothing)",
 			    ename(rc), (unsigned long long)(st0.entries - st1.entries),
 			    (unsigned long long)st0.entries);
-		while (xioctl(fd, CMAP_IOC_CLEAR, NULL) == -EINTR)
+		while (cmapc_ioctl(fd, CMAP_IOC_CLEAR, NULL) == -EINTR)
 			;
 	}
 	k.stop = 1;
 	pthread_join(th, NULL);
-	t_destroy(fd, nm);
+	cmapc_destroy(fd, nm, NULL);
 
 	/* BENCH, if the module offers it: a long run stopped by a signal */
 	{
@@ -338,7 +338,7 @@ static void test_signals(void)
 		k = (struct killer){ .target = pthread_self(), .us = 1500000 };
 		pthread_create(&th, NULL, signaller, &k);
 		t0 = now_s();
-		rc = xioctl(fd, CMAP_IOC_BENCH, &b);
+		rc = cmapc_ioctl(fd, CMAP_IOC_BENCH, &b);
 		k.stop = 1;
 		pthread_join(th, NULL);
 		if (rc == -ENOTTY)
@@ -374,18 +374,18 @@ static int many_child(int id, int ntab, const char *prefix)
 				uint64_t kk = k + r * 20;
 
 				snprintf(v, sizeof(v), "%d-%d-%" PRIu64, id, i, kk);
-				rc = t_put(fds[i], &kk, 8, v, strlen(v), 0);
+				rc = cmapc_put(fds[i], &kk, 8, v, strlen(v), 0);
 				if (rc && rc != -EBUSY && rc != -EIDRM)
 					errors++;
 			}
 		}
 		/* peek at a neighbour's table, and rebind back */
 		snprintf(other, sizeof(other), "%s%d_%d", prefix, (id + 1) % 1000, r % ntab);
-		rc = t_open(fds[0], other);
+		rc = cmapc_open(fds[0], other, NULL);
 		if (rc && rc != -ENOENT)
 			errors++;
 		snprintf(nm, sizeof(nm), "%s%d_0", prefix, id);
-		rc = t_open(fds[0], nm);
+		rc = cmapc_open(fds[0], nm, NULL);
 		if (rc && rc != -ENOENT)
 			errors++;
 	}
@@ -435,7 +435,7 @@ static void test_many(int procs, int ntab)
 			peak = t;
 		snprintf(nm, sizeof(nm), "%s%d_%d", prefix, i % procs, 1 + i % (ntab - 1));
 		if (i % 10 == 9)
-			t_destroy(fd, nm);
+			cmapc_destroy(fd, nm, NULL);
 		usleep(20000);
 	}
 	for (i = 0; i < procs; i++) {
@@ -468,15 +468,15 @@ static int load_child(int id, double end)
 		struct cmap_iter it = { .size = sizeof(it), .buf = uptr(buf),
 					.buf_len = sizeof(buf) };
 
-		t_put(fd, &k, 8, buf, k % 2000, 0);
-		t_get(fd, &k, 8, buf, &olen);
+		cmapc_put(fd, &k, 8, buf, k % 2000, 0);
+		cmapc_get(fd, &k, 8, buf, &olen);
 		if (k % 50 == 0)
-			xioctl(fd, CMAP_IOC_ITER, &it);
+			cmapc_ioctl(fd, CMAP_IOC_ITER, &it);
 		if (k % 500 == 499)
-			xioctl(fd, CMAP_IOC_CLEAR, NULL);
+			cmapc_ioctl(fd, CMAP_IOC_CLEAR, NULL);
 		k++;
 	}
-	t_destroy(fd, nm);
+	cmapc_destroy(fd, nm, NULL);
 	return 0;
 }
 
@@ -518,7 +518,7 @@ static void kill_child(int what, const char *nm)
 	int fd = dev_open(), i;
 
 	memset(val, 'K', sizeof(val));
-	if (t_open(fd, nm))
+	if (cmapc_open(fd, nm, NULL))
 		_exit(1);
 	for (;;) {
 		if (what == 0) {
@@ -536,7 +536,7 @@ static void kill_child(int what, const char *nm)
 					ops[i].value_len = 1000;
 				}
 			}
-			xioctl(fd, CMAP_IOC_BATCH, &bt);
+			cmapc_ioctl(fd, CMAP_IOC_BATCH, &bt);
 		} else {
 			struct cmap_iter it = { .size = sizeof(it) };
 
@@ -558,7 +558,7 @@ static void test_kill(void)
 	if (t_create(fd, nm, CMAP_MODE_RCU, 0, 0, 0, NULL))
 		bail("CREATE");
 	for (k = 0; k < 3000; k++)
-		t_put(fd, &k, 8, "v", 1, 0);
+		cmapc_put(fd, &k, 8, "v", 1, 0);
 	for (r = 0; r < 12; r++) {
 		pid_t p[4];
 
@@ -584,7 +584,7 @@ static void test_kill(void)
 		if (!rc)
 			snap_free(&s);
 	}
-	t_destroy(fd, nm);
+	cmapc_destroy(fd, nm, NULL);
 	close(fd);
 }
 

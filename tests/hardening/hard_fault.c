@@ -104,7 +104,7 @@ static bool table_is(int fd, const struct model *m, char *why, size_t wl)
 		snprintf(why, wl, "%u keys, model %u", n, m->n);
 		return false;
 	}
-	if (t_stats(fd, 0, &st) || st.entries != m->n) {
+	if (cmapc_stats(fd, 0, &st) || st.entries != m->n) {
 		snprintf(why, wl, "STATS entries %llu, model %u",
 			 (unsigned long long)st.entries, m->n);
 		return false;
@@ -159,7 +159,7 @@ static int sweep(int fd, const char *name, op_fn op, apply_fn apply,
 		if (reset)
 			reset(fd, arg);
 		t_settle(fd, 10, 4);
-		t_stats(fd, 0, &st0);
+		cmapc_stats(fd, 0, &st0);
 		if (!table_is(fd, &M, why, sizeof(why)))
 			bail("%s/%s N=%d: table differs from the model before the op: %s",
 			     cur_mode, name, n, why);
@@ -169,7 +169,7 @@ static int sweep(int fd, const char *name, op_fn op, apply_fn apply,
 		t_settle(fd, 10, 4);
 		left = fail_nth_get();
 		fail_nth_set(0);
-		t_stats(fd, 0, &st1);
+		cmapc_stats(fd, 0, &st1);
 		want = M;
 		if (rc == 0 || rc == 1)
 			apply(&want, rc, arg);
@@ -241,7 +241,7 @@ static int op_put(int fd, void *a)
 {
 	struct kv_arg *p = a;
 
-	return t_put(fd, &p->k, 8, p->v, p->vlen, p->flags);
+	return cmapc_put(fd, &p->k, 8, p->v, p->vlen, p->flags);
 }
 
 static void apply_put(struct model *m, int rc, void *a)
@@ -256,7 +256,7 @@ static int op_del(int fd, void *a)
 {
 	struct kv_arg *p = a;
 
-	return t_del(fd, &p->k, 8);
+	return cmapc_delete(fd, &p->k, 8);
 }
 
 static void apply_del(struct model *m, int rc, void *a)
@@ -270,7 +270,7 @@ static int op_get(int fd, void *a)
 	struct kv_arg *p = a;
 	char out[4096];
 	__u32 olen = sizeof(out);
-	int rc = t_get(fd, &p->k, 8, out, &olen);
+	int rc = cmapc_get(fd, &p->k, 8, out, &olen);
 
 	if (!rc && (olen != M.vlen[p->k] || memcmp(out, M.vals[p->k], olen)))
 		return -EIO;
@@ -329,7 +329,7 @@ static int op_batch(int fd, void *a)
 	bt.size = sizeof(bt);
 	bt.ops = uptr(b->ops);
 	bt.count = b->count ? b->count : BN;
-	rc = xioctl(fd, CMAP_IOC_BATCH, &bt);
+	rc = cmapc_ioctl(fd, CMAP_IOC_BATCH, &bt);
 	b->done = bt.done;
 	b->enomem = 0;
 	if (rc)
@@ -382,7 +382,7 @@ static int op_list(int fd, void *a)
 static int op_clear(int fd, void *a)
 {
 	(void)a;
-	return xioctl(fd, CMAP_IOC_CLEAR, NULL);
+	return cmapc_ioctl(fd, CMAP_IOC_CLEAR, NULL);
 }
 
 static void apply_clear(struct model *m, int rc, void *a)
@@ -403,7 +403,7 @@ static void refill(int fd, void *a)
 	for (k = 0; k < 600; k++) {
 		size_t len = val_for(k, 0, v);
 
-		if (t_put(fd, &k, 8, v, len, 0))
+		if (cmapc_put(fd, &k, 8, v, len, 0))
 			bail("refill");
 		model_put(&M, k, v, len);
 	}
@@ -424,11 +424,11 @@ static int op_create(int fd, void *a)
 	rc = t_create(f, nm, CMAP_MODE_RCU, 100, 0, 0, NULL);
 	if (rc) {
 		t_list_total(f, &after);
-		if (after != before || t_open(f, nm) != -ENOENT ||
+		if (after != before || cmapc_open(f, nm, NULL) != -ENOENT ||
 		    t_bound_id(f) != -EBADFD)
 			rc = -EIO;
 	} else {
-		rc = t_destroy(f, nm);
+		rc = cmapc_destroy(f, nm, NULL);
 	}
 	close(f);
 	return rc;
@@ -490,7 +490,7 @@ static void sweep_mode(const char *mode_name, __u32 mode)
 	refill(fd, NULL);
 	/* 8. CREATE */
 	sweep(fd, "CREATE", op_create, apply_nothing, NULL, NULL, 64);
-	t_destroy(fd, nm);
+	cmapc_destroy(fd, nm, NULL);
 	close(fd);
 }
 
@@ -514,16 +514,16 @@ static void resize_fault(void)
 	name_of(nm, "hfr");
 	if (t_create(fd, nm, CMAP_MODE_RCU, 0, 0, 0, NULL))
 		bail("CREATE");
-	t_stats(fd, 0, &st0);
+	cmapc_stats(fd, 0, &st0);
 	/* up to the threshold: 6.5 per head bucket */
 	for (k = 0; k < st0.buckets * 13 / 2; k++) {
 		len = val_for(k, 0, v);
-		if (t_put(fd, &k, 8, v, len, 0))
+		if (cmapc_put(fd, &k, 8, v, len, 0))
 			bail("PUT");
 		model_put(&M, k, v, len);
 	}
 	t_settle(fd, 10, 4);
-	t_stats(fd, 0, &st0);
+	cmapc_stats(fd, 0, &st0);
 	/*
 	 * If the key's bucket is full, the PUT's second allocation is its own
 	 * overflow bucket: it fails with nothing changed; take the next key.
@@ -533,7 +533,7 @@ static void resize_fault(void)
 
 		len = val_for(k, 0, v);
 		fail_nth_set(2);
-		rc = t_put(fd, &k, 8, v, len, 0);
+		rc = cmapc_put(fd, &k, 8, v, len, 0);
 		if (rc != -ENOMEM)
 			break;
 		fail_nth_set(0);
@@ -551,7 +551,7 @@ static void resize_fault(void)
 	t_settle(fd, 10, 30);
 	left = fail_nth_get();
 	fail_nth_set(0);
-	t_stats(fd, 0, &st1);
+	cmapc_stats(fd, 0, &st1);
 	if (!rc)
 		model_put(&M, k, v, len);
 	{
@@ -572,15 +572,15 @@ static void resize_fault(void)
 	for (i = 0; i < more; i++) {
 		k++;
 		len = val_for(k, 0, v);
-		t_put(fd, &k, 8, v, len, 0);
+		cmapc_put(fd, &k, 8, v, len, 0);
 		model_put(&M, k, v, len);
 	}
 	t_settle(fd, 10, 4);
-	t_stats(fd, 0, &st2);
+	cmapc_stats(fd, 0, &st2);
 	tap(st2.buckets > st1.buckets,
 	    "writes past an eighth more entries grow it: %llu -> %llu buckets after %d more keys",
 	    (unsigned long long)st1.buckets, (unsigned long long)st2.buckets, more);
-	t_destroy(fd, nm);
+	cmapc_destroy(fd, nm, NULL);
 	close(fd);
 }
 
@@ -626,7 +626,7 @@ static void random_faults(unsigned int rounds)
 	}
 	tap(!bad, "%u BATCHes of 48 ops with a random allocation failing (%d fired) while the table grows and shrinks: always -ENOMEM or per-op -ENOMEM, table equal to the model",
 	    rounds, fired);
-	t_destroy(fd, nm);
+	cmapc_destroy(fd, nm, NULL);
 	close(fd);
 }
 

@@ -55,7 +55,7 @@ static void expect(int rc, int exp, const char *fmt, ...)
 	if (!same) {
 		/* report once, then go on from the new state */
 		if (t_bound_id(fd) != (long)tid)
-			t_open(fd, tname);
+			cmapc_open(fd, tname, NULL);
 		snap_free(&base);
 		t_quiesce(fd, 5);
 		if (snap_take(fd, &base))
@@ -156,7 +156,7 @@ static void expect_field(const struct req *r, size_t off, size_t width,
 	memcpy(m.b, r->tmpl, r->size);
 	memcpy(m.b + off, width == 8 ? (void *)&val :
 	       width == 4 ? (void *)&v32 : (void *)&v8, width);
-	expect(xioctl(fd, r->cmd, m.b), err, "%s", what);
+	expect(cmapc_ioctl(fd, r->cmd, m.b), err, "%s", what);
 }
 
 /* Every bad pointer from badptrs[@from] on in the __u64 at @off: -EFAULT. */
@@ -218,7 +218,7 @@ static void struct_tests(struct req *r)
 		memcpy(m, r->tmpl, r->size);
 		*(__u32 *)m = r->size + extra[k];
 		m[r->size + extra[k] - 1] = 0x5a;
-		rc = xioctl(fd, r->cmd, m);
+		rc = cmapc_ioctl(fd, r->cmd, m);
 		expect(rc, E2BIG, "%s: size=sizeof+%zu, non-zero tail", r->name,
 		       extra[k]);
 	}
@@ -229,7 +229,7 @@ static void struct_tests(struct req *r)
 		memcpy(p, r->tmpl, r->size);
 		memset(p + r->size, 0, 8);
 		*(__u32 *)p = r->size + 64;
-		rc = xioctl(fd, r->cmd, p);
+		rc = cmapc_ioctl(fd, r->cmd, p);
 		expect(rc, EFAULT, "%s: size=sizeof+64 running into an unmapped page",
 		       r->name);
 	}
@@ -261,7 +261,7 @@ static void struct_tests(struct req *r)
 	}
 	/* the struct pointer itself */
 	for (b = 0; b < nbad; b++) {
-		rc = xioctl(fd, r->cmd, (void *)(uintptr_t)badptrs[b].addr);
+		rc = cmapc_ioctl(fd, r->cmd, (void *)(uintptr_t)badptrs[b].addr);
 		expect(rc, EFAULT, "%s: struct at %s", r->name, badptrs[b].name);
 	}
 	/* straddling: only the first k bytes readable */
@@ -272,7 +272,7 @@ static void struct_tests(struct req *r)
 			unsigned char *p = (unsigned char *)gend - readable[k];
 
 			memcpy(p, r->tmpl, readable[k]);
-			rc = xioctl(fd, r->cmd, p);
+			rc = cmapc_ioctl(fd, r->cmd, p);
 			expect(rc, EFAULT, "%s: struct straddles an unmapped page after %zu bytes",
 			       r->name, readable[k]);
 		}
@@ -280,7 +280,7 @@ static void struct_tests(struct req *r)
 			unsigned char *p = (unsigned char *)gend - (r->size - 1);
 
 			memcpy(p, r->tmpl, r->size - 1);
-			rc = xioctl(fd, r->cmd, p);
+			rc = cmapc_ioctl(fd, r->cmd, p);
 			expect(rc, EFAULT, "%s: struct's last byte in an unmapped page",
 			       r->name);
 		}
@@ -289,7 +289,7 @@ static void struct_tests(struct req *r)
 	if (r->writes_back) {
 		void *ro = readonly_copy(r->tmpl, r->size);
 
-		rc = xioctl(fd, r->cmd, ro);
+		rc = cmapc_ioctl(fd, r->cmd, ro);
 		expect(rc, EFAULT, "%s: struct in a read-only mapping (written back)",
 		       r->name);
 		readonly_free(ro, r->size);
@@ -336,7 +336,7 @@ static void test_put(void)
 		kv = tmpl;
 		kv.key = uptr(p);
 		kv.key_len = 8;
-		expect(xioctl(fd, CMAP_IOC_PUT, &kv), EFAULT,
+		expect(cmapc_ioctl(fd, CMAP_IOC_PUT, &kv), EFAULT,
 		       "PUT: key straddles an unmapped page after %zu bytes", i);
 	}
 	expect_field(&r4k, offsetof(struct cmap_kv, value), 8, uptr(gend - 4095),
@@ -344,16 +344,16 @@ static void test_put(void)
 	/* semantics that must fail without change */
 	kv = tmpl;
 	kv.flags = CMAP_PUT_EXIST;
-	expect(xioctl(fd, CMAP_IOC_PUT, &kv), ENOENT, "PUT EXIST of an absent key");
+	expect(cmapc_ioctl(fd, CMAP_IOC_PUT, &kv), ENOENT, "PUT EXIST of an absent key");
 	kv.key_len = key_of(5, k);
 	kv.key = uptr(k);
 	kv.flags = CMAP_PUT_NOEXIST;
-	expect(xioctl(fd, CMAP_IOC_PUT, &kv), EEXIST, "PUT NOEXIST of a present key");
+	expect(cmapc_ioctl(fd, CMAP_IOC_PUT, &kv), EEXIST, "PUT NOEXIST of a present key");
 	/* DELETE-only fields do not matter; a read-only struct is fine */
 	{
 		void *ro = readonly_copy(&tmpl, sizeof(tmpl));
 
-		rc = xioctl(fd, CMAP_IOC_PUT, ro);
+		rc = cmapc_ioctl(fd, CMAP_IOC_PUT, ro);
 		tap(rc == 0, "PUT: struct in a read-only mapping works (%s)", ename(rc));
 		readonly_free(ro, sizeof(tmpl));
 	}
@@ -369,14 +369,14 @@ static void test_put(void)
 		memcpy(p + 17, val, 10);
 		t_kv(&kv, 0, p, 10, p + 17, 10);
 		memcpy(mk, &kv, sizeof(kv));
-		rc = xioctl(fd, CMAP_IOC_PUT, mk);
+		rc = cmapc_ioctl(fd, CMAP_IOC_PUT, mk);
 		tap(rc == 0, "PUT: misaligned struct, key and value (%s)", ename(rc));
-		rc = t_get(fd, "misaligned", 10, out, &olen);
+		rc = cmapc_get(fd, "misaligned", 10, out, &olen);
 		tap(rc == 0 && olen == 10 && !memcmp(out, val, 10),
 		    "GET of the misaligned PUT (%s)", ename(rc));
-		t_del(fd, "misaligned", 10);
+		cmapc_delete(fd, "misaligned", 10);
 	}
-	rc = t_del(fd, newkey, sizeof(newkey) - 1);
+	rc = cmapc_delete(fd, newkey, sizeof(newkey) - 1);
 	tap(rc == 0, "the template PUT itself worked (%s)", ename(rc));
 	rebase();
 }
@@ -419,7 +419,7 @@ static void test_get(void)
 		memset(out, 0xa5, 4096);
 		kv = tmpl;
 		kv.value_len = small[i];
-		rc = xioctl(fd, CMAP_IOC_GET, &kv);
+		rc = cmapc_ioctl(fd, CMAP_IOC_GET, &kv);
 		expect(rc, ENOBUFS, "GET: %u-byte buffer for a 4096-byte value", small[i]);
 		tap(kv.value_len == 4096 && out[0] == (char)0xa5 &&
 		    out[4095] == (char)0xa5,
@@ -430,19 +430,19 @@ static void test_get(void)
 	kv = tmpl;
 	kv.value = uptr(gend - 4096);
 	kv.value_len = 0xffffffff;
-	rc = xioctl(fd, CMAP_IOC_GET, &kv);
+	rc = cmapc_ioctl(fd, CMAP_IOC_GET, &kv);
 	tap(rc == 0 && kv.value_len == 4096 && !memcmp(gend - 4096, v, 4096),
 	    "GET: value_len=0xffffffff with a 4096-byte buffer copies 4096 (%s)",
 	    ename(rc));
 	kv = tmpl;
 	kv.key = uptr("no-such-key");
 	kv.key_len = 11;
-	expect(xioctl(fd, CMAP_IOC_GET, &kv), ENOENT, "GET of an absent key");
+	expect(cmapc_ioctl(fd, CMAP_IOC_GET, &kv), ENOENT, "GET of an absent key");
 	/* a read-only struct with an absent key: -ENOENT, nothing written */
 	{
 		void *ro = readonly_copy(&kv, sizeof(kv));
 
-		expect(xioctl(fd, CMAP_IOC_GET, ro), ENOENT,
+		expect(cmapc_ioctl(fd, CMAP_IOC_GET, ro), ENOENT,
 		       "GET of an absent key, struct read-only");
 		readonly_free(ro, sizeof(kv));
 	}
@@ -473,12 +473,12 @@ static void test_delete(void)
 	kv = tmpl;
 	kv.key = uptr(gend - 3);
 	kv.key_len = 8;
-	expect(xioctl(fd, CMAP_IOC_DELETE, &kv), EFAULT,
+	expect(cmapc_ioctl(fd, CMAP_IOC_DELETE, &kv), EFAULT,
 	       "DELETE: key straddles an unmapped page");
 	kv = tmpl;
 	kv.key = uptr("no-such-key");
 	kv.key_len = 11;
-	expect(xioctl(fd, CMAP_IOC_DELETE, &kv), ENOENT, "DELETE of an absent key");
+	expect(cmapc_ioctl(fd, CMAP_IOC_DELETE, &kv), ENOENT, "DELETE of an absent key");
 }
 
 /* ------------------------------------------------------------- BATCH */
@@ -570,7 +570,7 @@ static void test_batch(void)
 		bt = tmpl;
 		bt.ops = uptr(p);
 		bt.count = 5;
-		expect(xioctl(fd, CMAP_IOC_BATCH, &bt), EFAULT,
+		expect(cmapc_ioctl(fd, CMAP_IOC_BATCH, &bt), EFAULT,
 		       "BATCH: count=5 for a 4-op array before an unmapped page");
 	}
 	/* one malformed op, at each position: nothing at all is carried out */
@@ -598,15 +598,15 @@ static void test_batch(void)
 		m[1].value = uptr(keys[0]);
 		bt = tmpl;
 		bt.ops = uptr(m);
-		expect(xioctl(fd, CMAP_IOC_BATCH, &bt), EINVAL,
+		expect(cmapc_ioctl(fd, CMAP_IOC_BATCH, &bt), EINVAL,
 		       "BATCH: DELETE op with value != 0");
 		memcpy(m, ops, sizeof(m));
 		m[1].value_len = 5;
-		expect(xioctl(fd, CMAP_IOC_BATCH, &bt), EINVAL,
+		expect(cmapc_ioctl(fd, CMAP_IOC_BATCH, &bt), EINVAL,
 		       "BATCH: DELETE op with value_len != 0");
 		memcpy(m, ops, sizeof(m));
 		m[3].flags = 1;
-		expect(xioctl(fd, CMAP_IOC_BATCH, &bt), EINVAL,
+		expect(cmapc_ioctl(fd, CMAP_IOC_BATCH, &bt), EINVAL,
 		       "BATCH: GET op with flags != 0");
 	}
 	/* a batch whose ops all fail: per-op errors, table unchanged */
@@ -622,7 +622,7 @@ static void test_batch(void)
 		m[3].value_len = 3;			/* -ENOBUFS */
 		bt = tmpl;
 		bt.ops = uptr(m);
-		rc = xioctl(fd, CMAP_IOC_BATCH, &bt);
+		rc = cmapc_ioctl(fd, CMAP_IOC_BATCH, &bt);
 		expect(rc, 0, "BATCH of four failing ops");
 		tap(bt.done == 4 && m[0].result == -EFAULT && m[1].result == -ENOENT &&
 		    m[2].result == -ENOENT && m[3].result == -ENOBUFS &&
@@ -676,17 +676,17 @@ static void test_iter(void)
 	it = tmpl;
 	it.buf = uptr(gend - 256);
 	it.buf_len = 4 * PG;
-	expect(xioctl(fd, CMAP_IOC_ITER, &it), EFAULT,
+	expect(cmapc_ioctl(fd, CMAP_IOC_ITER, &it), EFAULT,
 	       "ITER: buffer running into an unmapped page");
 	it = tmpl;
 	it.buf_len = 8;
-	expect(xioctl(fd, CMAP_IOC_ITER, &it), ENOBUFS, "ITER: 8-byte buffer");
+	expect(cmapc_ioctl(fd, CMAP_IOC_ITER, &it), ENOBUFS, "ITER: 8-byte buffer");
 	tap(it.bytes > 8 && it.count == 0 && it.cursor < CMAP_ITER_DONE,
 	    "ITER -ENOBUFS: needs %u bytes, count %u, cursor %#llx",
 	    it.bytes, it.count, (unsigned long long)it.cursor);
 	it = tmpl;
 	it.cursor = CMAP_ITER_DONE;
-	expect(xioctl(fd, CMAP_IOC_ITER, &it), 0, "ITER at CMAP_ITER_DONE");
+	expect(cmapc_ioctl(fd, CMAP_IOC_ITER, &it), 0, "ITER at CMAP_ITER_DONE");
 	tap(it.count == 0 && it.cursor == CMAP_ITER_DONE,
 	    "ITER at the end returns nothing (count %u)", it.count);
 	free(buf);
@@ -736,7 +736,7 @@ static void test_list(void)
 	l = tmpl;
 	l.tables = KERNEL_DIRECT_MAP;
 	l.count = 0;
-	expect(xioctl(fd, CMAP_IOC_LIST, &l), 0, "LIST: count=0, pointer ignored");
+	expect(cmapc_ioctl(fd, CMAP_IOC_LIST, &l), 0, "LIST: count=0, pointer ignored");
 	tap(l.count == 0 && l.total >= 2, "LIST count=0 reports total %u", l.total);
 	/* the largest valid count */
 	{
@@ -745,7 +745,7 @@ static void test_list(void)
 		l = tmpl;
 		l.tables = uptr(big);
 		l.count = 65536;
-		expect(xioctl(fd, CMAP_IOC_LIST, &l), 0, "LIST: count=65536");
+		expect(cmapc_ioctl(fd, CMAP_IOC_LIST, &l), 0, "LIST: count=65536");
 		free(big);
 	}
 }
@@ -806,7 +806,7 @@ static void test_bench(void)
 
 	t_bench_req(&tmpl, 1, 1, 16, 8, res, ARRAY_LEN(res));
 	b = tmpl;
-	rc = xioctl(fd, CMAP_IOC_BENCH, &b);
+	rc = cmapc_ioctl(fd, CMAP_IOC_BENCH, &b);
 	if (rc == -ENOTTY) {
 		diag("CMAP_IOC_BENCH: -ENOTTY (not in this module): skipped");
 		return;
@@ -822,7 +822,7 @@ static void test_bench(void)
 	b = tmpl;
 	b.keys = 1U << 24;
 	b.value_size = CMAP_VALUE_MAX;
-	expect(xioctl(fd, CMAP_IOC_BENCH, &b), ENOMEM,
+	expect(cmapc_ioctl(fd, CMAP_IOC_BENCH, &b), ENOMEM,
 	       "BENCH: 16M keys of 4 KiB (beyond half of RAM)");
 	/* results the kernel cannot write (NULL is above): after the run, -EFAULT */
 	bad_ptr_tests(&r, res_off, 1, "results");
@@ -852,13 +852,13 @@ static void name_tests(const char *cmdname, unsigned long cmd, void *tmpl,
 		memcpy(m, tmpl, size);
 		memset(m + name_off, 0, CMAP_NAME_LEN);
 		memcpy(m + name_off, bad_names[i], strlen(bad_names[i]));
-		expect(xioctl(fd, cmd, m), i ? EINVAL : empty_errno,
+		expect(cmapc_ioctl(fd, cmd, m), i ? EINVAL : empty_errno,
 		       "%s: name \"%s\"", cmdname, bad_names[i]);
 	}
 	/* 32 bytes without a NUL */
 	memcpy(m, tmpl, size);
 	memset(m + name_off, 'x', CMAP_NAME_LEN);
-	expect(xioctl(fd, cmd, m), EINVAL, "%s: name of 32 bytes, no NUL", cmdname);
+	expect(cmapc_ioctl(fd, cmd, m), EINVAL, "%s: name of 32 bytes, no NUL", cmdname);
 	/* garbage after the NUL */
 	for (i = 1; i < CMAP_NAME_LEN; i += 7) {
 		memcpy(m, tmpl, size);
@@ -866,7 +866,7 @@ static void name_tests(const char *cmdname, unsigned long cmd, void *tmpl,
 		if (m[name_off + CMAP_NAME_LEN - i - 1] == 0 ||
 		    strnlen((char *)m + name_off, CMAP_NAME_LEN) <
 		    CMAP_NAME_LEN - i)
-			expect(xioctl(fd, cmd, m), EINVAL,
+			expect(cmapc_ioctl(fd, cmd, m), EINVAL,
 			       "%s: name byte %zu after the NUL is non-zero",
 			       cmdname, CMAP_NAME_LEN - i);
 	}
@@ -898,7 +898,7 @@ static void test_create(void)
 		      bad_modes, ARRAY_LEN(bad_modes), true);
 	c = tmpl;
 	strcpy(c.name, tname);
-	expect(xioctl(fd, CMAP_IOC_CREATE, &c), EEXIST, "CREATE: name taken");
+	expect(cmapc_ioctl(fd, CMAP_IOC_CREATE, &c), EEXIST, "CREATE: name taken");
 	/* an older, shorter struct (without id/pad/reserved) still works */
 	{
 		int fd2 = dev_open();
@@ -907,11 +907,11 @@ static void test_create(void)
 		c = tmpl;
 		c.size = old;
 		c.id = 0xdeadbeef;
-		rc = xioctl(fd2, CMAP_IOC_CREATE, &c);
+		rc = cmapc_ioctl(fd2, CMAP_IOC_CREATE, &c);
 		tap(rc == 0 && c.id == 0xdeadbeef,
 		    "CREATE: a %zu-byte struct (no id field) works, id not written (%s)",
 		    old, ename(rc));
-		rc = t_destroy(fd2, nm);
+		rc = cmapc_destroy(fd2, nm, NULL);
 		tap(rc == 0, "DESTROY of it (%s)", ename(rc));
 		close(fd2);
 	}
@@ -942,14 +942,14 @@ static void test_open_destroy(bool destroy)
 	memset(o.name, 0, sizeof(o.name));
 	o.id = t2id;
 	o.name[5] = 'x';
-	expect(xioctl(fd, cmd, &o), EINVAL, "%s: empty name with a byte set after it", cn);
+	expect(cmapc_ioctl(fd, cmd, &o), EINVAL, "%s: empty name with a byte set after it", cn);
 	o.name[5] = 0;
 	o.id = 0x7ffffff0;
-	expect(xioctl(fd, cmd, &o), ENOENT, "%s: id of no table", cn);
+	expect(cmapc_ioctl(fd, cmd, &o), ENOENT, "%s: id of no table", cn);
 	o = tmpl;
 	name_of(nm, "hnone");
 	strcpy(o.name, nm);
-	expect(xioctl(fd, cmd, &o), ENOENT, "%s: name of no table", cn);
+	expect(cmapc_ioctl(fd, cmd, &o), ENOENT, "%s: name of no table", cn);
 }
 
 /* --------------------------------------------------------- the rest */
@@ -993,14 +993,14 @@ static void test_clear_and_cmds(void)
 
 		/* an argument that would delete key 2 if taken as DELETE */
 		t_kv(&kv, 0, k, klen, NULL, 0);
-		rc = xioctl(fd, bad_cmds[i].cmd,
+		rc = cmapc_ioctl(fd, bad_cmds[i].cmd,
 			    bad_cmds[i].cmd == FIONBIO ? (void *)&zero : (void *)&kv);
 		/* FIONBIO is handled by the VFS itself (0) */
 		expect(rc, bad_cmds[i].cmd == FIONBIO ? 0 : ENOTTY, "ioctl %s (%#lx)",
 		       bad_cmds[i].what, bad_cmds[i].cmd);
 	}
-	expect(xioctl(fd, CMAP_IOC_CLEAR, (void *)1), EINVAL, "CLEAR with arg 1");
-	expect(xioctl(fd, CMAP_IOC_CLEAR, (void *)(uintptr_t)KERNEL_DIRECT_MAP),
+	expect(cmapc_ioctl(fd, CMAP_IOC_CLEAR, (void *)1), EINVAL, "CLEAR with arg 1");
+	expect(cmapc_ioctl(fd, CMAP_IOC_CLEAR, (void *)(uintptr_t)KERNEL_DIRECT_MAP),
 	       EINVAL, "CLEAR with a kernel address as arg");
 }
 
@@ -1016,12 +1016,12 @@ static void data_cmds_fail(int f, int err, const char *state)
 	__u32 klen = key_of(1, k);
 
 	t_kv(&kv, 0, k, klen, v, 4);
-	tap(xioctl(f, CMAP_IOC_PUT, &kv) == -err, "PUT on %s: %s", state, ename(-err));
+	tap(cmapc_ioctl(f, CMAP_IOC_PUT, &kv) == -err, "PUT on %s: %s", state, ename(-err));
 	t_kv(&kv, 0, k, klen, v, sizeof(v));
-	tap(xioctl(f, CMAP_IOC_GET, &kv) == -err, "GET on %s: %s", state, ename(-err));
+	tap(cmapc_ioctl(f, CMAP_IOC_GET, &kv) == -err, "GET on %s: %s", state, ename(-err));
 	t_kv(&kv, 0, k, klen, NULL, 0);
-	tap(xioctl(f, CMAP_IOC_DELETE, &kv) == -err, "DELETE on %s", state);
-	tap(xioctl(f, CMAP_IOC_CLEAR, NULL) == -err, "CLEAR on %s", state);
+	tap(cmapc_ioctl(f, CMAP_IOC_DELETE, &kv) == -err, "DELETE on %s", state);
+	tap(cmapc_ioctl(f, CMAP_IOC_CLEAR, NULL) == -err, "CLEAR on %s", state);
 	memset(&op, 0, sizeof(op));
 	op.op = CMAP_OP_GET;
 	op.key = uptr(k);
@@ -1030,13 +1030,13 @@ static void data_cmds_fail(int f, int err, const char *state)
 	bt.size = sizeof(bt);
 	bt.ops = uptr(&op);
 	bt.count = 1;
-	tap(xioctl(f, CMAP_IOC_BATCH, &bt) == -err, "BATCH on %s", state);
+	tap(cmapc_ioctl(f, CMAP_IOC_BATCH, &bt) == -err, "BATCH on %s", state);
 	memset(&it, 0, sizeof(it));
 	it.size = sizeof(it);
 	tap(t_iter_next(f, &it, buf, sizeof(buf)) == -err, "ITER on %s", state);
-	tap(t_stats(f, 0, &st) == -err, "STATS id 0 on %s", state);
+	tap(cmapc_stats(f, 0, &st) == -err, "STATS id 0 on %s", state);
 	/* the error comes before the argument is looked at */
-	tap(xioctl(f, CMAP_IOC_PUT, NULL) == -err, "PUT(NULL) on %s: %s first",
+	tap(cmapc_ioctl(f, CMAP_IOC_PUT, NULL) == -err, "PUT(NULL) on %s: %s first",
 	    state, ename(-err));
 }
 
@@ -1051,18 +1051,18 @@ static void test_unbound_dead(void)
 	if (t_create(f, nm, 0, 0, 10, 0, NULL))
 		bail("CREATE %s", nm);
 	g = dev_open();
-	if (t_open(g, nm))
+	if (cmapc_open(g, nm, NULL))
 		bail("OPEN %s", nm);
-	tap(t_put(f, "a", 1, "b", 1, 0) == 0, "PUT into the table to destroy");
-	tap(t_destroy(g, nm) == 0, "DESTROY a table two files are bound to");
+	tap(cmapc_put(f, "a", 1, "b", 1, 0) == 0, "PUT into the table to destroy");
+	tap(cmapc_destroy(g, nm, NULL) == 0, "DESTROY a table two files are bound to");
 	data_cmds_fail(f, EIDRM, "a destroyed table (creator's file)");
 	data_cmds_fail(g, EIDRM, "a destroyed table (destroyer's file)");
-	tap(t_open(g, nm) == -ENOENT, "OPEN of the destroyed name: -ENOENT");
-	tap(t_destroy(g, nm) == -ENOENT, "DESTROY again: -ENOENT");
+	tap(cmapc_open(g, nm, NULL) == -ENOENT, "OPEN of the destroyed name: -ENOENT");
+	tap(cmapc_destroy(g, nm, NULL) == -ENOENT, "DESTROY again: -ENOENT");
 	/* its name is free again; the old files stay dead */
 	tap(t_create(g, nm, 0, 0, 10, 0, NULL) == 0, "CREATE the name again");
 	data_cmds_fail(f, EIDRM, "a destroyed table after its name was reused");
-	tap(t_destroy(g, nm) == 0, "DESTROY the new one");
+	tap(cmapc_destroy(g, nm, NULL) == 0, "DESTROY the new one");
 	close(f);
 	close(g);
 	t_list_total(fd, &total);
@@ -1080,13 +1080,13 @@ static void verify_contents(void)
 		klen = key_of(i, k);
 		vlen = val_of(i, 0, v);
 		olen = sizeof(out);
-		if (t_get(fd, k, klen, out, &olen) || olen != vlen ||
+		if (cmapc_get(fd, k, klen, out, &olen) || olen != vlen ||
 		    memcmp(out, v, vlen)) {
 			if (bad++ < 5)
 				diag("key %u: wrong or missing", i);
 		}
 	}
-	t_stats(fd, 0, &st);
+	cmapc_stats(fd, 0, &st);
 	tap(!bad && st.entries == NKEYS,
 	    "after everything the table holds exactly the %d keys put (bad %u, entries %llu)",
 	    NKEYS, bad, (unsigned long long)st.entries);
@@ -1115,7 +1115,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < NKEYS; i++) {
 		__u32 klen = key_of(i, k), vlen = val_of(i, 0, v);
 
-		if (t_put(fd, k, klen, v, vlen, CMAP_PUT_NOEXIST))
+		if (cmapc_put(fd, k, klen, v, vlen, CMAP_PUT_NOEXIST))
 			bail("PUT key %u", i);
 	}
 	rebase();
@@ -1146,10 +1146,10 @@ int main(int argc, char **argv)
 	verify_contents();
 	/* the second table survived every DESTROY attempt */
 	g = dev_open();
-	tap(t_open(g, t2name) == 0, "the DESTROY target survived all bad DESTROYs");
-	t_destroy(g, t2name);
+	tap(cmapc_open(g, t2name, NULL) == 0, "the DESTROY target survived all bad DESTROYs");
+	cmapc_destroy(g, t2name, NULL);
 	close(g);
-	tap(t_destroy(fd, tname) == 0, "DESTROY the test table");
+	tap(cmapc_destroy(fd, tname, NULL) == 0, "DESTROY the test table");
 	diag("%d failing requests checked", nfail_cases);
 	return tap_exit("hard_input");
 }

@@ -68,7 +68,7 @@ static int batch_keys(int fd, const uint64_t *keys, uint32_t n, uint32_t vlen,
 
 		t_batch_keys(&bt, ops, del ? CMAP_OP_DELETE : CMAP_OP_PUT, keys,
 			     c, del ? NULL : vbuf, del ? 0 : vlen);
-		rc = xioctl(fd, CMAP_IOC_BATCH, &bt);
+		rc = cmapc_ioctl(fd, CMAP_IOC_BATCH, &bt);
 		if (rc)
 			return rc;
 		for (i = 0; i < bt.done; i++) {
@@ -114,29 +114,29 @@ static void test_table(void)
 	if (t_create(fd, nm, 0, 0, 100, 0, NULL))
 		bail("CREATE");
 	for (k = 0, rc = 0; k < 100 && !rc; k++)
-		rc = t_put(fd, &k, 8, "v", 1, 0);
+		rc = cmapc_put(fd, &k, 8, "v", 1, 0);
 	tap(!rc, "max_entries=100: 100 PUTs succeed (%s)", ename(rc));
 	snap_take(fd, &before);
-	rc = t_put(fd, &k, 8, "v", 1, 0);
+	rc = cmapc_put(fd, &k, 8, "v", 1, 0);
 	snap_take(fd, &after);
 	tap(rc == -ENOSPC && snap_same(&before, &after, why, sizeof(why)),
 	    "max_entries=100: the 101st PUT fails with -ENOSPC (%s), table unchanged %s",
 	    ename(rc), why);
 	snap_free(&after);
 	k = 5;
-	rc = t_put(fd, &k, 8, "replaced", 8, 0);
+	rc = cmapc_put(fd, &k, 8, "replaced", 8, 0);
 	tap(rc == 0, "max_entries=100 reached: replacing a key still works (%s)",
 	    ename(rc));
 	k = 100;
-	rc = t_put(fd, &k, 8, "v", 1, CMAP_PUT_NOEXIST);
+	rc = cmapc_put(fd, &k, 8, "v", 1, CMAP_PUT_NOEXIST);
 	tap(rc == -ENOSPC, "... a NOEXIST PUT of a new key: -ENOSPC (%s)", ename(rc));
 	k = 7;
-	t_del(fd, &k, 8);
+	cmapc_delete(fd, &k, 8);
 	k = 100;
-	rc = t_put(fd, &k, 8, "v", 1, 0);
+	rc = cmapc_put(fd, &k, 8, "v", 1, 0);
 	tap(rc == 0, "after a DELETE there is room again (%s)", ename(rc));
 	snap_free(&before);
-	t_destroy(fd, nm);
+	cmapc_destroy(fd, nm, NULL);
 
 	/* max_bytes: 4096-byte values are charged their allocation */
 	name_of(nm, "hlb");
@@ -144,12 +144,12 @@ static void test_table(void)
 		bail("CREATE");
 	memset(vbuf, 'x', sizeof(vbuf));
 	for (k = 0, n = 0; k < 100; k++) {
-		rc = t_put(fd, &k, 8, vbuf, 4096, 0);
+		rc = cmapc_put(fd, &k, 8, vbuf, 4096, 0);
 		if (rc)
 			break;
 		n++;
 	}
-	t_stats(fd, 0, &st);
+	cmapc_stats(fd, 0, &st);
 	{
 		__u64 eb;
 		__u32 tot;
@@ -161,13 +161,13 @@ static void test_table(void)
 	}
 	snap_take(fd, &before);
 	k = 0;
-	rc = t_put(fd, &k, 8, vbuf, 1, 0);	/* smaller: fits */
+	rc = cmapc_put(fd, &k, 8, vbuf, 1, 0);	/* smaller: fits */
 	tap(rc == 0, "max_bytes reached: replacing a value by a smaller one works (%s)",
 	    ename(rc));
 	snap_free(&before);
 	snap_take(fd, &before);
 	k = 1000;
-	rc = t_put(fd, &k, 8, vbuf, 4096, 0);
+	rc = cmapc_put(fd, &k, 8, vbuf, 4096, 0);
 	snap_take(fd, &after);
 	tap(rc == -ENOSPC && snap_same(&before, &after, why, sizeof(why)),
 	    "max_bytes: a refused PUT changes nothing (%s) %s", ename(rc), why);
@@ -176,35 +176,35 @@ static void test_table(void)
 	/* a replace that would grow beyond max_bytes keeps the old value */
 	k = 0;
 	for (i = 0; i < 4; i++)
-		rc = t_put(fd, &k, 8, vbuf, 4096, 0);
+		rc = cmapc_put(fd, &k, 8, vbuf, 4096, 0);
 	{
 		char out[4096];
 		__u32 olen = sizeof(out);
 
-		t_get(fd, &k, 8, out, &olen);
+		cmapc_get(fd, &k, 8, out, &olen);
 		tap(olen == 1 || olen == 4096,
 		    "a replace refused at max_bytes keeps a whole value (%u bytes)", olen);
 	}
-	t_destroy(fd, nm);
+	cmapc_destroy(fd, nm, NULL);
 
 	/* the module's defaults apply to a table created with 0 */
 	def = get_param("default_max_entries");
 	set_param("default_max_entries", 50);
 	name_of(nm, "hld");
 	rc = t_create(fd, nm, 0, 0, 0, 0, NULL);
-	t_stats(fd, 0, &st);
+	cmapc_stats(fd, 0, &st);
 	tap(!rc && st.max_entries == 50,
 	    "default_max_entries=50 applies to a table created with 0 (%llu)",
 	    (unsigned long long)st.max_entries);
 	set_param("default_max_entries", def);
 	for (k = 0, rc = 0; k < 51 && !rc; k++)
-		rc = t_put(fd, &k, 8, "", 0, 0);
+		rc = cmapc_put(fd, &k, 8, "", 0, 0);
 	tap(rc == -ENOSPC && k == 51, "... and holds: PUT %llu fails with -ENOSPC",
 	    (unsigned long long)k);
-	t_stats(fd, 0, &st);
+	cmapc_stats(fd, 0, &st);
 	tap(st.max_entries == 50, "changing the default later leaves the table's limit (%llu)",
 	    (unsigned long long)st.max_entries);
-	t_destroy(fd, nm);
+	cmapc_destroy(fd, nm, NULL);
 
 	/* limits so large they mean "none": refused, or a usable table */
 	{
@@ -228,13 +228,13 @@ static void test_table(void)
 				}
 				rc = rc ? rc : batch_put(fd, 0, 5000, 0, &okn, &ferr);
 				t_quiesce(fd, 20);
-				t_stats(fd, 0, &st);
+				cmapc_stats(fd, 0, &st);
 				tap(!rc && okn == 5000 && st.max_entries && st.buckets >= 256,
 				    "%s=%#llx: accepted, so it must work: %u of 5000 PUTs (first error %s), %llu buckets",
 				    which ? "max_bytes" : "max_entries",
 				    (unsigned long long)huge[i], okn, ename(ferr),
 				    (unsigned long long)st.buckets);
-				t_destroy(fd, nm);
+				cmapc_destroy(fd, nm, NULL);
 			}
 		}
 	}
@@ -270,8 +270,8 @@ static void test_tables(void)
 	tap(t_bound_id(fds[made]) == -EBADFD,
 	    "the refused CREATE left its file unbound");
 	/* a refused CREATE with a name: the name stays free */
-	tap(t_open(fd, names[made]) == -ENOENT, "... and its name was not taken");
-	rc = t_destroy(fd, names[0]);
+	tap(cmapc_open(fd, names[made], NULL) == -ENOENT, "... and its name was not taken");
+	rc = cmapc_destroy(fd, names[0], NULL);
 	name_of(nm, "hlt");
 	rc = rc ? rc : t_create(fds[made], nm, 0, 0, 10, 0, NULL);
 	tap(rc == 0, "after a DESTROY there is room for one more (%s)", ename(rc));
@@ -282,7 +282,7 @@ static void test_tables(void)
 	 */
 	for (i = 0; i < 4; i++) {
 		extra[i] = dev_open();
-		t_destroy(fd, names[i + 1]);
+		cmapc_destroy(fd, names[i + 1], NULL);
 		name_of(nm, "hlx");
 		rc = t_create(extra[i], nm, 0, 0, 10, 0, NULL);
 		if (rc)
@@ -336,7 +336,7 @@ static int mem_child(int id, int report)
 		for (i = 0; i < MEM_TABLES; i++) {
 			if (fds[i] < 0)
 				continue;
-			rc = t_put(fds[i], &k, 8, vbuf, 4096 - 64 * (k % 3), 0);
+			rc = cmapc_put(fds[i], &k, 8, vbuf, 4096 - 64 * (k % 3), 0);
 			if (!rc) {
 				puts++;
 				live++;
@@ -388,7 +388,7 @@ static void test_memory(void)
 	}
 	tap(!bad, "%d processes x %d tables filled with ~4 KiB values until -ENOSPC, no other error",
 	    MEM_PROCS, MEM_TABLES);
-	xioctl(fd, CMAP_IOC_LIST, &l);
+	cmapc_ioctl(fd, CMAP_IOC_LIST, &l);
 	for (j = 0; j < l.count; j++) {
 		if (strncmp(tabs[j].name, "hlm", 3))
 			continue;
@@ -419,7 +419,7 @@ static void test_memory(void)
 	    "CREATE of a big table at the memory cap: %s (-ENOSPC when its first bucket array does not fit, as documented)",
 	    ename(rc));
 	if (!rc)
-		t_destroy(fd, nm);
+		cmapc_destroy(fd, nm, NULL);
 	/* lowering the cap below the usage: puts fail, deletes work */
 	set_param("max_memory", MEM_CAP / 4);
 	for (j = 0; j < l.count; j++) {
@@ -427,11 +427,11 @@ static void test_memory(void)
 			int f2 = dev_open();
 			uint64_t k = ~0ULL;
 
-			t_open(f2, tabs[j].name);
-			rc = t_put(f2, &k, 8, "x", 1, 0);
+			cmapc_open(f2, tabs[j].name, NULL);
+			rc = cmapc_put(f2, &k, 8, "x", 1, 0);
 			tap(rc == -ENOSPC, "cap lowered below the usage: PUT -ENOSPC (%s)",
 			    ename(rc));
-			rc = xioctl(f2, CMAP_IOC_CLEAR, NULL);
+			rc = cmapc_ioctl(f2, CMAP_IOC_CLEAR, NULL);
 			tap(rc == 0, "... CLEAR still works (%s)", ename(rc));
 			close(f2);
 			break;
@@ -439,7 +439,7 @@ static void test_memory(void)
 	}
 	for (j = 0; j < l.count; j++)
 		if (!strncmp(tabs[j].name, "hlm", 3))
-			t_destroy(fd, tabs[j].name);
+			cmapc_destroy(fd, tabs[j].name, NULL);
 	set_param("max_memory", old);
 	usleep(300000);	/* frees run after a grace period */
 	name_of(nm, "hlm_after");
@@ -453,7 +453,7 @@ static void test_memory(void)
 		    "after DESTROY the memory is available again: 4000 PUTs of 4000 bytes (%u, %s)",
 		    okn, ename(ferr));
 	}
-	t_destroy(fd, nm);
+	cmapc_destroy(fd, nm, NULL);
 	free(tabs);
 	close(fd);
 }
@@ -514,7 +514,7 @@ static int cg_child(const char *nm, uint32_t n, uint32_t vlen, int create)
 	if (write_file(CG "/cgroup.procs", pid))
 		return 99;
 	fd = dev_open();
-	rc = create ? t_create(fd, nm, 0, 0, 0, 0, NULL) : t_open(fd, nm);
+	rc = create ? t_create(fd, nm, 0, 0, 0, 0, NULL) : cmapc_open(fd, nm, NULL);
 	if (rc)
 		return -rc;
 	rc = batch_put(fd, 1000000ULL * create, n, vlen, &okn, &ferr);
@@ -574,14 +574,14 @@ static void test_memcg(void)
 	cur1 = cg_read("memory.current", NULL);
 	slab1 = cg_read("memory.stat", "slab");
 	fd = dev_open();
-	t_open(fd, nm);
-	t_stats(fd, 0, &st);
+	cmapc_open(fd, nm, NULL);
+	cmapc_stats(fd, 0, &st);
 	t_table_bytes(fd, st.id, &eb, &tot);
 	tap(WIFEXITED(st_) && !WEXITSTATUS(st_) &&
 	    slab1 - slab0 >= (long long)eb * 9 / 10,
 	    "GFP_KERNEL_ACCOUNT: 3000 entries (%.2f MiB as charged by cmap) raised the cgroup's slab by %.2f MiB (memory.current +%.2f MiB)",
 	    eb / 1048576.0, (slab1 - slab0) / 1048576.0, (cur1 - cur0) / 1048576.0);
-	t_destroy(fd, nm);
+	cmapc_destroy(fd, nm, NULL);
 	close(fd);
 
 	/* 2. bucket arrays of a grown table: allocated by the resize worker */
@@ -592,9 +592,9 @@ static void test_memcg(void)
 		_exit(cg_child(nm, 200000, 0, 1));
 	waitpid(pid, &st_, 0);
 	fd = dev_open();
-	t_open(fd, nm);
+	cmapc_open(fd, nm, NULL);
 	t_quiesce(fd, 30);
-	t_stats(fd, 0, &st);
+	cmapc_stats(fd, 0, &st);
 	t_table_bytes(fd, st.id, &eb, &tot);
 	cur1 = cg_read("memory.current", NULL);
 	{
@@ -607,7 +607,7 @@ static void test_memcg(void)
 		    "bucket arrays of a table grown by the resize worker are charged to its creator's cgroup (%.2f of %.2f MiB charged)",
 		    charged, st.bytes / 1048576.0);
 	}
-	t_destroy(fd, nm);
+	cmapc_destroy(fd, nm, NULL);
 	close(fd);
 
 	/* 3. memory.max bounds what a process can put in tables */
@@ -625,10 +625,10 @@ static void test_memcg(void)
 	if (peak < 0)
 		peak = cg_read("memory.current", NULL);
 	fd = dev_open();
-	rc = t_open(fd, nm);
+	rc = cmapc_open(fd, nm, NULL);
 	eb = 0;
 	if (!rc) {
-		t_stats(fd, 0, &st);
+		cmapc_stats(fd, 0, &st);
 		t_table_bytes(fd, st.id, &eb, &tot);
 	}
 	/* a task being OOM-killed may overshoot a little (forced charge) */
@@ -640,7 +640,7 @@ static void test_memcg(void)
 	    WIFSIGNALED(st_) ? "killed by the cgroup's OOM killer" :
 	    WEXITSTATUS(st_) == ENOMEM ? "-ENOMEM" : "unexpected exit");
 	if (!rc)
-		t_destroy(fd, nm);
+		cmapc_destroy(fd, nm, NULL);
 	close(fd);
 	set_param("max_memory", old_mem);
 	usleep(500000);
@@ -680,7 +680,7 @@ static double get_ns(int fd, const uint64_t *key, int iters)
 	for (i = 0; i < iters; i++) {
 		__u32 olen = sizeof(out);
 
-		t_get(fd, key, 8, out, &olen);
+		cmapc_get(fd, key, 8, out, &olen);
 	}
 	return (double)(now_ns() - t0) / iters;
 }
@@ -721,7 +721,7 @@ static void test_flood(uint64_t tk)
 		bail("CREATE");
 	/* the model: the kernel's hashes are ours */
 	for (i = 0; i < 16; i++)
-		t_put(fd, &fk.k[i], 8, "", 0, 0);
+		cmapc_put(fd, &fk.k[i], 8, "", 0, 0);
 	memset(&it, 0, sizeof(it));
 	it.size = sizeof(it);
 	t_iter_next(fd, &it, buf, sizeof(buf));
@@ -736,7 +736,7 @@ static void test_flood(uint64_t tk)
 	    "ITER's hashes equal the userspace hsiphash (SipHash-1-3) under test_hash_key (%u records, %u differ)",
 	    it.count, bad_hash);
 	for (i = 16; i < cap && !rc; i++)
-		rc = t_put(fd, &fk.k[i], 8, "", 0, 0);
+		rc = cmapc_put(fd, &fk.k[i], 8, "", 0, 0);
 	tap(!rc, "%u colliding keys fill one head bucket and its %lld overflow buckets (%s)",
 	    cap, chain, ename(rc));
 	/*
@@ -748,15 +748,15 @@ static void test_flood(uint64_t tk)
 		uint64_t k = normal + i;
 
 		if (cmap_test_hash(&k, 8, tk) >> 22 != 0x2a5)
-			t_put(fd, &k, 8, "n", 1, 0);
+			cmapc_put(fd, &k, 8, "n", 1, 0);
 	}
 	t_quiesce(fd, 10);
-	t_stats(fd, 0, &st);
+	cmapc_stats(fd, 0, &st);
 	diag("before the next colliding key: %llu buckets, %llu entries, %llu overflow buckets, resizing %llu",
 	     (unsigned long long)st.buckets, (unsigned long long)st.entries,
 	     (unsigned long long)st.overflow_buckets, (unsigned long long)st.resizing);
 	snap_take(fd, &before);
-	rc = t_put(fd, &fk.k[cap], 8, "", 0, 0);
+	rc = cmapc_put(fd, &fk.k[cap], 8, "", 0, 0);
 	snap_take(fd, &after);
 	tap(rc == -ENOSPC && snap_same(&before, &after, why, sizeof(why)),
 	    "the next colliding key is refused with -ENOSPC (%s), table unchanged %s",
@@ -768,10 +768,10 @@ static void test_flood(uint64_t tk)
 
 		while (cmap_test_hash(&k, 8, tk) >> 22 == 0x2a5)
 			k++;
-		rc = t_put(fd, &k, 8, "n", 1, 0);
+		rc = cmapc_put(fd, &k, 8, "n", 1, 0);
 		tap(rc == 0, "a normal key still goes in (%s)", ename(rc));
 	}
-	t_stats(fd, 0, &st);
+	cmapc_stats(fd, 0, &st);
 	tap(st.overflow_buckets <= (unsigned long long)chain + 8,
 	    "overflow buckets: %llu (chain bound %lld), %llu head buckets, %llu entries",
 	    (unsigned long long)st.overflow_buckets, chain,
@@ -794,7 +794,7 @@ static void test_flood(uint64_t tk)
 	tap(t_coll < bound * t_norm && t_miss < bound * t_norm,
 	    "lookups stay bounded: deepest colliding key %.0f ns, absent colliding key %.0f ns, normal key %.0f ns per GET ioctl (bound: %dx)",
 	    t_coll, t_miss, t_norm, bound);
-	t_destroy(fd, nm);
+	cmapc_destroy(fd, nm, NULL);
 
 	/* the same keys in a table with a random key: spread out */
 	set_param("test_hash_key", 0);
@@ -802,7 +802,7 @@ static void test_flood(uint64_t tk)
 	if (t_create(fd, nm, 0, 0, 1000, 0, NULL))
 		bail("CREATE");
 	for (i = 0, rc = 0; i < cap + 1 && !rc; i++)
-		rc = t_put(fd, &fk.k[i], 8, "", 0, 0);
+		rc = cmapc_put(fd, &fk.k[i], 8, "", 0, 0);
 	tap(!rc, "random hash key: all %u keys that collide under the test key go in (%s)",
 	    cap + 1, ename(rc));
 	memset(&it, 0, sizeof(it));
@@ -820,7 +820,7 @@ static void test_flood(uint64_t tk)
 	tap(prefixes > 200 && maxload <= 10,
 	    "... spread over %u of the 1024 head buckets of the table's largest size, at most %u in one (all %u in one under the test key)",
 	    prefixes, maxload, cap + 1);
-	t_destroy(fd, nm);
+	cmapc_destroy(fd, nm, NULL);
 
 	/* a smaller max_chain takes effect at once */
 	set_param("test_hash_key", tk);
@@ -829,11 +829,11 @@ static void test_flood(uint64_t tk)
 	if (t_create(fd, nm, 0, 0, 1000, 0, NULL))
 		bail("CREATE");
 	for (i = 0, rc = 0; i < cap && !rc; i++)
-		rc = t_put(fd, &fk.k[i], 8, "", 0, 0);
+		rc = cmapc_put(fd, &fk.k[i], 8, "", 0, 0);
 	tap(rc == -ENOSPC && i == 25,
 	    "max_chain=2: the 25th colliding key is refused (refused at %zu: %s)",
 	    i, ename(rc));
-	t_destroy(fd, nm);
+	cmapc_destroy(fd, nm, NULL);
 	set_param("max_chain", chain);
 	set_param("test_hash_key", oldkey);
 	free(fk.k);
@@ -876,7 +876,7 @@ static void test_flood_shrink(uint64_t tk)
 	}
 	batch_keys(fd, filler, nf, 0, false, &okn, &ferr);
 	t_quiesce(fd, 60);
-	t_stats(fd, 0, &st);
+	cmapc_stats(fd, 0, &st);
 	bits = __builtin_ctzll(st.buckets);
 	diag("filler: %u keys, %llu buckets", okn, (unsigned long long)st.buckets);
 	if (bits <= 12 || bits > 16) {
@@ -888,17 +888,17 @@ static void test_flood_shrink(uint64_t tk)
 	find_colliding(tk, pre, bits, cap, 1, &a);
 	find_colliding(tk, pre | 1, bits, cap, 1, &b);
 	for (i = 0; i < cap && !rc; i++)
-		rc = t_put(fd, &a.k[i], 8, "", 0, 0);
+		rc = cmapc_put(fd, &a.k[i], 8, "", 0, 0);
 	for (i = 0; i < cap && !rc; i++)
-		rc = t_put(fd, &b.k[i], 8, "", 0, 0);
+		rc = cmapc_put(fd, &b.k[i], 8, "", 0, 0);
 	tap(!rc, "two neighbouring head buckets of %u filled with %u colliding keys each (%s)",
 	    1U << bits, cap, ename(rc));
-	t_stats(fd, 0, &st0);
+	cmapc_stats(fd, 0, &st0);
 	batch_keys(fd, filler, nf, 0, true, &okn, &ferr);
 	t_quiesce(fd, 60);
 	usleep(500000);
 	t_quiesce(fd, 60);
-	t_stats(fd, 0, &st);
+	cmapc_stats(fd, 0, &st);
 	/* Any smaller array would merge the two chains into one. */
 	tap(st.buckets == 1ULL << bits &&
 	    st.overflow_buckets <= st0.overflow_buckets,
@@ -913,20 +913,20 @@ static void test_flood_shrink(uint64_t tk)
 
 		for (i = 0; i < cap; i++) {
 			vl = sizeof(v);
-			miss += !!t_get(fd, &a.k[i], 8, v, &vl);
+			miss += !!cmapc_get(fd, &a.k[i], 8, v, &vl);
 			vl = sizeof(v);
-			miss += !!t_get(fd, &b.k[i], 8, v, &vl);
+			miss += !!cmapc_get(fd, &b.k[i], 8, v, &vl);
 		}
 		tap(!miss, "all %u colliding keys are still there (%u missing)",
 		    2 * cap, miss);
 	}
 	/* One chain alone fits anywhere: now the shrink goes ahead. */
 	for (i = 0; i < cap; i++)
-		t_del(fd, &b.k[i], 8);
+		cmapc_delete(fd, &b.k[i], 8);
 	t_quiesce(fd, 60);
 	usleep(500000);
 	t_quiesce(fd, 60);
-	t_stats(fd, 0, &st);
+	cmapc_stats(fd, 0, &st);
 	tap(st.buckets < 1ULL << bits && st.overflow_buckets <= (unsigned long long)chain,
 	    "with one chain deleted the table shrinks: %llu buckets (was %u), %llu overflow buckets",
 	    (unsigned long long)st.buckets, 1U << bits,
@@ -934,7 +934,7 @@ static void test_flood_shrink(uint64_t tk)
 	free(a.k);
 	free(b.k);
 out:
-	t_destroy(fd, nm);
+	cmapc_destroy(fd, nm, NULL);
 	set_param("test_hash_key", oldkey);
 	free(filler);
 	close(fd);
@@ -964,7 +964,7 @@ static void *grow_thread(void *p)
 		for (i = 0; i < CMAP_BATCH_MAX; i++)
 			keys[i] = rnd_next(&seed);
 		t_batch_keys(&bt, ops, CMAP_OP_PUT, keys, CMAP_BATCH_MAX, NULL, 0);
-		if (xioctl(g->fd, CMAP_IOC_BATCH, &bt)) {
+		if (cmapc_ioctl(g->fd, CMAP_IOC_BATCH, &bt)) {
 			g->other++;
 			continue;
 		}
@@ -996,7 +996,7 @@ static void test_growth_race(void)
 	for (i = 0; i < 2; i++) {
 		g[i] = (struct grow_arg){ .fd = dev_open(), .seed = 77 + i,
 					  .batches = 40 };
-		t_open(g[i].fd, nm);
+		cmapc_open(g[i].fd, nm, NULL);
 		pthread_create(&th[i], NULL, grow_thread, &g[i]);
 	}
 	for (i = 0; i < 2; i++) {
@@ -1007,11 +1007,11 @@ static void test_growth_race(void)
 		close(g[i].fd);
 	}
 	t_quiesce(fd, 30);
-	t_stats(fd, 0, &st);
+	cmapc_stats(fd, 0, &st);
 	tap(!enospc && !other,
 	    "random keys into a fresh table from 2 threads: %lu PUTs ok, %lu refused with -ENOSPC, %lu other errors, while it grew to %llu buckets (a full chain waits for the resize)",
 	    ok, enospc, other, (unsigned long long)st.buckets);
-	t_destroy(fd, nm);
+	cmapc_destroy(fd, nm, NULL);
 	close(fd);
 }
 
@@ -1048,14 +1048,14 @@ static void test_flood_growth(uint64_t tk)
 			n += 2;
 		}
 		t_batch_keys(&bt, ops, CMAP_OP_PUT, keys, n, NULL, 0);
-		rc = xioctl(fd, CMAP_IOC_BATCH, &bt);
+		rc = cmapc_ioctl(fd, CMAP_IOC_BATCH, &bt);
 		for (i = 0; !rc && i < bt.done; i += 2)
 			in += !ops[i].result;
 	}
 	tap(!rc && in <= cap,
 	    "colliding keys interleaved with filler (the array always due to grow): %u of %zu got into one head bucket, bound max_chain=%lld allows %u (%s)",
 	    in, fk.n, chain, cap, ename(rc));
-	t_destroy(fd, nm);
+	cmapc_destroy(fd, nm, NULL);
 	set_param("test_hash_key", oldkey);
 	free(fk.k);
 	close(fd);

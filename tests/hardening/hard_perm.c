@@ -83,10 +83,10 @@ static int use_fd(void *arg)
 	name_of(nm, "hperm");
 	if (t_create(fd, nm, 0, 0, 10, 0, NULL))
 		return 1;
-	if (t_put(fd, "k", 1, "v", 1, 0) || t_get(fd, "k", 1, out, &olen) ||
+	if (cmapc_put(fd, "k", 1, "v", 1, 0) || cmapc_get(fd, "k", 1, out, &olen) ||
 	    olen != 1 || out[0] != 'v')
 		return 2;
-	return t_destroy(fd, nm) ? 3 : 0;
+	return cmapc_destroy(fd, nm, NULL) ? 3 : 0;
 }
 
 /* Exit status: the errno of a valid 1 ms BENCH on an inherited fd. */
@@ -99,7 +99,7 @@ static int try_bench(void *arg)
 		.nresults = 1, .results = uptr(res),
 	};
 
-	return -xioctl(*(int *)arg, CMAP_IOC_BENCH, &b);
+	return -cmapc_ioctl(*(int *)arg, CMAP_IOC_BENCH, &b);
 }
 
 static int use_dev(void *arg)

@@ -13,62 +13,43 @@
  *
  * Exit status 0 on success, 1 with a message on stderr otherwise.
  */
-#define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <linux/cmap.h>
+#include "libcmap.h"
+
+/* Ends the program if @rc (0 or -errno of @cmd on table @name) failed. */
+static void check(int rc, unsigned long cmd, const char *name)
+{
+	char msg[160];
+
+	if (rc >= 0)
+		return;
+	fprintf(stderr, "cmap_helper: %s: %s\n", cmapc_cmd_name(cmd),
+		cmapc_errmsg(msg, sizeof(msg), cmd, 0, rc, name));
+	exit(1);
+}
 
 static int dev_open(void)
 {
-	int fd = open(CMAP_DEVICE, O_RDWR | O_CLOEXEC);
+	int fd = cmapc_dev_open(NULL);
 
-	if (fd < 0) {
-		fprintf(stderr, "cmap_helper: open %s: %s\n", CMAP_DEVICE,
-			strerror(errno));
-		exit(1);
-	}
+	check(fd, CMAPC_CMD_DEVOPEN, NULL);
 	return fd;
-}
-
-static void xioctl(int fd, unsigned long cmd, void *arg, const char *what)
-{
-	if (ioctl(fd, cmd, arg) < 0) {
-		fprintf(stderr, "cmap_helper: %s: %s\n", what, strerror(errno));
-		exit(1);
-	}
-}
-
-static void set_name(char *dst, const char *name)
-{
-	if (strlen(name) >= CMAP_NAME_LEN) {
-		fprintf(stderr, "cmap_helper: name too long\n");
-		exit(1);
-	}
-	memset(dst, 0, CMAP_NAME_LEN);
-	strcpy(dst, name);
 }
 
 static int fill(const char *name, unsigned long count)
 {
 	static unsigned char val[CMAP_VALUE_MAX];
-	struct cmap_create c;
 	unsigned long i;
 	int fd = dev_open();
 
-	memset(&c, 0, sizeof(c));
-	c.size = sizeof(c);
-	set_name(c.name, name);
-	xioctl(fd, CMAP_IOC_CREATE, &c, "CREATE");
+	check(cmapc_create(fd, name, NULL, NULL), CMAP_IOC_CREATE, name);
 	memset(val, 'v', sizeof(val));
 	for (i = 0; i < count; i++) {
 		unsigned char key[CMAP_KEY_MAX];
-		struct cmap_kv kv;
 		unsigned int klen = 1 + i % CMAP_KEY_MAX;
 
 		/* unique: the index's 8 bytes, then 'k' padding */
@@ -76,13 +57,9 @@ static int fill(const char *name, unsigned long count)
 		memcpy(key, &i, sizeof(i));
 		if (klen < sizeof(i))
 			klen = sizeof(i);
-		memset(&kv, 0, sizeof(kv));
-		kv.size = sizeof(kv);
-		kv.key = (__u64)(unsigned long)key;
-		kv.key_len = klen;
-		kv.value = (__u64)(unsigned long)val;
-		kv.value_len = (i * 97) % (CMAP_VALUE_MAX + 1);
-		xioctl(fd, CMAP_IOC_PUT, &kv, "PUT");
+		check(cmapc_put(fd, key, klen, val,
+				(i * 97) % (CMAP_VALUE_MAX + 1), CMAP_PUT_ANY),
+		      CMAP_IOC_PUT, name);
 	}
 	return fd;
 }
@@ -99,7 +76,6 @@ static void wait_eof(void)
 
 int main(int argc, char **argv)
 {
-	struct cmap_open o;
 	struct cmap_stats st;
 	int fd;
 
@@ -123,17 +99,13 @@ int main(int argc, char **argv)
 	if (argc == 3 && (!strcmp(argv[1], "destroy") ||
 			  !strcmp(argv[1], "entries"))) {
 		fd = dev_open();
-		memset(&o, 0, sizeof(o));
-		o.size = sizeof(o);
-		set_name(o.name, argv[2]);
 		if (argv[1][0] == 'd') {
-			xioctl(fd, CMAP_IOC_DESTROY, &o, "DESTROY");
+			check(cmapc_destroy(fd, argv[2], NULL),
+			      CMAP_IOC_DESTROY, argv[2]);
 			return 0;
 		}
-		xioctl(fd, CMAP_IOC_OPEN, &o, "OPEN");
-		memset(&st, 0, sizeof(st));
-		st.size = sizeof(st);
-		xioctl(fd, CMAP_IOC_STATS, &st, "STATS");
+		check(cmapc_open(fd, argv[2], NULL), CMAP_IOC_OPEN, argv[2]);
+		check(cmapc_stats(fd, 0, &st), CMAP_IOC_STATS, argv[2]);
 		printf("%llu\n", (unsigned long long)st.entries);
 		return 0;
 	}

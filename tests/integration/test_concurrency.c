@@ -12,7 +12,7 @@
  * Threads never call cmocka (its asserts longjmp): they record the first
  * error and the main thread fails the test with it.
  */
-#include "cmap_util.h"
+#include "cmtest.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -80,7 +80,7 @@ static int teardown(void **state)
 	(void)state;
 	if (fd >= 0) {
 		for (i = 0; i < ntnames; i++)
-			cm_destroy(fd, tnames[i]);
+			cmapc_destroy(fd, tnames[i], NULL);
 		close(fd);
 	}
 	ntnames = 0;
@@ -208,7 +208,7 @@ static void mx_private_op(struct mx_thread *t, __u32 r)
 			flags = r < 30 ? CMAP_PUT_NOEXIST : CMAP_PUT_EXIST;
 		len = mx_rand_len(t);
 		mx_make_val(val, 'P', t->tid, idx, ++t->next_seq, len);
-		rc = cm_put(t->fd, &k, sizeof(k), val, len, flags);
+		rc = cmapc_put(t->fd, &k, sizeof(k), val, len, flags);
 		t->puts++;
 		want = 0;
 		if (flags == CMAP_PUT_NOEXIST && t->seq[idx])
@@ -226,7 +226,7 @@ static void mx_private_op(struct mx_thread *t, __u32 r)
 		int small = r >= 52;
 
 		vlen = small ? MX_HDR - 1 : sizeof(out);
-		rc = cm_get(t->fd, &k, sizeof(k), out, &vlen);
+		rc = cmapc_get(t->fd, &k, sizeof(k), out, &vlen);
 		t->gets++;
 		if (!t->seq[idx]) {
 			if (rc != -ENOENT)
@@ -252,7 +252,7 @@ static void mx_private_op(struct mx_thread *t, __u32 r)
 		if (e)
 			terr("t%d GET private %u: %s", t->tid, idx, e);
 	} else {			/* DELETE */
-		rc = cm_del(t->fd, &k, sizeof(k));
+		rc = cmapc_delete(t->fd, &k, sizeof(k));
 		t->dels++;
 		want = t->seq[idx] ? 0 : -ENOENT;
 		if (rc != want)
@@ -294,7 +294,7 @@ static void mx_private_batch(struct mx_thread *t)
 			       sizeof(keys[i]), NULL, 0);
 		}
 	}
-	rc = cm_batch(t->fd, ops, N, &done);
+	rc = cmapc_batch(t->fd, ops, N, &done);
 	if (rc || done != N) {
 		terr("t%d BATCH: %s, done %u", t->tid, errname(-rc), done);
 		return;
@@ -357,7 +357,7 @@ static void mx_shared_op(struct mx_thread *t)
 		seq = __atomic_add_fetch(&mx_shared_seq[t->tid], 1,
 					 __ATOMIC_RELEASE);
 		mx_make_val(val, 'S', t->tid, idx, seq, len);
-		rc = cm_put(t->fd, &k, sizeof(k), val, len,
+		rc = cmapc_put(t->fd, &k, sizeof(k), val, len,
 			    r == 3 ? CMAP_PUT_NOEXIST : CMAP_PUT_ANY);
 		t->puts++;
 		if (rc && !(r == 3 && rc == -EEXIST))
@@ -365,7 +365,7 @@ static void mx_shared_op(struct mx_thread *t)
 			     errname(-rc));
 	} else if (r < 8) {
 		vlen = sizeof(val);
-		rc = cm_get(t->fd, &k, sizeof(k), val, &vlen);
+		rc = cmapc_get(t->fd, &k, sizeof(k), val, &vlen);
 		t->gets++;
 		if (rc == -ENOENT)
 			return;
@@ -379,7 +379,7 @@ static void mx_shared_op(struct mx_thread *t)
 		if (e)
 			terr("t%d GET shared %u: %s", t->tid, idx, e);
 	} else {
-		rc = cm_del(t->fd, &k, sizeof(k));
+		rc = cmapc_delete(t->fd, &k, sizeof(k));
 		t->dels++;
 		if (rc && rc != -ENOENT)
 			terr("t%d DELETE shared %u: %s", t->tid, idx,
@@ -403,7 +403,7 @@ static void *mx_worker(void *arg)
 		else if (r < 99)
 			mx_shared_op(t);
 		else {
-			rc = cm_stats(t->fd, 0, &st);
+			rc = cmapc_stats(t->fd, 0, &st);
 			if (rc)
 				terr("t%d STATS: %s", t->tid, errname(-rc));
 			else if (st.entries > MX_THREADS * mx_priv + mx_shared)
@@ -479,7 +479,7 @@ static void test_threads_mixed(void **state)
 			mx[i].fd = fd;
 		} else {
 			mx[i].fd = cm_dev_open();
-			assert_ok(cm_open_table(mx[i].fd, name, NULL));
+			assert_ok(cmapc_open(mx[i].fd, name, NULL));
 		}
 		assert_int_equal(pthread_create(&mx[i].th, NULL, mx_worker,
 						&mx[i]), 0);
@@ -487,14 +487,14 @@ static void test_threads_mixed(void **state)
 	for (i = 0; i < MX_THREADS; i++)
 		pthread_join(mx[i].th, NULL);
 	fprintf(stderr, "# %s: %d threads x %u ops in %.2f s\n",
-		cm_mode_names[cm_default_mode], MX_THREADS, mx_ops,
+		cmapc_mode_name(cm_default_mode), MX_THREADS, mx_ops,
 		now_sec() - t0);
 	for (i = 2; i < MX_THREADS; i++)
 		close(mx[i].fd);
 	err_check();
 
 	/* the counters saw exactly the calls made */
-	assert_ok(cm_stats(fd, 0, &st));
+	assert_ok(cmapc_stats(fd, 0, &st));
 	for (i = 0; i < MX_THREADS; i++) {
 		puts += mx[i].puts;
 		gets += mx[i].gets;
@@ -553,7 +553,7 @@ static void test_threads_mixed(void **state)
 			const char *e;
 
 			mx_make_key(&k, 'P', i, idx);
-			rc = cm_get(fd, &k, sizeof(k), out, &vlen);
+			rc = cmapc_get(fd, &k, sizeof(k), out, &vlen);
 			if (!mx[i].seq[idx]) {
 				if (rc != -ENOENT)
 					fail_msg("GET deleted key t%d/%u: %s", i,
@@ -574,7 +574,7 @@ static void test_threads_mixed(void **state)
 		int rc;
 
 		mx_make_key(&k, 'S', 0, idx);
-		rc = cm_get(fd, &k, sizeof(k), out, &vlen);
+		rc = cmapc_get(fd, &k, sizeof(k), out, &vlen);
 		if (rc != (d->shared[idx] ? 0 : -ENOENT))
 			fail_msg("GET shared %u: %s, dump %s it", idx,
 				 errname(-rc), d->shared[idx] ? "has" : "lacks");
@@ -582,7 +582,7 @@ static void test_threads_mixed(void **state)
 			fail_msg("GET shared %u: bad value", idx);
 	}
 	free(d);
-	assert_ok(cm_destroy(fd, name));
+	assert_ok(cmapc_destroy(fd, name, NULL));
 	close(fd);
 }
 
@@ -646,7 +646,7 @@ static void *ir_writer(void *arg)
 				cm_bop(&ops[j], CMAP_OP_PUT, CMAP_PUT_NOEXIST,
 				       &keys[j], 8, &vals[j], 8);
 		}
-		rc = cm_batch(w->fd, ops, cnt, &done);
+		rc = cmapc_batch(w->fd, ops, cnt, &done);
 		if (rc || done != cnt) {
 			terr("writer %d: BATCH %s done %u", w->tid,
 			     errname(-rc), done);
@@ -724,7 +724,7 @@ static void ir_dump_once(int dfd, struct ir_dump *d, unsigned long nr)
 		__u64 prev = cursor;
 		int rc;
 
-		rc = cm_iter(dfd, &cursor, buf, IR_BUF, &count, &bytes);
+		rc = cmapc_iter(dfd, &cursor, buf, IR_BUF, &count, &bytes);
 		__atomic_add_fetch(&ir_iter_calls, 1, __ATOMIC_RELEASE);
 		if (rc)
 			fail_msg("dump %lu: ITER: %s", nr, errname(-rc));
@@ -768,9 +768,9 @@ static void ir_dump_while_writing(int dfd, struct ir_dump *d,
 	for (;;) {
 		int last = !__atomic_load_n(&ir_writers_left, __ATOMIC_ACQUIRE);
 
-		assert_ok(cm_stats(dfd, 0, &st1));
+		assert_ok(cmapc_stats(dfd, 0, &st1));
 		ir_dump_once(dfd, d, *dumps);
-		assert_ok(cm_stats(dfd, 0, &st2));
+		assert_ok(cmapc_stats(dfd, 0, &st2));
 		err_check();
 		for (i = 0; i < ir_stable; i++)
 			if (d->stable[i] != 1)
@@ -796,7 +796,7 @@ static void ir_run_writers(const char *name, int delete)
 	for (i = 0; i < IR_WRITERS; i++) {
 		w[i].tid = i;
 		w[i].fd = cm_dev_open();
-		assert_ok(cm_open_table(w[i].fd, name, NULL));
+		assert_ok(cmapc_open(w[i].fd, name, NULL));
 		assert_int_equal(pthread_create(&w[i].th, NULL, ir_writer,
 						&w[i]), 0);
 	}
@@ -833,7 +833,7 @@ static void test_iter_during_resizes(void **state)
 	d.stable = calloc(ir_stable, 1);
 	d.fresh = calloc(IR_WRITERS * ir_per_w, 1);
 	assert_ok(cm_create(fd, name, 16, 0, 0, NULL));
-	assert_ok(cm_open_table(dfd, name, NULL));
+	assert_ok(cmapc_open(dfd, name, NULL));
 	for (base = 0; base < ir_stable; base += cnt) {
 		cnt = ir_stable - base < CMAP_BATCH_MAX ? ir_stable - base :
 		      CMAP_BATCH_MAX;
@@ -843,10 +843,10 @@ static void test_iter_during_resizes(void **state)
 			cm_bop(&ops[j], CMAP_OP_PUT, CMAP_PUT_NOEXIST, &keys[j],
 			       8, &vals[j], 8);
 		}
-		assert_ok(cm_batch(fd, ops, cnt, &done));
+		assert_ok(cmapc_batch(fd, ops, cnt, &done));
 		assert_int_equal(done, cnt);
 	}
-	assert_ok(cm_stats(fd, 0, &st0));
+	assert_ok(cmapc_stats(fd, 0, &st0));
 	assert_int_equal(st0.entries, ir_stable);
 
 	/* phase 1: growing */
@@ -854,7 +854,7 @@ static void test_iter_during_resizes(void **state)
 	ir_run_writers(name, 0);
 	ir_dump_while_writing(dfd, &d, &dumps, &overlapping);
 	ir_join();
-	assert_ok(cm_stats(fd, 0, &st1));
+	assert_ok(cmapc_stats(fd, 0, &st1));
 	fprintf(stderr, "# growing: %lu dumps (%lu during a resize) in %.2f s; resizes %llu -> %llu, buckets %llu -> %llu\n",
 		dumps, overlapping, now_sec() - t0,
 		(unsigned long long)st0.resizes, (unsigned long long)st1.resizes,
@@ -881,7 +881,7 @@ static void test_iter_during_resizes(void **state)
 	ir_join();
 	/* give a deferred shrink a moment */
 	usleep(100000);
-	assert_ok(cm_stats(fd, 0, &st2));
+	assert_ok(cmapc_stats(fd, 0, &st2));
 	fprintf(stderr, "# shrinking: %lu dumps (%lu during a resize) in %.2f s; resizes %llu -> %llu, buckets %llu -> %llu\n",
 		dumps2, overlapping2, now_sec() - t0,
 		(unsigned long long)st1.resizes, (unsigned long long)st2.resizes,
@@ -894,7 +894,7 @@ static void test_iter_during_resizes(void **state)
 
 	free(d.stable);
 	free(d.fresh);
-	assert_ok(cm_destroy(fd, name));
+	assert_ok(cmapc_destroy(fd, name, NULL));
 	close(dfd);
 	close(fd);
 }
@@ -917,7 +917,7 @@ static void *dl_worker(void *arg)
 	int rc, eidrm = 0, fd = tid == 0 ? dl_fd : cm_dev_open();
 	unsigned long ops = 0;
 
-	rc = tid ? cm_open_id(fd, dl_id) : 0;
+	rc = tid ? cmapc_open_id(fd, dl_id) : 0;
 	__atomic_add_fetch(&dl_opened, 1, __ATOMIC_RELEASE);
 	if (rc) {
 		terr("thread %ld: OPEN by id: %s", tid, errname(-rc));
@@ -932,22 +932,22 @@ static void *dl_worker(void *arg)
 		k = xorshift(&rng) % 500;
 		switch (xorshift(&rng) % 4) {
 		case 0:
-			rc = cm_put(fd, &k, 8, buf, xorshift(&rng) % 200,
+			rc = cmapc_put(fd, &k, 8, buf, xorshift(&rng) % 200,
 				    CMAP_PUT_ANY);
 			break;
 		case 1:
 			vlen = sizeof(buf);
-			rc = cm_get(fd, &k, 8, buf, &vlen);
+			rc = cmapc_get(fd, &k, 8, buf, &vlen);
 			if (rc == -ENOENT)
 				rc = 0;
 			break;
 		case 2:
-			rc = cm_del(fd, &k, 8);
+			rc = cmapc_delete(fd, &k, 8);
 			if (rc == -ENOENT)
 				rc = 0;
 			break;
 		default:
-			rc = cm_iter(fd, &cursor, buf, sizeof(buf), NULL, NULL);
+			rc = cmapc_iter(fd, &cursor, buf, sizeof(buf), NULL, NULL);
 		}
 		ops++;
 		if (rc == -EIDRM) {
@@ -991,7 +991,7 @@ static void test_destroy_under_load(void **state)
 	while (__atomic_load_n(&dl_opened, __ATOMIC_ACQUIRE) < DL_THREADS)
 		usleep(1000);
 	usleep(300000);
-	assert_ok(cm_destroy(fd2, name));
+	assert_ok(cmapc_destroy(fd2, name, NULL));
 	__atomic_store_n(&dl_destroyed, 1, __ATOMIC_RELEASE);
 	for (i = 0; i < DL_THREADS; i++)
 		pthread_join(th[i], NULL);
@@ -1027,7 +1027,7 @@ static void *rk_writer(void *arg)
 	for (i = 0; i < RK_PER; i++) {
 		k = (__u64)(tid + 1) << 40 | i;
 		v = ~k;
-		rc = cm_put(rk_fd, &k, 8, &v, 8, CMAP_PUT_NOEXIST);
+		rc = cmapc_put(rk_fd, &k, 8, &v, 8, CMAP_PUT_NOEXIST);
 		if (rc == -EBUSY)
 			rk_busy[tid]++;
 		else if (rc)
@@ -1049,7 +1049,7 @@ static void *rk_reader(void *arg)
 		k = (__u64)(1 + xorshift(&rng) % 2) << 40 |
 		    xorshift(&rng) % RK_PER;
 		vlen = 8;
-		rc = cm_get(rk_fd, &k, 8, &v, &vlen);
+		rc = cmapc_get(rk_fd, &k, 8, &v, &vlen);
 		if (rc == -ENOENT)
 			continue;
 		if (rc)
@@ -1087,7 +1087,7 @@ static void test_racecheck_writers(void **state)
 	pthread_join(r, NULL);
 	err_check();
 
-	assert_ok(cm_stats(rk_fd, 0, &st));
+	assert_ok(cmapc_stats(rk_fd, 0, &st));
 	fprintf(stderr, "# racecheck: %lu + %lu writes refused, stats races %llu, read_races %llu\n",
 		rk_busy[0], rk_busy[1], (unsigned long long)st.races,
 		(unsigned long long)st.read_races);
@@ -1099,7 +1099,7 @@ static void test_racecheck_writers(void **state)
 
 			k = (__u64)(i + 1) << 40 | j;
 			vlen = 8;
-			rc = cm_get(rk_fd, &k, 8, &v, &vlen);
+			rc = cmapc_get(rk_fd, &k, 8, &v, &vlen);
 			if (rc != (rk_done[i][j] ? 0 : -ENOENT))
 				fail_msg("writer %ld key %u (%s): GET %s", i, j,
 					 rk_done[i][j] ? "written" : "refused",
@@ -1110,9 +1110,9 @@ static void test_racecheck_writers(void **state)
 	/* alone, a writer is never refused */
 	for (j = 0; j < 2000; j++) {
 		k = 3ULL << 40 | j;
-		assert_ok(cm_put(rk_fd, &k, 8, &k, 8, CMAP_PUT_ANY));
+		assert_ok(cmapc_put(rk_fd, &k, 8, &k, 8, CMAP_PUT_ANY));
 	}
-	assert_ok(cm_destroy(rk_fd, name));
+	assert_ok(cmapc_destroy(rk_fd, name, NULL));
 	close(rk_fd);
 }
 
@@ -1164,7 +1164,7 @@ static void test_create_race(void **state)
 		pthread_join(th[i], NULL);
 	pthread_barrier_destroy(&rc_bar);
 	for (r = 0; r < RC_ROUNDS; r++) {
-		int rc = cm_destroy(fd, rc_names[r]);
+		int rc = cmapc_destroy(fd, rc_names[r], NULL);
 
 		if (rc_wins[r] != 1)
 			fail_msg("round %d: %d CREATEs of one name succeeded",
@@ -1226,7 +1226,7 @@ static void test_batch_signal(void **state)
 			cm_bop(&ops[j], CMAP_OP_PUT, CMAP_PUT_NOEXIST, &keys[j],
 			       8, &vals[j], 8);
 		}
-		rc = cm_batch(fd, ops, CMAP_BATCH_MAX, &done);
+		rc = cmapc_batch(fd, ops, CMAP_BATCH_MAX, &done);
 		if (rc == -EINTR) {
 			eintr++;
 			done_r[r] = 0;
@@ -1266,7 +1266,7 @@ static void test_batch_signal(void **state)
 			keys[j] = (__u64)r << 32 | j;
 			cm_bop(&ops[j], CMAP_OP_GET, 0, &keys[j], 8, &out[j], 8);
 		}
-		assert_ok(cm_batch(fd, ops, CMAP_BATCH_MAX, &done));
+		assert_ok(cmapc_batch(fd, ops, CMAP_BATCH_MAX, &done));
 		assert_int_equal(done, CMAP_BATCH_MAX);
 		for (j = 0; j < CMAP_BATCH_MAX; j++) {
 			int want = j < done_r[r] ? 0 : -ENOENT;
@@ -1283,7 +1283,7 @@ static void test_batch_signal(void **state)
 	/* a long request is interruptible: with a signal every 100 us some
 	 * of 60 batches of 1024 ops must have stopped early */
 	assert_true(partial + eintr > 0);
-	assert_ok(cm_destroy(fd, name));
+	assert_ok(cmapc_destroy(fd, name, NULL));
 	close(fd);
 }
 
@@ -1312,7 +1312,7 @@ static int fork_child(const char *name, int inherited, int to_parent,
 	__u64 k, v;
 	__u32 i, vlen;
 
-	if (fd < 0 || cm_open_table(fd, name, NULL))
+	if (fd < 0 || cmapc_open(fd, name, NULL))
 		return 10;
 	send_byte(to_parent);			/* 1: bound */
 	if (wait_byte(from_parent))
@@ -1332,7 +1332,7 @@ static int fork_child(const char *name, int inherited, int to_parent,
 	for (i = 0; i < FK_N; i++) {
 		k = 0xC000000000000000ULL | i;
 		v = ~k;
-		if (cm_put(i & 1 ? fd : inherited, &k, 8, &v, 8,
+		if (cmapc_put(i & 1 ? fd : inherited, &k, 8, &v, 8,
 			   CMAP_PUT_NOEXIST))
 			return 16;
 	}
@@ -1342,7 +1342,7 @@ static int fork_child(const char *name, int inherited, int to_parent,
 	for (i = 0; i < FK_N; i++) {
 		k = 0xA000000000000000ULL | i;
 		vlen = 8;
-		if (cm_get(fd, &k, 8, &v, &vlen) || vlen != 8 || v != ~k)
+		if (cmapc_get(fd, &k, 8, &v, &vlen) || vlen != 8 || v != ~k)
 			return 18;
 	}
 	/* the parent deleted from_parent */
@@ -1390,13 +1390,13 @@ static void test_fork_shared(void **state)
 	for (i = 0; i < FK_N; i++) {
 		k = 0xA000000000000000ULL | i;
 		v = ~k;
-		assert_ok(cm_put(fd, &k, 8, &v, 8, CMAP_PUT_NOEXIST));
+		assert_ok(cmapc_put(fd, &k, 8, &v, 8, CMAP_PUT_NOEXIST));
 	}
 	assert_int_equal(wait_byte(c2p[0]), 0);		/* 3 */
 	for (i = 0; i < FK_N; i++) {
 		k = 0xC000000000000000ULL | i;
 		vlen = 8;
-		assert_ok(cm_get(fd, &k, 8, &v, &vlen));
+		assert_ok(cmapc_get(fd, &k, 8, &v, &vlen));
 		assert_true(v == ~k);
 	}
 	assert_ok(cm_dels(fd, "from_parent"));
@@ -1412,7 +1412,7 @@ static void test_fork_shared(void **state)
 	assert_int_equal(ti.files, 1);
 	close(p2c[1]);
 	close(c2p[0]);
-	assert_ok(cm_destroy(fd, name));
+	assert_ok(cmapc_destroy(fd, name, NULL));
 	close(fd);
 }
 
@@ -1455,7 +1455,7 @@ int main(void)
 
 			if (!(all_tests[i].modes & modes & 1U << m))
 				continue;
-			if (asprintf(&name, "%s/%s", cm_mode_names[m],
+			if (asprintf(&name, "%s/%s", cmapc_mode_name(m),
 				     all_tests[i].name) < 0)
 				return 1;
 			tests[n].name = name;

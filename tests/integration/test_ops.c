@@ -5,7 +5,7 @@
  * destroys them at the end.  After every call that must fail, the table is
  * checked to be unchanged (entry count and a canary value).
  */
-#include "cmap_util.h"
+#include "cmtest.h"
 
 #include <linux/ioctl.h>
 #include <pthread.h>
@@ -60,7 +60,7 @@ static int setup(void **state)
 	rc = cm_puts(f->fd, CANARY_KEY, CANARY_VAL, CMAP_PUT_NOEXIST);
 	if (rc) {
 		fprintf(stderr, "# PUT canary: %s\n", errname(-rc));
-		cm_destroy(f->fd, f->name);
+		cmapc_destroy(f->fd, f->name, NULL);
 		close(f->fd);
 		free(f);
 		return -1;
@@ -123,9 +123,9 @@ static int teardown(void **state)
 
 	if (fd >= 0) {
 		if (!f->destroyed)
-			cm_destroy(fd, f->name);
+			cmapc_destroy(fd, f->name, NULL);
 		for (i = 0; i < f->nextra; i++)
-			cm_destroy(fd, f->extra[i]);
+			cmapc_destroy(fd, f->extra[i], NULL);
 		close(fd);
 	}
 	for (i = 0; i < f->nxfd; i++)
@@ -223,21 +223,21 @@ static void test_put_get_roundtrip(void **state)
 	/* binary keys and values, including NUL bytes; keys differ by a byte */
 	for (i = 0; i < sizeof(bin); i++)
 		bin[i] = (__u8)(i * 7);
-	assert_ok(cm_put(f->fd, "k\0x", 3, bin, sizeof(bin), CMAP_PUT_ANY));
-	assert_ok(cm_put(f->fd, "k\0y", 3, bin, 10, CMAP_PUT_ANY));
+	assert_ok(cmapc_put(f->fd, "k\0x", 3, bin, sizeof(bin), CMAP_PUT_ANY));
+	assert_ok(cmapc_put(f->fd, "k\0y", 3, bin, 10, CMAP_PUT_ANY));
 	f->entries += 2;
 	vlen = sizeof(out);
-	assert_ok(cm_get(f->fd, "k\0x", 3, out, &vlen));
+	assert_ok(cmapc_get(f->fd, "k\0x", 3, out, &vlen));
 	assert_int_equal(vlen, sizeof(bin));
 	assert_memory_equal(out, bin, sizeof(bin));
 	vlen = sizeof(out);
-	assert_ok(cm_get(f->fd, "k\0y", 3, out, &vlen));
+	assert_ok(cmapc_get(f->fd, "k\0y", 3, out, &vlen));
 	assert_int_equal(vlen, 10);
 	/* a key that is a prefix of another is a different key */
 	vlen = sizeof(out);
-	assert_errno(cm_get(f->fd, "k\0", 2, out, &vlen), ENOENT);
+	assert_errno(cmapc_get(f->fd, "k\0", 2, out, &vlen), ENOENT);
 	vlen = sizeof(out);
-	assert_errno(cm_get(f->fd, "alph", 4, out, &vlen), ENOENT);
+	assert_errno(cmapc_get(f->fd, "alph", 4, out, &vlen), ENOENT);
 	check_unchanged(f);
 }
 
@@ -298,22 +298,22 @@ static void test_put_reserved(void **state)
 	for (i = 0; i < 2; i++) {
 		cm_kv(&kv, 0, "rsv", 3, "v", 1);
 		kv.reserved[i] = 1;
-		FAILS(f, cm_ioctl(f->fd, CMAP_IOC_PUT, &kv), EINVAL);
+		FAILS(f, cmapc_ioctl(f->fd, CMAP_IOC_PUT, &kv), EINVAL);
 		cm_kv(&kv, 0, "rsv", 3, "v", 1);
 		kv.reserved[i] = 1ULL << 63;
-		FAILS(f, cm_ioctl(f->fd, CMAP_IOC_PUT, &kv), EINVAL);
+		FAILS(f, cmapc_ioctl(f->fd, CMAP_IOC_PUT, &kv), EINVAL);
 		expect_gone(f->fd, "rsv");
 		/* GET and DELETE check them too */
 		cm_kv(&kv, 0, CANARY_KEY, strlen(CANARY_KEY), NULL, 0);
 		kv.reserved[i] = 1;
-		FAILS(f, cm_ioctl(f->fd, CMAP_IOC_DELETE, &kv), EINVAL);
+		FAILS(f, cmapc_ioctl(f->fd, CMAP_IOC_DELETE, &kv), EINVAL);
 		{
 			char buf[64];
 
 			cm_kv(&kv, 0, CANARY_KEY, strlen(CANARY_KEY), buf,
 			      sizeof(buf));
 			kv.reserved[i] = 1;
-			FAILS(f, cm_ioctl(f->fd, CMAP_IOC_GET, &kv), EINVAL);
+			FAILS(f, cmapc_ioctl(f->fd, CMAP_IOC_GET, &kv), EINVAL);
 		}
 	}
 }
@@ -321,29 +321,29 @@ static void test_put_reserved(void **state)
 static void test_zero_length_value(void **state)
 {
 	struct fx *f = fx_of(state);
-	__u8 buf[16];
+	__u8 buf[16] = { 0 };
 	__u32 vlen;
 
-	assert_ok(cm_put(f->fd, "empty", 5, buf, 0, CMAP_PUT_NOEXIST));
+	assert_ok(cmapc_put(f->fd, "empty", 5, buf, 0, CMAP_PUT_NOEXIST));
 	f->entries++;
 	memset(buf, 0xAA, sizeof(buf));
 	vlen = sizeof(buf);
-	assert_ok(cm_get(f->fd, "empty", 5, buf, &vlen));
+	assert_ok(cmapc_get(f->fd, "empty", 5, buf, &vlen));
 	assert_int_equal(vlen, 0);
 	for (vlen = 0; vlen < sizeof(buf); vlen++)
 		assert_int_equal(buf[vlen], 0xAA);
 	/* a zero-sized buffer is big enough for a zero-length value */
 	vlen = 0;
-	assert_ok(cm_get(f->fd, "empty", 5, NULL, &vlen));
+	assert_ok(cmapc_get(f->fd, "empty", 5, NULL, &vlen));
 	assert_int_equal(vlen, 0);
 	/* it exists: NOEXIST fails, EXIST works */
-	FAILS(f, cm_put(f->fd, "empty", 5, "x", 1, CMAP_PUT_NOEXIST), EEXIST);
-	assert_ok(cm_put(f->fd, "empty", 5, "xy", 2, CMAP_PUT_EXIST));
+	FAILS(f, cmapc_put(f->fd, "empty", 5, "x", 1, CMAP_PUT_NOEXIST), EEXIST);
+	assert_ok(cmapc_put(f->fd, "empty", 5, "xy", 2, CMAP_PUT_EXIST));
 	expect_val(f->fd, "empty", "xy");
 	/* and back to empty */
-	assert_ok(cm_put(f->fd, "empty", 5, "", 0, CMAP_PUT_EXIST));
+	assert_ok(cmapc_put(f->fd, "empty", 5, "", 0, CMAP_PUT_EXIST));
 	vlen = sizeof(buf);
-	assert_ok(cm_get(f->fd, "empty", 5, buf, &vlen));
+	assert_ok(cmapc_get(f->fd, "empty", 5, buf, &vlen));
 	assert_int_equal(vlen, 0);
 	check_unchanged(f);
 }
@@ -361,50 +361,50 @@ static void test_max_sizes(void **state)
 		val[i] = (__u8)(i * 31 + 5);
 
 	/* the maxima work */
-	assert_ok(cm_put(f->fd, key, CMAP_KEY_MAX, val, CMAP_VALUE_MAX,
+	assert_ok(cmapc_put(f->fd, key, CMAP_KEY_MAX, val, CMAP_VALUE_MAX,
 			 CMAP_PUT_NOEXIST));
 	f->entries++;
 	memset(out, 0, sizeof(out));
 	vlen = CMAP_VALUE_MAX;
-	assert_ok(cm_get(f->fd, key, CMAP_KEY_MAX, out, &vlen));
+	assert_ok(cmapc_get(f->fd, key, CMAP_KEY_MAX, out, &vlen));
 	assert_int_equal(vlen, CMAP_VALUE_MAX);
 	assert_memory_equal(out, val, CMAP_VALUE_MAX);
 	/* a buffer bigger than CMAP_VALUE_MAX is fine for GET */
 	vlen = sizeof(out);
-	assert_ok(cm_get(f->fd, key, CMAP_KEY_MAX, out, &vlen));
+	assert_ok(cmapc_get(f->fd, key, CMAP_KEY_MAX, out, &vlen));
 	assert_int_equal(vlen, CMAP_VALUE_MAX);
 	/* a 1-byte key */
-	assert_ok(cm_put(f->fd, "1", 1, val, 1, CMAP_PUT_NOEXIST));
+	assert_ok(cmapc_put(f->fd, "1", 1, val, 1, CMAP_PUT_NOEXIST));
 	f->entries++;
 	check_unchanged(f);
 
 	/* one past them fails, and changes nothing */
-	FAILS(f, cm_put(f->fd, key, CMAP_KEY_MAX + 1, val, 1, CMAP_PUT_ANY),
+	FAILS(f, cmapc_put(f->fd, key, CMAP_KEY_MAX + 1, val, 1, CMAP_PUT_ANY),
 	      EINVAL);
-	FAILS(f, cm_put(f->fd, key, 1000, val, 1, CMAP_PUT_ANY), EINVAL);
-	FAILS(f, cm_put(f->fd, key, 0, val, 1, CMAP_PUT_ANY), EINVAL);
-	FAILS(f, cm_put(f->fd, "newkey", 6, val, CMAP_VALUE_MAX + 1,
+	FAILS(f, cmapc_put(f->fd, key, 1000, val, 1, CMAP_PUT_ANY), EINVAL);
+	FAILS(f, cmapc_put(f->fd, key, 0, val, 1, CMAP_PUT_ANY), EINVAL);
+	FAILS(f, cmapc_put(f->fd, "newkey", 6, val, CMAP_VALUE_MAX + 1,
 			CMAP_PUT_ANY), EINVAL);
 	expect_gone(f->fd, "newkey");
-	FAILS(f, cm_put(f->fd, "newkey", 6, val, 0xffffffffu, CMAP_PUT_ANY),
+	FAILS(f, cmapc_put(f->fd, "newkey", 6, val, 0xffffffffu, CMAP_PUT_ANY),
 	      EINVAL);
 	/* an oversized value does not replace an existing one */
-	FAILS(f, cm_put(f->fd, key, CMAP_KEY_MAX, val, CMAP_VALUE_MAX + 1,
+	FAILS(f, cmapc_put(f->fd, key, CMAP_KEY_MAX, val, CMAP_VALUE_MAX + 1,
 			CMAP_PUT_EXIST), EINVAL);
 	vlen = sizeof(out);
-	assert_ok(cm_get(f->fd, key, CMAP_KEY_MAX, out, &vlen));
+	assert_ok(cmapc_get(f->fd, key, CMAP_KEY_MAX, out, &vlen));
 	assert_int_equal(vlen, CMAP_VALUE_MAX);
 	assert_memory_equal(out, val, CMAP_VALUE_MAX);
 
 	/* GET and DELETE check key_len too */
 	vlen = sizeof(out);
-	FAILS(f, cm_get(f->fd, key, CMAP_KEY_MAX + 1, out, &vlen), EINVAL);
+	FAILS(f, cmapc_get(f->fd, key, CMAP_KEY_MAX + 1, out, &vlen), EINVAL);
 	vlen = sizeof(out);
-	FAILS(f, cm_get(f->fd, key, 0, out, &vlen), EINVAL);
-	FAILS(f, cm_del(f->fd, key, 0), EINVAL);
-	FAILS(f, cm_del(f->fd, key, CMAP_KEY_MAX + 1), EINVAL);
+	FAILS(f, cmapc_get(f->fd, key, 0, out, &vlen), EINVAL);
+	FAILS(f, cmapc_delete(f->fd, key, 0), EINVAL);
+	FAILS(f, cmapc_delete(f->fd, key, CMAP_KEY_MAX + 1), EINVAL);
 	/* the 64-byte key can be deleted */
-	assert_ok(cm_del(f->fd, key, CMAP_KEY_MAX));
+	assert_ok(cmapc_delete(f->fd, key, CMAP_KEY_MAX));
 	f->entries--;
 	check_unchanged(f);
 }
@@ -417,22 +417,22 @@ static void test_get_enobufs(void **state)
 
 	for (i = 0; i < sizeof(val); i++)
 		val[i] = (__u8)(i + 1);
-	assert_ok(cm_put(f->fd, "big", 3, val, sizeof(val), CMAP_PUT_ANY));
+	assert_ok(cmapc_put(f->fd, "big", 3, val, sizeof(val), CMAP_PUT_ANY));
 	f->entries++;
 
 	memset(buf, 0x5A, sizeof(buf));
 	vlen = 99;
-	assert_errno(cm_get(f->fd, "big", 3, buf, &vlen), ENOBUFS);
+	assert_errno(cmapc_get(f->fd, "big", 3, buf, &vlen), ENOBUFS);
 	assert_int_equal(vlen, 100);
 	for (i = 0; i < sizeof(buf); i++)
 		if (buf[i] != 0x5A)
 			fail_msg("GET -ENOBUFS wrote byte %u of the buffer", i);
 	vlen = 1;
-	assert_errno(cm_get(f->fd, "big", 3, buf, &vlen), ENOBUFS);
+	assert_errno(cmapc_get(f->fd, "big", 3, buf, &vlen), ENOBUFS);
 	assert_int_equal(vlen, 100);
 	/* the size query idiom: no buffer at all */
 	vlen = 0;
-	assert_errno(cm_get(f->fd, "big", 3, NULL, &vlen), ENOBUFS);
+	assert_errno(cmapc_get(f->fd, "big", 3, NULL, &vlen), ENOBUFS);
 	assert_int_equal(vlen, 100);
 	for (i = 0; i < sizeof(buf); i++)
 		assert_int_equal(buf[i], 0x5A);
@@ -440,7 +440,7 @@ static void test_get_enobufs(void **state)
 
 	/* exactly enough */
 	vlen = 100;
-	assert_ok(cm_get(f->fd, "big", 3, buf, &vlen));
+	assert_ok(cmapc_get(f->fd, "big", 3, buf, &vlen));
 	assert_int_equal(vlen, 100);
 	assert_memory_equal(buf, val, 100);
 	assert_int_equal(buf[100], 0x5A);
@@ -453,13 +453,13 @@ static void test_get_bad_args(void **state)
 	char buf[64];
 	__u32 vlen = sizeof(buf);
 
-	FAILS(f, cm_get(f->fd, "nope", 4, buf, &vlen), ENOENT);
+	FAILS(f, cmapc_get(f->fd, "nope", 4, buf, &vlen), ENOENT);
 	/* GET takes no flags */
 	cm_kv(&kv, CMAP_PUT_NOEXIST, CANARY_KEY, strlen(CANARY_KEY), buf,
 	      sizeof(buf));
-	FAILS(f, cm_ioctl(f->fd, CMAP_IOC_GET, &kv), EINVAL);
+	FAILS(f, cmapc_ioctl(f->fd, CMAP_IOC_GET, &kv), EINVAL);
 	cm_kv(&kv, 0x80, CANARY_KEY, strlen(CANARY_KEY), buf, sizeof(buf));
-	FAILS(f, cm_ioctl(f->fd, CMAP_IOC_GET, &kv), EINVAL);
+	FAILS(f, cmapc_ioctl(f->fd, CMAP_IOC_GET, &kv), EINVAL);
 }
 
 /* ----------------------------------------------------------------- DELETE */
@@ -484,13 +484,13 @@ static void test_delete(void **state)
 
 	/* DELETE: value and value_len must be zero, flags too */
 	cm_kv(&kv, 0, "d2", 2, "x", 0);
-	FAILS(f, cm_ioctl(f->fd, CMAP_IOC_DELETE, &kv), EINVAL);
+	FAILS(f, cmapc_ioctl(f->fd, CMAP_IOC_DELETE, &kv), EINVAL);
 	cm_kv(&kv, 0, "d2", 2, NULL, 1);
-	FAILS(f, cm_ioctl(f->fd, CMAP_IOC_DELETE, &kv), EINVAL);
+	FAILS(f, cmapc_ioctl(f->fd, CMAP_IOC_DELETE, &kv), EINVAL);
 	cm_kv(&kv, 1, "d2", 2, NULL, 0);
-	FAILS(f, cm_ioctl(f->fd, CMAP_IOC_DELETE, &kv), EINVAL);
+	FAILS(f, cmapc_ioctl(f->fd, CMAP_IOC_DELETE, &kv), EINVAL);
 	cm_kv(&kv, 0x40, "d2", 2, NULL, 0);
-	FAILS(f, cm_ioctl(f->fd, CMAP_IOC_DELETE, &kv), EINVAL);
+	FAILS(f, cmapc_ioctl(f->fd, CMAP_IOC_DELETE, &kv), EINVAL);
 	expect_val(f->fd, "d2", "v2");
 }
 
@@ -512,9 +512,9 @@ static void test_clear(void **state)
 	}
 	assert_int_equal(cm_entries(f->fd), 301);
 	/* another file bound to the same table sees the clear */
-	assert_ok(cm_open_table(fd2, f->name, NULL));
+	assert_ok(cmapc_open(fd2, f->name, NULL));
 
-	assert_ok(cm_clear(f->fd));
+	assert_ok(cmapc_clear(f->fd));
 	assert_int_equal(cm_entries(f->fd), 0);
 	assert_int_equal(cm_entries(fd2), 0);
 	for (i = 0; i < 300; i += 7) {
@@ -522,15 +522,15 @@ static void test_clear(void **state)
 		expect_gone(fd2, key);
 	}
 	expect_gone(f->fd, CANARY_KEY);
-	assert_ok(cm_iter(f->fd, &cursor, buf, sizeof(buf), &count, NULL));
+	assert_ok(cmapc_iter(f->fd, &cursor, buf, sizeof(buf), &count, NULL));
 	assert_int_equal(count, 0);
 	assert_true(cursor == CMAP_ITER_DONE);
 	/* clearing an empty table is fine */
-	assert_ok(cm_clear(fd2));
+	assert_ok(cmapc_clear(fd2));
 	/* the table is still usable */
 	assert_ok(cm_puts(f->fd, "clr5", "again", CMAP_PUT_NOEXIST));
 	vlen = sizeof(val);
-	assert_ok(cm_get(fd2, "clr5", 4, val, &vlen));
+	assert_ok(cmapc_get(fd2, "clr5", 4, val, &vlen));
 	assert_int_equal(vlen, 5);
 	assert_int_equal(cm_entries(f->fd), 1);
 }
@@ -569,7 +569,7 @@ static void test_create_bad_names(void **state)
 		memset(&c, 0, sizeof(c));
 		c.size = sizeof(c);
 		strcpy(c.name, bad[i]);
-		assert_errno(cm_ioctl(fd2, CMAP_IOC_CREATE, &c), EINVAL);
+		assert_errno(cmapc_ioctl(fd2, CMAP_IOC_CREATE, &c), EINVAL);
 		if (bad[i][0])
 			assert_false(cm_list_has_name(fd2, bad[i]));
 		assert_errno(cm_puts(fd2, "x", "y", CMAP_PUT_ANY), EBADFD);
@@ -578,7 +578,7 @@ static void test_create_bad_names(void **state)
 	memset(&c, 0, sizeof(c));
 	c.size = sizeof(c);
 	memset(c.name, 'n', sizeof(c.name));
-	assert_errno(cm_ioctl(fd2, CMAP_IOC_CREATE, &c), EINVAL);
+	assert_errno(cmapc_ioctl(fd2, CMAP_IOC_CREATE, &c), EINVAL);
 	assert_errno(cm_puts(fd2, "x", "y", CMAP_PUT_ANY), EBADFD);
 	check_unchanged(f);
 
@@ -621,7 +621,7 @@ static void test_create_bad_config(void **state)
 			break;
 		case 11: c.size = 0; break;
 		}
-		i = cm_ioctl(fd2, CMAP_IOC_CREATE, &c);
+		i = cmapc_ioctl(fd2, CMAP_IOC_CREATE, &c);
 		if (i != -EINVAL)
 			fail_msg("CREATE variant %d: expected -EINVAL, got %s",
 				 variant, errname(-i));
@@ -643,7 +643,7 @@ static void test_create_config_reported(void **state)
 
 	assert_ok(cm_create(fd2, name, 1000, 12345, 7654321, &id));
 	assert_true(id != 0 && id != f->id);
-	assert_ok(cm_stats(fd2, 0, &st));
+	assert_ok(cmapc_stats(fd2, 0, &st));
 	assert_string_equal(st.name, name);
 	assert_int_equal(st.mode, cm_default_mode);
 	assert_int_equal(st.max_entries, 12345);
@@ -651,7 +651,7 @@ static void test_create_config_reported(void **state)
 	assert_int_equal(st.entries, 0);
 	assert_true(st.buckets > 0);
 	/* the same through the id from another file */
-	assert_ok(cm_stats(f->fd, id, &st));
+	assert_ok(cmapc_stats(f->fd, id, &st));
 	assert_string_equal(st.name, name);
 	assert_int_equal(st.max_entries, 12345);
 }
@@ -668,13 +668,13 @@ static void test_open(void **state)
 	int i;
 
 	cm_unique_name(missing, "missing");
-	assert_errno(cm_open_table(fd2, missing, NULL), ENOENT);
+	assert_errno(cmapc_open(fd2, missing, NULL), ENOENT);
 	assert_errno(cm_puts(fd2, "x", "y", CMAP_PUT_ANY), EBADFD);
-	assert_errno(cm_open_id(fd2, 0xfffffff0u), ENOENT);
+	assert_errno(cmapc_open_id(fd2, 0xfffffff0u), ENOENT);
 	assert_errno(cm_puts(fd2, "x", "y", CMAP_PUT_ANY), EBADFD);
 
 	/* by name: the id comes back and the data is shared */
-	assert_ok(cm_open_table(fd2, f->name, &id));
+	assert_ok(cmapc_open(fd2, f->name, &id));
 	assert_int_equal(id, f->id);
 	check_unchanged_fd(f, fd2);
 	assert_ok(cm_puts(fd2, "via2", "two", CMAP_PUT_NOEXIST));
@@ -682,7 +682,7 @@ static void test_open(void **state)
 	expect_val(f->fd, "via2", "two");
 
 	/* by id */
-	assert_ok(cm_open_id(fd3, f->id));
+	assert_ok(cmapc_open_id(fd3, f->id));
 	check_unchanged_fd(f, fd3);
 	expect_val(fd3, "via2", "two");
 	assert_ok(cm_dels(fd3, "via2"));
@@ -702,7 +702,7 @@ static void test_open(void **state)
 			o.pad = 1;
 		else
 			o.reserved[i - 2] = 1;
-		assert_errno(cm_ioctl(fd4, CMAP_IOC_OPEN, &o), EINVAL);
+		assert_errno(cmapc_ioctl(fd4, CMAP_IOC_OPEN, &o), EINVAL);
 		assert_errno(cm_puts(fd4, "x", "y", CMAP_PUT_ANY), EBADFD);
 	}
 	check_unchanged(f);
@@ -716,7 +716,7 @@ static void test_rebind(void **state)
 	struct cmap_table_info ti = { 0 };
 	__u32 idb = 0;
 
-	assert_ok(cm_open_table(fd2, f->name, NULL));
+	assert_ok(cmapc_open(fd2, f->name, NULL));
 	assert_ok(cm_list_find(f->fd, f->id, &ti));
 	assert_int_equal(ti.files, 2);
 
@@ -732,7 +732,7 @@ static void test_rebind(void **state)
 	check_unchanged(f);
 
 	/* OPEN rebinds back */
-	assert_ok(cm_open_table(fd2, f->name, NULL));
+	assert_ok(cmapc_open(fd2, f->name, NULL));
 	check_unchanged_fd(f, fd2);
 	expect_gone(fd2, "inB");
 	assert_ok(cm_list_find(f->fd, f->id, &ti));
@@ -760,16 +760,16 @@ static void expect_eidrm_all(int fd)
 	__u32 vlen = sizeof(buf);
 
 	assert_errno(cm_puts(fd, "k", "v", CMAP_PUT_ANY), EIDRM);
-	assert_errno(cm_get(fd, "k", 1, buf, &vlen), EIDRM);
+	assert_errno(cmapc_get(fd, "k", 1, buf, &vlen), EIDRM);
 	assert_errno(cm_dels(fd, CANARY_KEY), EIDRM);
-	assert_errno(cm_clear(fd), EIDRM);
+	assert_errno(cmapc_clear(fd), EIDRM);
 	cm_bop(&op, CMAP_OP_PUT, 0, "k", 1, "v", 1);
-	assert_errno(cm_batch(fd, &op, 1, NULL), EIDRM);
-	assert_errno(cm_iter(fd, &cursor, buf, sizeof(buf), NULL, NULL),
+	assert_errno(cmapc_batch(fd, &op, 1, NULL), EIDRM);
+	assert_errno(cmapc_iter(fd, &cursor, buf, sizeof(buf), NULL, NULL),
 		     EIDRM);
-	assert_errno(cm_stats(fd, 0, &st), EIDRM);
+	assert_errno(cmapc_stats(fd, 0, &st), EIDRM);
 	cm_kv(&kv, 0, CANARY_KEY, strlen(CANARY_KEY), buf, sizeof(buf));
-	assert_errno(cm_ioctl(fd, CMAP_IOC_GET, &kv), EIDRM);
+	assert_errno(cmapc_ioctl(fd, CMAP_IOC_GET, &kv), EIDRM);
 }
 
 static void test_destroy(void **state)
@@ -781,7 +781,7 @@ static void test_destroy(void **state)
 	__u32 newid;
 	int i;
 
-	assert_ok(cm_open_table(fd2, f->name, NULL));
+	assert_ok(cmapc_open(fd2, f->name, NULL));
 	/* DESTROY's flags, pad and reserved are checked, nothing happens */
 	for (i = 0; i < 4; i++) {
 		memset(&o, 0, sizeof(o));
@@ -793,20 +793,20 @@ static void test_destroy(void **state)
 			o.pad = 1;
 		else
 			o.reserved[i - 2] = 1;
-		assert_errno(cm_ioctl(fd3, CMAP_IOC_DESTROY, &o), EINVAL);
+		assert_errno(cmapc_ioctl(fd3, CMAP_IOC_DESTROY, &o), EINVAL);
 		check_unchanged(f);
 	}
 
 	/* an unbound third file destroys it by name */
-	assert_ok(cm_destroy(fd3, f->name));
+	assert_ok(cmapc_destroy(fd3, f->name, NULL));
 	f->destroyed = 1;
 	expect_eidrm_all(f->fd);
 	expect_eidrm_all(fd2);
 	assert_false(cm_list_has_name(fd3, f->name));
-	assert_errno(cm_stats(fd3, f->id, &st), ENOENT);
-	assert_errno(cm_destroy(fd3, f->name), ENOENT);
-	assert_errno(cm_open_table(fd3, f->name, NULL), ENOENT);
-	assert_errno(cm_open_id(fd3, f->id), ENOENT);
+	assert_errno(cmapc_stats(fd3, f->id, &st), ENOENT);
+	assert_errno(cmapc_destroy(fd3, f->name, NULL), ENOENT);
+	assert_errno(cmapc_open(fd3, f->name, NULL), ENOENT);
+	assert_errno(cmapc_open_id(fd3, f->id), ENOENT);
 
 	/* the name is free at once, for a new, empty table */
 	assert_ok(cm_create(fd3, f->name, 0, 0, 0, &newid));
@@ -817,18 +817,18 @@ static void test_destroy(void **state)
 	/* the old bindings still see the dead table */
 	expect_eidrm_all(f->fd);
 	/* until they rebind */
-	assert_ok(cm_open_table(fd2, f->name, NULL));
+	assert_ok(cmapc_open(fd2, f->name, NULL));
 	assert_int_equal(cm_entries(fd2), 0);
 	assert_ok(cm_puts(fd2, "new", "table", CMAP_PUT_NOEXIST));
 	expect_val(fd3, "new", "table");
 	expect_eidrm_all(f->fd);
 
 	/* DESTROY by id */
-	assert_ok(cm_destroy_id(f->fd, newid));
+	assert_ok(cmapc_destroy_id(f->fd, newid));
 	f->destroyed = 1;
 	expect_eidrm_all(fd2);
 	expect_eidrm_all(fd3);
-	assert_errno(cm_destroy_id(f->fd, newid), ENOENT);
+	assert_errno(cmapc_destroy_id(f->fd, newid), ENOENT);
 }
 
 /* The table's memory outlives DESTROY while a file is bound: a destroyed
@@ -847,10 +847,10 @@ static void test_destroy_with_entries(void **state)
 		cm_bop(&ops[i], CMAP_OP_PUT, 0, &keys[i], 8, &keys[i],
 		       (i % 9) * 8 % 65);
 	}
-	assert_ok(cm_open_table(fd2, f->name, NULL));
-	assert_ok(cm_batch(f->fd, ops, CMAP_BATCH_MAX, &done));
+	assert_ok(cmapc_open(fd2, f->name, NULL));
+	assert_ok(cmapc_batch(f->fd, ops, CMAP_BATCH_MAX, &done));
 	assert_int_equal(done, CMAP_BATCH_MAX);
-	assert_ok(cm_destroy(fd2, f->name));
+	assert_ok(cmapc_destroy(fd2, f->name, NULL));
 	f->destroyed = 1;
 	expect_eidrm_all(f->fd);
 	close(fd2);
@@ -870,21 +870,21 @@ static void test_unbound_ebadfd(void **state)
 	__u32 vlen = sizeof(buf), total;
 
 	assert_errno(cm_puts(fd, "k", "v", CMAP_PUT_ANY), EBADFD);
-	assert_errno(cm_get(fd, "k", 1, buf, &vlen), EBADFD);
+	assert_errno(cmapc_get(fd, "k", 1, buf, &vlen), EBADFD);
 	assert_errno(cm_dels(fd, "k"), EBADFD);
-	assert_errno(cm_clear(fd), EBADFD);
+	assert_errno(cmapc_clear(fd), EBADFD);
 	cm_bop(&op, CMAP_OP_PUT, 0, "k", 1, "v", 1);
-	assert_errno(cm_batch(fd, &op, 1, NULL), EBADFD);
-	assert_errno(cm_iter(fd, &cursor, buf, sizeof(buf), NULL, NULL),
+	assert_errno(cmapc_batch(fd, &op, 1, NULL), EBADFD);
+	assert_errno(cmapc_iter(fd, &cursor, buf, sizeof(buf), NULL, NULL),
 		     EBADFD);
-	assert_errno(cm_stats(fd, 0, &st), EBADFD);
+	assert_errno(cmapc_stats(fd, 0, &st), EBADFD);
 	check_unchanged(f);
 
 	/* non-data commands work unbound */
-	assert_ok(cm_list(fd, NULL, 0, NULL, &total));
+	assert_ok(cmapc_list_into(fd, NULL, 0, NULL, &total));
 	assert_true(total >= 1);
 	assert_ok(cm_list_find(fd, f->id, &ti));
-	assert_ok(cm_stats(fd, f->id, &st));
+	assert_ok(cmapc_stats(fd, f->id, &st));
 	assert_string_equal(st.name, f->name);
 	assert_int_equal(st.entries, f->entries);
 	/* and leave it unbound */
@@ -924,14 +924,14 @@ static void test_list(void **state)
 	assert_int_equal(ti.entries, 2);
 
 	/* capacity 0: just the total */
-	assert_ok(cm_list(f->fd, NULL, 0, &count, &total0));
+	assert_ok(cmapc_list_into(f->fd, NULL, 0, &count, &total0));
 	assert_int_equal(count, 0);
 	assert_true(total0 >= 3);
 
 	/* capacity 1 < total: one entry written, the rest untouched */
 	tabs = calloc(total0 + 8, sizeof(*tabs));
 	memset(tabs, 0xEE, (total0 + 8) * sizeof(*tabs));
-	assert_ok(cm_list(f->fd, tabs, 1, &count, &total));
+	assert_ok(cmapc_list_into(f->fd, tabs, 1, &count, &total));
 	assert_int_equal(count, 1);
 	assert_int_equal(total, total0);
 	assert_true(tabs[0].name[0] != (char)0xEE);
@@ -939,7 +939,7 @@ static void test_list(void **state)
 		assert_int_equal(((__u8 *)&tabs[1])[i], 0xEE);
 
 	/* big enough: all of them, in id order */
-	assert_ok(cm_list(f->fd, tabs, total0 + 8, &count, &total));
+	assert_ok(cmapc_list_into(f->fd, tabs, total0 + 8, &count, &total));
 	assert_int_equal(total, total0);
 	assert_int_equal(count, total0);
 	for (i = 1; i < count; i++)
@@ -949,8 +949,8 @@ static void test_list(void **state)
 	free(tabs);
 
 	/* a destroyed table disappears */
-	assert_ok(cm_destroy(f->fd, n3));
-	assert_ok(cm_list(f->fd, NULL, 0, NULL, &total));
+	assert_ok(cmapc_destroy(f->fd, n3, NULL));
+	assert_ok(cmapc_list_into(f->fd, NULL, 0, NULL, &total));
 	assert_int_equal(total, total0 - 1);
 	assert_errno(cm_list_find(f->fd, id3, NULL), ENOENT);
 
@@ -962,11 +962,11 @@ static void test_list(void **state)
 			l.flags = 1;
 		else
 			l.reserved[i - 1] = 1;
-		assert_errno(cm_ioctl(f->fd, CMAP_IOC_LIST, &l), EINVAL);
+		assert_errno(cmapc_ioctl(f->fd, CMAP_IOC_LIST, &l), EINVAL);
 	}
 	/* a bad array pointer */
-	assert_errno(cm_list(f->fd, cm_unmapped_addr(), 4, NULL, NULL), EFAULT);
-	assert_errno(cm_list(f->fd, (void *)(uintptr_t)KERNEL_ADDR, 4, NULL,
+	assert_errno(cmapc_list_into(f->fd, cm_unmapped_addr(), 4, NULL, NULL), EFAULT);
+	assert_errno(cmapc_list_into(f->fd, (void *)(uintptr_t)KERNEL_ADDR, 4, NULL,
 			     NULL), EFAULT);
 	check_unchanged(f);
 }
@@ -995,7 +995,7 @@ static void test_batch_mixed(void **state)
 	cm_bop(&ops[n++], CMAP_OP_PUT, CMAP_PUT_ANY, "b3", 2, "", 0);
 	cm_bop(&ops[n++], CMAP_OP_GET, 0, "b3", 2, gbuf2, sizeof(gbuf2));
 
-	assert_ok(cm_batch(f->fd, ops, n, &done));
+	assert_ok(cmapc_batch(f->fd, ops, n, &done));
 	assert_int_equal(done, n);
 	assert_int_equal(ops[0].result, 0);
 	assert_int_equal(ops[1].result, -EEXIST);
@@ -1024,9 +1024,9 @@ static void test_batch_mixed(void **state)
 	{
 		struct cmap_stats a, b;
 
-		assert_ok(cm_stats(f->fd, 0, &a));
-		assert_ok(cm_batch(f->fd, ops, n, &done));
-		assert_ok(cm_stats(f->fd, 0, &b));
+		assert_ok(cmapc_stats(f->fd, 0, &a));
+		assert_ok(cmapc_batch(f->fd, ops, n, &done));
+		assert_ok(cmapc_stats(f->fd, 0, &b));
 		assert_int_equal(b.puts - a.puts, 6);
 		assert_int_equal(b.gets - a.gets, 4);
 		assert_int_equal(b.deletes - a.deletes, 2);
@@ -1047,17 +1047,17 @@ static void test_batch_limits(void **state)
 		cm_bop(&ops[i], CMAP_OP_PUT, CMAP_PUT_NOEXIST, &keys[i], 8,
 		       &keys[i], 8);
 	}
-	FAILS(f, cm_batch(f->fd, ops, 0, NULL), EINVAL);
-	FAILS(f, cm_batch(f->fd, ops, CMAP_BATCH_MAX + 1, NULL), EINVAL);
-	FAILS(f, cm_batch(f->fd, ops, 0xffffffffu, NULL), EINVAL);
-	assert_ok(cm_batch(f->fd, ops, CMAP_BATCH_MAX, &done));
+	FAILS(f, cmapc_batch(f->fd, ops, 0, NULL), EINVAL);
+	FAILS(f, cmapc_batch(f->fd, ops, CMAP_BATCH_MAX + 1, NULL), EINVAL);
+	FAILS(f, cmapc_batch(f->fd, ops, 0xffffffffu, NULL), EINVAL);
+	assert_ok(cmapc_batch(f->fd, ops, CMAP_BATCH_MAX, &done));
 	assert_int_equal(done, CMAP_BATCH_MAX);
 	for (i = 0; i < CMAP_BATCH_MAX; i++)
 		assert_int_equal(ops[i].result, 0);
 	f->entries += CMAP_BATCH_MAX;
 	check_unchanged(f);
 	/* a single op */
-	assert_ok(cm_batch(f->fd, &ops[CMAP_BATCH_MAX], 1, &done));
+	assert_ok(cmapc_batch(f->fd, &ops[CMAP_BATCH_MAX], 1, &done));
 	assert_int_equal(done, 1);
 	assert_int_equal(ops[CMAP_BATCH_MAX].result, 0);
 	f->entries++;
@@ -1069,7 +1069,7 @@ static void batch_fails_whole(struct fx *f, struct cmap_batch_op *ops,
 			      __u32 n, int err, const char *what)
 {
 	__u32 done;
-	int rc = cm_batch(f->fd, ops, n, &done);
+	int rc = cmapc_batch(f->fd, ops, n, &done);
 	char buf[16];
 	__u32 vlen = sizeof(buf);
 
@@ -1077,9 +1077,9 @@ static void batch_fails_whole(struct fx *f, struct cmap_batch_op *ops,
 		fail_msg("BATCH with %s: expected -%s, got %s", what,
 			 errname(err), errname(-rc));
 	check_unchanged(f);
-	assert_errno(cm_get(f->fd, "bm1", 3, buf, &vlen), ENOENT);
+	assert_errno(cmapc_get(f->fd, "bm1", 3, buf, &vlen), ENOENT);
 	vlen = sizeof(buf);
-	assert_errno(cm_get(f->fd, "bm2", 3, buf, &vlen), ENOENT);
+	assert_errno(cmapc_get(f->fd, "bm2", 3, buf, &vlen), ENOENT);
 }
 
 static void test_batch_malformed(void **state)
@@ -1117,7 +1117,7 @@ static void test_batch_malformed(void **state)
 			b.flags = 1;
 		else
 			b.reserved[i - 1] = 1;
-		assert_errno(cm_ioctl(f->fd, CMAP_IOC_BATCH, &b), EINVAL);
+		assert_errno(cmapc_ioctl(f->fd, CMAP_IOC_BATCH, &b), EINVAL);
 		check_unchanged(f);
 		expect_gone(f->fd, "bm1");
 	}
@@ -1133,9 +1133,9 @@ static void test_batch_bad_pointers(void **state)
 	__u32 done;
 
 	/* the ops array itself unreadable: -EFAULT, nothing done */
-	assert_errno(cm_batch(f->fd, NULL, 1, NULL), EFAULT);
-	assert_errno(cm_batch(f->fd, cm_unmapped_addr(), 2, NULL), EFAULT);
-	assert_errno(cm_batch(f->fd, (void *)(uintptr_t)KERNEL_ADDR, 2, NULL),
+	assert_errno(cmapc_batch(f->fd, NULL, 1, NULL), EFAULT);
+	assert_errno(cmapc_batch(f->fd, cm_unmapped_addr(), 2, NULL), EFAULT);
+	assert_errno(cmapc_batch(f->fd, (void *)(uintptr_t)KERNEL_ADDR, 2, NULL),
 		     EFAULT);
 	check_unchanged(f);
 	/* first op readable, second in the guard page */
@@ -1143,7 +1143,7 @@ static void test_batch_bad_pointers(void **state)
 	cm_bop(&ops[0], CMAP_OP_PUT, 0, "bm1", 3, "v", 1);
 	batch_fails_whole(f, ops, 2, EFAULT, "an array straddling a guard page");
 	/* the op that fits runs */
-	assert_ok(cm_batch(f->fd, ops, 1, &done));
+	assert_ok(cmapc_batch(f->fd, ops, 1, &done));
 	assert_int_equal(ops[0].result, 0);
 	f->entries++;
 	assert_ok(cm_dels(f->fd, "bm1"));
@@ -1154,7 +1154,7 @@ static void test_batch_bad_pointers(void **state)
 	cm_bop(&o3[0], CMAP_OP_PUT, 0, "bp1", 3, "one", 3);
 	cm_bop(&o3[1], CMAP_OP_PUT, 0, NULL, 3, "two", 3);
 	cm_bop(&o3[2], CMAP_OP_PUT, 0, "bp3", 3, "three", 5);
-	assert_ok(cm_batch(f->fd, o3, 3, &done));
+	assert_ok(cmapc_batch(f->fd, o3, 3, &done));
 	assert_int_equal(done, 3);
 	assert_int_equal(o3[0].result, 0);
 	assert_int_equal(o3[1].result, -EFAULT);
@@ -1166,7 +1166,7 @@ static void test_batch_bad_pointers(void **state)
 	/* a GET whose buffer is unwritable */
 	cm_bop(&o3[0], CMAP_OP_GET, 0, "bp1", 3, cm_unmapped_addr(), 16);
 	cm_bop(&o3[1], CMAP_OP_DELETE, 0, "bp3", 3, NULL, 0);
-	assert_ok(cm_batch(f->fd, o3, 2, &done));
+	assert_ok(cmapc_batch(f->fd, o3, 2, &done));
 	assert_int_equal(done, 2);
 	assert_int_equal(o3[0].result, -EFAULT);
 	assert_int_equal(o3[1].result, 0);
@@ -1199,7 +1199,7 @@ static void test_batch_bad_lengths(void **state)
 			cm_bop(&ops[1], CMAP_OP_PUT, 0, "bl2", 3, big,
 			       CMAP_VALUE_MAX + 1);
 		cm_bop(&ops[2], CMAP_OP_PUT, 0, "bl3", 3, "v", 1);
-		rc = cm_batch(f->fd, ops, 3, &done);
+		rc = cmapc_batch(f->fd, ops, 3, &done);
 		if (rc == -EINVAL) {
 			check_unchanged(f);
 			expect_gone(f->fd, "bl1");
@@ -1296,7 +1296,7 @@ static void test_iter_dump(void **state)
 
 	for (i = 0; i < ITER_N; i++) {
 		iter_kv(i, key, &klen, val, &vlen);
-		assert_ok(cm_put(f->fd, key, klen, val, vlen,
+		assert_ok(cmapc_put(f->fd, key, klen, val, vlen,
 				 CMAP_PUT_NOEXIST));
 	}
 	f->entries += ITER_N;
@@ -1304,13 +1304,13 @@ static void test_iter_dump(void **state)
 		memset(ctx->seen, 0, sizeof(ctx->seen));
 		ctx->canary = 0;
 		ctx->pass = s;
-		assert_ok(cm_stats(f->fd, 0, &a));
+		assert_ok(cmapc_stats(f->fd, 0, &a));
 		rc = cm_dump(f->fd, sizes[s], iter_cb, ctx, msg, sizeof(msg),
 			     &calls);
 		if (rc)
 			fail_msg("dump with a %u-byte buffer: %s", sizes[s],
 				 msg);
-		assert_ok(cm_stats(f->fd, 0, &b));
+		assert_ok(cmapc_stats(f->fd, 0, &b));
 		assert_int_equal(b.iters - a.iters, calls);
 		assert_int_equal(ctx->canary, 1);
 		for (i = 0; i < ITER_N; i++)
@@ -1337,33 +1337,33 @@ static void test_iter_small_buffers(void **state)
 
 	assert_int_equal(need, 120);
 	/* an empty table: done at once */
-	assert_ok(cm_clear(f->fd));
+	assert_ok(cmapc_clear(f->fd));
 	f->entries = 0;
 	cursor = 0;
 	count = bytes = 99;
-	assert_ok(cm_iter(f->fd, &cursor, buf, sizeof(buf), &count, &bytes));
+	assert_ok(cmapc_iter(f->fd, &cursor, buf, sizeof(buf), &count, &bytes));
 	assert_int_equal(count, 0);
 	assert_int_equal(bytes, 0);
 	assert_true(cursor == CMAP_ITER_DONE);
 
 	for (i = 0; i < sizeof(val); i++)
 		val[i] = (__u8)~i;
-	assert_ok(cm_put(f->fd, "fiver", 5, val, sizeof(val), CMAP_PUT_ANY));
+	assert_ok(cmapc_put(f->fd, "fiver", 5, val, sizeof(val), CMAP_PUT_ANY));
 
 	/* too small for one record: -ENOBUFS and the size needed */
 	cursor = 0;
-	assert_errno(cm_iter(f->fd, &cursor, buf, 8, NULL, &bytes), ENOBUFS);
+	assert_errno(cmapc_iter(f->fd, &cursor, buf, 8, NULL, &bytes), ENOBUFS);
 	assert_int_equal(bytes, need);
-	assert_errno(cm_iter(f->fd, &cursor, buf, need - 1, NULL, &bytes),
+	assert_errno(cmapc_iter(f->fd, &cursor, buf, need - 1, NULL, &bytes),
 		     ENOBUFS);
 	assert_int_equal(bytes, need);
-	assert_errno(cm_iter(f->fd, &cursor, buf, 1, NULL, &bytes), ENOBUFS);
+	assert_errno(cmapc_iter(f->fd, &cursor, buf, 1, NULL, &bytes), ENOBUFS);
 	assert_int_equal(bytes, need);
 
 	/* exactly enough */
 	memset(buf, 0xCC, sizeof(buf));
 	cursor = 0;
-	assert_ok(cm_iter(f->fd, &cursor, buf, need, &count, &bytes));
+	assert_ok(cmapc_iter(f->fd, &cursor, buf, need, &count, &bytes));
 	assert_int_equal(count, 1);
 	assert_int_equal(bytes, need);
 	memcpy(&rec, buf, sizeof(rec));
@@ -1378,30 +1378,30 @@ static void test_iter_small_buffers(void **state)
 	assert_true(cursor <= CMAP_ITER_DONE);
 	/* continuing from there finds nothing more */
 	if (cursor != CMAP_ITER_DONE) {
-		assert_ok(cm_iter(f->fd, &cursor, buf, sizeof(buf), &count,
+		assert_ok(cmapc_iter(f->fd, &cursor, buf, sizeof(buf), &count,
 				  NULL));
 		assert_int_equal(count, 0);
 		assert_true(cursor == CMAP_ITER_DONE);
 	}
 	/* starting just after the record's hash skips it, at its hash finds it */
 	cursor = (__u64)rec.hash + 1;
-	assert_ok(cm_iter(f->fd, &cursor, buf, sizeof(buf), &count, NULL));
+	assert_ok(cmapc_iter(f->fd, &cursor, buf, sizeof(buf), &count, NULL));
 	assert_int_equal(count, 0);
 	assert_true(cursor == CMAP_ITER_DONE);
 	cursor = rec.hash;
-	assert_ok(cm_iter(f->fd, &cursor, buf, sizeof(buf), &count, NULL));
+	assert_ok(cmapc_iter(f->fd, &cursor, buf, sizeof(buf), &count, NULL));
 	assert_int_equal(count, 1);
 
 	/* the cursor range */
 	cursor = CMAP_ITER_DONE;
-	assert_ok(cm_iter(f->fd, &cursor, buf, sizeof(buf), &count, NULL));
+	assert_ok(cmapc_iter(f->fd, &cursor, buf, sizeof(buf), &count, NULL));
 	assert_int_equal(count, 0);
 	assert_true(cursor == CMAP_ITER_DONE);
 	cursor = CMAP_ITER_DONE + 1;
-	assert_errno(cm_iter(f->fd, &cursor, buf, sizeof(buf), NULL, NULL),
+	assert_errno(cmapc_iter(f->fd, &cursor, buf, sizeof(buf), NULL, NULL),
 		     EINVAL);
 	cursor = ~0ULL;
-	assert_errno(cm_iter(f->fd, &cursor, buf, sizeof(buf), NULL, NULL),
+	assert_errno(cmapc_iter(f->fd, &cursor, buf, sizeof(buf), NULL, NULL),
 		     EINVAL);
 	assert_int_equal(cm_entries(f->fd), 1);
 }
@@ -1426,26 +1426,26 @@ static void test_iter_bad_args(void **state)
 			it.pad = 1;
 		else
 			it.reserved[i - 2] = 1;
-		FAILS(f, cm_ioctl(f->fd, CMAP_IOC_ITER, &it), EINVAL);
+		FAILS(f, cmapc_ioctl(f->fd, CMAP_IOC_ITER, &it), EINVAL);
 	}
 	/* buffer size limit */
 	big = malloc(CMAP_ITER_BUF_MAX + 4096);
 	cursor = 0;
-	FAILS(f, cm_iter(f->fd, &cursor, big, CMAP_ITER_BUF_MAX + 1, NULL,
+	FAILS(f, cmapc_iter(f->fd, &cursor, big, CMAP_ITER_BUF_MAX + 1, NULL,
 			 NULL), EINVAL);
 	cursor = 0;
-	FAILS(f, cm_iter(f->fd, &cursor, big, 0xffffffffu, NULL, NULL), EINVAL);
+	FAILS(f, cmapc_iter(f->fd, &cursor, big, 0xffffffffu, NULL, NULL), EINVAL);
 	cursor = 0;
-	assert_ok(cm_iter(f->fd, &cursor, big, CMAP_ITER_BUF_MAX, NULL, NULL));
+	assert_ok(cmapc_iter(f->fd, &cursor, big, CMAP_ITER_BUF_MAX, NULL, NULL));
 	free(big);
 	/* bad buffers */
 	cursor = 0;
-	FAILS(f, cm_iter(f->fd, &cursor, NULL, 4096, NULL, NULL), EFAULT);
+	FAILS(f, cmapc_iter(f->fd, &cursor, NULL, 4096, NULL, NULL), EFAULT);
 	cursor = 0;
-	FAILS(f, cm_iter(f->fd, &cursor, cm_unmapped_addr(), 4096, NULL, NULL),
+	FAILS(f, cmapc_iter(f->fd, &cursor, cm_unmapped_addr(), 4096, NULL, NULL),
 	      EFAULT);
 	cursor = 0;
-	FAILS(f, cm_iter(f->fd, &cursor, (void *)(uintptr_t)KERNEL_ADDR, 4096,
+	FAILS(f, cmapc_iter(f->fd, &cursor, (void *)(uintptr_t)KERNEL_ADDR, 4096,
 			 NULL, NULL), EFAULT);
 	/* read-only buffer */
 	{
@@ -1454,7 +1454,7 @@ static void test_iter_bad_args(void **state)
 				-1, 0);
 
 		cursor = 0;
-		FAILS(f, cm_iter(f->fd, &cursor, ro, pg, NULL, NULL), EFAULT);
+		FAILS(f, cmapc_iter(f->fd, &cursor, ro, pg, NULL, NULL), EFAULT);
 		munmap(ro, pg);
 	}
 }
@@ -1472,7 +1472,7 @@ static void test_stats(void **state)
 	int rc;
 
 	cm_self_comm(comm);
-	assert_ok(cm_stats(f->fd, 0, &a));
+	assert_ok(cmapc_stats(f->fd, 0, &a));
 	assert_int_equal(a.id, f->id);
 	assert_string_equal(a.name, f->name);
 	assert_int_equal(a.mode, cm_default_mode);
@@ -1494,15 +1494,15 @@ static void test_stats(void **state)
 	assert_ok(cm_puts(f->fd, "s2", "v2", CMAP_PUT_NOEXIST));
 	assert_errno(cm_puts(f->fd, "s1", "v1", CMAP_PUT_NOEXIST), EEXIST);
 	vlen = sizeof(buf);
-	assert_ok(cm_get(f->fd, "s1", 2, buf, &vlen));
+	assert_ok(cmapc_get(f->fd, "s1", 2, buf, &vlen));
 	vlen = sizeof(buf);
-	assert_errno(cm_get(f->fd, "s9", 2, buf, &vlen), ENOENT);
+	assert_errno(cmapc_get(f->fd, "s9", 2, buf, &vlen), ENOENT);
 	assert_ok(cm_dels(f->fd, "s2"));
 	assert_errno(cm_dels(f->fd, "s2"), ENOENT);
-	assert_ok(cm_iter(f->fd, &cursor, buf, sizeof(buf), NULL, NULL));
+	assert_ok(cmapc_iter(f->fd, &cursor, buf, sizeof(buf), NULL, NULL));
 	f->entries++;
 
-	assert_ok(cm_stats(f->fd, 0, &b));
+	assert_ok(cmapc_stats(f->fd, 0, &b));
 	assert_int_equal(b.entries, f->entries);
 	assert_int_equal(b.puts - a.puts, 3);
 	assert_int_equal(b.gets - a.gets, 2);
@@ -1522,21 +1522,21 @@ static void test_stats(void **state)
 			a.flags = 1;
 		else
 			a.reserved[i - 1] = 1;
-		rc = cm_ioctl(f->fd, CMAP_IOC_STATS, &a);
+		rc = cmapc_ioctl(f->fd, CMAP_IOC_STATS, &a);
 		if (rc != -EINVAL)
 			fail_msg("STATS with %s[%u] non-zero: expected -EINVAL, got %s",
 				 i == 0 ? "flags" : "reserved", i ? i - 1 : 0,
 				 errname(-rc));
 	}
 	/* reading stats changes nothing */
-	assert_ok(cm_stats(f->fd, 0, &a));
+	assert_ok(cmapc_stats(f->fd, 0, &a));
 	assert_int_equal(a.puts, b.puts);
 	assert_int_equal(a.gets, b.gets);
 	assert_int_equal(a.deletes, b.deletes);
 	check_unchanged(f);
 
 	/* an unknown id */
-	assert_errno(cm_stats(f->fd, 0xfffffff3u, &a), ENOENT);
+	assert_errno(cmapc_stats(f->fd, 0xfffffff3u, &a), ENOENT);
 }
 
 /*
@@ -1553,7 +1553,7 @@ static void test_stats_pad(void **state)
 	memset(&st, 0, sizeof(st));
 	st.size = sizeof(st);
 	st.pad = 0xffffffffu;
-	rc = cm_ioctl(f->fd, CMAP_IOC_STATS, &st);
+	rc = cmapc_ioctl(f->fd, CMAP_IOC_STATS, &st);
 	if (rc == 0) {
 		assert_int_equal(st.pad, 0);
 		assert_int_equal(st.entries, f->entries);
@@ -1574,7 +1574,7 @@ static void test_stats_resizes(void **state)
 	double t0;
 
 	assert_ok(cm_create(fd2, name, 1, 0, 0, NULL));
-	assert_ok(cm_stats(fd2, 0, &a));
+	assert_ok(cmapc_stats(fd2, 0, &a));
 	assert_int_equal(a.resizes, 0);
 	for (round = 0; round < rounds; round++) {
 		for (i = 0; i < CMAP_BATCH_MAX; i++) {
@@ -1582,11 +1582,11 @@ static void test_stats_resizes(void **state)
 			cm_bop(&ops[i], CMAP_OP_PUT, CMAP_PUT_NOEXIST, &keys[i],
 			       8, &keys[i], 8);
 		}
-		assert_ok(cm_batch(fd2, ops, CMAP_BATCH_MAX, &done));
+		assert_ok(cmapc_batch(fd2, ops, CMAP_BATCH_MAX, &done));
 		assert_int_equal(done, CMAP_BATCH_MAX);
 		for (i = 0; i < CMAP_BATCH_MAX; i++)
 			if (ops[i].result) {
-				assert_ok(cm_stats(fd2, 0, &b));
+				assert_ok(cmapc_stats(fd2, 0, &b));
 				fail_msg("round %u op %u (key %#llx, %llu entries, %llu buckets, resizing %llu): %s",
 					 round, i, (unsigned long long)keys[i],
 					 (unsigned long long)b.entries,
@@ -1598,7 +1598,7 @@ static void test_stats_resizes(void **state)
 	/* wait for a migration in progress to finish */
 	t0 = now_sec();
 	do {
-		assert_ok(cm_stats(fd2, 0, &b));
+		assert_ok(cmapc_stats(fd2, 0, &b));
 		if (!b.resizing && b.load_factor_milli < 6500)
 			break;
 		usleep(10000);
@@ -1660,14 +1660,14 @@ static void test_growth_tiny_hint(void **state)
 				cm_bop(&ops[i], CMAP_OP_PUT, CMAP_PUT_NOEXIST,
 				       &keys[i], 8, &keys[i], 8);
 			}
-			assert_ok(cm_batch(fd, ops, CMAP_BATCH_MAX, &done));
+			assert_ok(cmapc_batch(fd, ops, CMAP_BATCH_MAX, &done));
 			assert_int_equal(done, CMAP_BATCH_MAX);
 			for (i = 0, bad = 0; i < CMAP_BATCH_MAX; i++)
 				bad += ops[i].result != 0;
 			if (bad && !failed) {
 				for (i = 0; !ops[i].result; i++)
 					;
-				assert_ok(cm_stats(fd, 0, &st));
+				assert_ok(cmapc_stats(fd, 0, &st));
 				failed = 1;
 				snprintf(msg, sizeof(msg), "table %u round %u: %u of %u inserts failed, first op %u: %s; entries %llu, buckets %llu, overflow %llu, resizing %llu, resizes %llu",
 					 t, round, bad, CMAP_BATCH_MAX, i,
@@ -1680,13 +1680,13 @@ static void test_growth_tiny_hint(void **state)
 			}
 		}
 		if (failed) {
-			cm_destroy(fd, name);
+			cmapc_destroy(fd, name, NULL);
 			break;
 		}
 		/* and it did grow */
 		t0 = now_sec();
 		do {
-			assert_ok(cm_stats(fd, 0, &st));
+			assert_ok(cmapc_stats(fd, 0, &st));
 			if (!st.resizing && st.load_factor_milli < 6500)
 				break;
 			usleep(10000);
@@ -1696,7 +1696,7 @@ static void test_growth_tiny_hint(void **state)
 			fail_msg("table %u: %llu entries in %llu buckets",
 				 t, (unsigned long long)st.entries,
 				 (unsigned long long)st.buckets);
-		assert_ok(cm_destroy(fd, name));
+		assert_ok(cmapc_destroy(fd, name, NULL));
 	}
 	spin_end();
 	if (failed)
@@ -1717,7 +1717,7 @@ static void test_enospc_entries(void **state)
 	__u32 i, done, vlen;
 
 	assert_ok(cm_create(fd, name, 0, 10, 0, NULL));
-	assert_ok(cm_stats(fd, 0, &st));
+	assert_ok(cmapc_stats(fd, 0, &st));
 	assert_int_equal(st.max_entries, 10);
 	for (i = 0; i < 10; i++) {
 		snprintf(key, sizeof(key), "e%u", i);
@@ -1736,7 +1736,7 @@ static void test_enospc_entries(void **state)
 	/* in a batch too */
 	cm_bop(&ops[0], CMAP_OP_PUT, 0, "e12", 3, "v", 1);
 	cm_bop(&ops[1], CMAP_OP_PUT, 0, "e5", 2, "new5", 4);
-	assert_ok(cm_batch(fd, ops, 2, &done));
+	assert_ok(cmapc_batch(fd, ops, 2, &done));
 	assert_int_equal(done, 2);
 	assert_int_equal(ops[0].result, -ENOSPC);
 	assert_int_equal(ops[1].result, 0);
@@ -1747,9 +1747,9 @@ static void test_enospc_entries(void **state)
 	assert_ok(cm_puts(fd, "e10", "v10", CMAP_PUT_NOEXIST));
 	assert_errno(cm_puts(fd, "e11", "v", CMAP_PUT_ANY), ENOSPC);
 	vlen = sizeof(buf);
-	assert_ok(cm_get(fd, "e10", 3, buf, &vlen));
+	assert_ok(cmapc_get(fd, "e10", 3, buf, &vlen));
 	/* CLEAR frees them all */
-	assert_ok(cm_clear(fd));
+	assert_ok(cmapc_clear(fd));
 	for (i = 0; i < 10; i++) {
 		snprintf(key, sizeof(key), "n%u", i);
 		assert_ok(cm_puts(fd, key, "v", CMAP_PUT_NOEXIST));
@@ -1765,9 +1765,9 @@ static __u64 entry_charge(int fd, const char *key, const void *val,
 {
 	struct cmap_stats a, b;
 
-	assert_ok(cm_stats(fd, 0, &a));
-	assert_ok(cm_put(fd, key, strlen(key), val, vlen, CMAP_PUT_NOEXIST));
-	assert_ok(cm_stats(fd, 0, &b));
+	assert_ok(cmapc_stats(fd, 0, &a));
+	assert_ok(cmapc_put(fd, key, strlen(key), val, vlen, CMAP_PUT_NOEXIST));
+	assert_ok(cmapc_stats(fd, 0, &b));
 	assert_int_equal(a.buckets, b.buckets);
 	assert_ok(cm_dels(fd, key));
 	assert_true(b.bytes > a.bytes + vlen);
@@ -1794,42 +1794,42 @@ static void test_enospc_bytes(void **state)
 	/* room for exactly two big entries and a small one */
 	limit = 2 * big + small;
 	assert_ok(cm_create(fd, name, 64, 0, limit, NULL));
-	assert_ok(cm_stats(fd, 0, &st));
+	assert_ok(cmapc_stats(fd, 0, &st));
 	assert_int_equal(st.max_bytes, limit);
-	assert_ok(cm_put(fd, "bigA", 4, val, CMAP_VALUE_MAX, CMAP_PUT_NOEXIST));
-	assert_ok(cm_put(fd, "bigB", 4, val, CMAP_VALUE_MAX, CMAP_PUT_NOEXIST));
-	assert_ok(cm_put(fd, "smlS", 4, val, 10, CMAP_PUT_NOEXIST));
+	assert_ok(cmapc_put(fd, "bigA", 4, val, CMAP_VALUE_MAX, CMAP_PUT_NOEXIST));
+	assert_ok(cmapc_put(fd, "bigB", 4, val, CMAP_VALUE_MAX, CMAP_PUT_NOEXIST));
+	assert_ok(cmapc_put(fd, "smlS", 4, val, 10, CMAP_PUT_NOEXIST));
 	assert_int_equal(cm_entries(fd), 3);
 	/* full: any new entry fails, even an empty value */
-	assert_errno(cm_put(fd, "bigC", 4, val, CMAP_VALUE_MAX, CMAP_PUT_ANY),
+	assert_errno(cmapc_put(fd, "bigC", 4, val, CMAP_VALUE_MAX, CMAP_PUT_ANY),
 		     ENOSPC);
-	assert_errno(cm_put(fd, "e", 1, val, 0, CMAP_PUT_ANY), ENOSPC);
+	assert_errno(cmapc_put(fd, "e", 1, val, 0, CMAP_PUT_ANY), ENOSPC);
 	assert_int_equal(cm_entries(fd), 3);
 	vlen = 0;
-	assert_errno(cm_get(fd, "bigC", 4, NULL, &vlen), ENOENT);
+	assert_errno(cmapc_get(fd, "bigC", 4, NULL, &vlen), ENOENT);
 	/* growing a value past the limit fails and keeps the old value */
-	assert_errno(cm_put(fd, "smlS", 4, val, CMAP_VALUE_MAX, CMAP_PUT_ANY),
+	assert_errno(cmapc_put(fd, "smlS", 4, val, CMAP_VALUE_MAX, CMAP_PUT_ANY),
 		     ENOSPC);
-	assert_errno(cm_put(fd, "smlS", 4, val, 2000, CMAP_PUT_EXIST), ENOSPC);
+	assert_errno(cmapc_put(fd, "smlS", 4, val, 2000, CMAP_PUT_EXIST), ENOSPC);
 	vlen = sizeof(out);
-	assert_ok(cm_get(fd, "smlS", 4, out, &vlen));
+	assert_ok(cmapc_get(fd, "smlS", 4, out, &vlen));
 	assert_int_equal(vlen, 10);
 	/* a same-size replace fits */
-	assert_ok(cm_put(fd, "smlS", 4, "0123456789", 10, CMAP_PUT_EXIST));
+	assert_ok(cmapc_put(fd, "smlS", 4, "0123456789", 10, CMAP_PUT_EXIST));
 	/* shrinking a value frees bytes */
-	assert_ok(cm_put(fd, "bigB", 4, val, 100, CMAP_PUT_EXIST));
-	assert_ok(cm_put(fd, "e", 1, val, 0, CMAP_PUT_ANY));
+	assert_ok(cmapc_put(fd, "bigB", 4, val, 100, CMAP_PUT_EXIST));
+	assert_ok(cmapc_put(fd, "e", 1, val, 0, CMAP_PUT_ANY));
 	assert_ok(cm_dels(fd, "e"));
-	assert_ok(cm_put(fd, "bigB", 4, val, CMAP_VALUE_MAX, CMAP_PUT_EXIST));
+	assert_ok(cmapc_put(fd, "bigB", 4, val, CMAP_VALUE_MAX, CMAP_PUT_EXIST));
 	/* freeing a big one makes room for the grown one */
 	assert_ok(cm_dels(fd, "bigA"));
-	assert_ok(cm_put(fd, "smlS", 4, val, CMAP_VALUE_MAX, CMAP_PUT_ANY));
+	assert_ok(cmapc_put(fd, "smlS", 4, val, CMAP_VALUE_MAX, CMAP_PUT_ANY));
 	vlen = sizeof(out);
-	assert_ok(cm_get(fd, "smlS", 4, out, &vlen));
+	assert_ok(cmapc_get(fd, "smlS", 4, out, &vlen));
 	assert_int_equal(vlen, CMAP_VALUE_MAX);
 	/* exactly at the limit again, then full */
-	assert_ok(cm_put(fd, "smlT", 4, val, 10, CMAP_PUT_NOEXIST));
-	assert_errno(cm_put(fd, "e", 1, val, 0, CMAP_PUT_ANY), ENOSPC);
+	assert_ok(cmapc_put(fd, "smlT", 4, val, 10, CMAP_PUT_NOEXIST));
+	assert_errno(cmapc_put(fd, "e", 1, val, 0, CMAP_PUT_ANY), ENOSPC);
 	assert_int_equal(cm_entries(fd), 3);
 	check_unchanged(f);
 }
@@ -1850,42 +1850,42 @@ static void test_efault_kv(void **state)
 
 	memcpy(straddle, "stra", 4);
 	/* bad key pointers, for an insert and for a replace of the canary */
-	FAILS(f, cm_put(f->fd, NULL, 4, "v", 1, CMAP_PUT_ANY), EFAULT);
-	FAILS(f, cm_put(f->fd, gone, 4, "v", 1, CMAP_PUT_ANY), EFAULT);
-	FAILS(f, cm_put(f->fd, kaddr, 4, "v", 1, CMAP_PUT_ANY), EFAULT);
-	FAILS(f, cm_put(f->fd, straddle, 8, "v", 1, CMAP_PUT_ANY), EFAULT);
+	FAILS(f, cmapc_put(f->fd, NULL, 4, "v", 1, CMAP_PUT_ANY), EFAULT);
+	FAILS(f, cmapc_put(f->fd, gone, 4, "v", 1, CMAP_PUT_ANY), EFAULT);
+	FAILS(f, cmapc_put(f->fd, kaddr, 4, "v", 1, CMAP_PUT_ANY), EFAULT);
+	FAILS(f, cmapc_put(f->fd, straddle, 8, "v", 1, CMAP_PUT_ANY), EFAULT);
 	/* bad value pointers: nothing inserted, nothing replaced */
-	FAILS(f, cm_put(f->fd, "fv", 2, NULL, 10, CMAP_PUT_ANY), EFAULT);
-	FAILS(f, cm_put(f->fd, "fv", 2, gone, 10, CMAP_PUT_ANY), EFAULT);
-	FAILS(f, cm_put(f->fd, "fv", 2, kaddr, 10, CMAP_PUT_ANY), EFAULT);
-	FAILS(f, cm_put(f->fd, "fv", 2, page + pg - 100, 200, CMAP_PUT_ANY),
+	FAILS(f, cmapc_put(f->fd, "fv", 2, NULL, 10, CMAP_PUT_ANY), EFAULT);
+	FAILS(f, cmapc_put(f->fd, "fv", 2, gone, 10, CMAP_PUT_ANY), EFAULT);
+	FAILS(f, cmapc_put(f->fd, "fv", 2, kaddr, 10, CMAP_PUT_ANY), EFAULT);
+	FAILS(f, cmapc_put(f->fd, "fv", 2, page + pg - 100, 200, CMAP_PUT_ANY),
 	      EFAULT);
 	expect_gone(f->fd, "fv");
-	FAILS(f, cm_put(f->fd, CANARY_KEY, strlen(CANARY_KEY), gone, 10,
+	FAILS(f, cmapc_put(f->fd, CANARY_KEY, strlen(CANARY_KEY), gone, 10,
 			CMAP_PUT_ANY), EFAULT);
-	FAILS(f, cm_put(f->fd, CANARY_KEY, strlen(CANARY_KEY),
+	FAILS(f, cmapc_put(f->fd, CANARY_KEY, strlen(CANARY_KEY),
 			page + pg - 100, 200, CMAP_PUT_EXIST), EFAULT);
 	/* GET: bad key, bad or read-only value buffer */
 	vlen = sizeof(buf);
-	FAILS(f, cm_get(f->fd, NULL, 4, buf, &vlen), EFAULT);
+	FAILS(f, cmapc_get(f->fd, NULL, 4, buf, &vlen), EFAULT);
 	vlen = sizeof(buf);
-	FAILS(f, cm_get(f->fd, kaddr, 4, buf, &vlen), EFAULT);
+	FAILS(f, cmapc_get(f->fd, kaddr, 4, buf, &vlen), EFAULT);
 	vlen = 64;
-	FAILS(f, cm_get(f->fd, CANARY_KEY, strlen(CANARY_KEY), gone, &vlen),
+	FAILS(f, cmapc_get(f->fd, CANARY_KEY, strlen(CANARY_KEY), gone, &vlen),
 	      EFAULT);
 	vlen = 64;
-	FAILS(f, cm_get(f->fd, CANARY_KEY, strlen(CANARY_KEY), kaddr, &vlen),
+	FAILS(f, cmapc_get(f->fd, CANARY_KEY, strlen(CANARY_KEY), kaddr, &vlen),
 	      EFAULT);
 	vlen = 64;
-	FAILS(f, cm_get(f->fd, CANARY_KEY, strlen(CANARY_KEY), ro, &vlen),
+	FAILS(f, cmapc_get(f->fd, CANARY_KEY, strlen(CANARY_KEY), ro, &vlen),
 	      EFAULT);
 	vlen = 64;
-	FAILS(f, cm_get(f->fd, CANARY_KEY, strlen(CANARY_KEY), page + pg - 8,
+	FAILS(f, cmapc_get(f->fd, CANARY_KEY, strlen(CANARY_KEY), page + pg - 8,
 			&vlen), EFAULT);
 	/* DELETE: bad key */
-	FAILS(f, cm_del(f->fd, NULL, 6), EFAULT);
-	FAILS(f, cm_del(f->fd, gone, 6), EFAULT);
-	FAILS(f, cm_del(f->fd, kaddr, 6), EFAULT);
+	FAILS(f, cmapc_delete(f->fd, NULL, 6), EFAULT);
+	FAILS(f, cmapc_delete(f->fd, gone, 6), EFAULT);
+	FAILS(f, cmapc_delete(f->fd, kaddr, 6), EFAULT);
 	munmap(ro, pg);
 	cm_guarded_free(page);
 }
@@ -1910,7 +1910,7 @@ static void test_efault_struct(void **state)
 	bad[2] = (void *)(uintptr_t)KERNEL_ADDR;
 	for (i = 0; i < ARRAY_LEN(cmds); i++)
 		for (j = 0; j < ARRAY_LEN(bad); j++) {
-			int rc = cm_ioctl(f->fd, cmds[i], bad[j]);
+			int rc = cmapc_ioctl(f->fd, cmds[i], bad[j]);
 
 			if (rc != -EFAULT)
 				fail_msg("ioctl %#lx with struct at %p: expected -EFAULT, got %s",
@@ -1920,8 +1920,8 @@ static void test_efault_struct(void **state)
 	/* a struct cut short by the guard page: only its size field readable */
 	kv = (struct cmap_kv *)(page + pg - 4);
 	kv->size = sizeof(struct cmap_kv);
-	FAILS(f, cm_ioctl(f->fd, CMAP_IOC_PUT, kv), EFAULT);
-	FAILS(f, cm_ioctl(f->fd, CMAP_IOC_GET, kv), EFAULT);
+	FAILS(f, cmapc_ioctl(f->fd, CMAP_IOC_PUT, kv), EFAULT);
+	FAILS(f, cmapc_ioctl(f->fd, CMAP_IOC_GET, kv), EFAULT);
 
 	/* GET with the struct read-only: value_len cannot be written back */
 	ro = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -1929,13 +1929,13 @@ static void test_efault_struct(void **state)
 	cm_kv((struct cmap_kv *)ro, 0, CANARY_KEY, strlen(CANARY_KEY), out,
 	      sizeof(out));
 	mprotect(ro, pg, PROT_READ);
-	FAILS(f, cm_ioctl(f->fd, CMAP_IOC_GET, ro), EFAULT);
+	FAILS(f, cmapc_ioctl(f->fd, CMAP_IOC_GET, ro), EFAULT);
 	/* STATS likewise */
 	mprotect(ro, pg, PROT_READ | PROT_WRITE);
 	memset(ro, 0, sizeof(struct cmap_stats));
 	((struct cmap_stats *)ro)->size = sizeof(struct cmap_stats);
 	mprotect(ro, pg, PROT_READ);
-	FAILS(f, cm_ioctl(f->fd, CMAP_IOC_STATS, ro), EFAULT);
+	FAILS(f, cmapc_ioctl(f->fd, CMAP_IOC_STATS, ro), EFAULT);
 	munmap(ro, pg);
 	cm_guarded_free(page);
 }
@@ -1975,7 +1975,7 @@ static void test_enotty(void **state)
 
 	cm_kv(&kv, 0, "tty", 3, "v", 1);
 	for (i = 0; i < (int)ARRAY_LEN(cmds); i++) {
-		int rc = cm_ioctl(f->fd, cmds[i], &kv);
+		int rc = cmapc_ioctl(f->fd, cmds[i], &kv);
 
 		if (rc != -ENOTTY)
 			fail_msg("ioctl %#lx: expected -ENOTTY, got %s", cmds[i],
@@ -1983,12 +1983,12 @@ static void test_enotty(void **state)
 		check_unchanged(f);
 	}
 	/* an ioctl of another kind of file */
-	assert_errno(cm_ioctl(f->fd, TCGETS, &tio), ENOTTY);
+	assert_errno(cmapc_ioctl(f->fd, TCGETS, &tio), ENOTTY);
 	assert_true(isatty(f->fd) == 0);
 	expect_gone(f->fd, "tty");
 	/* on an unbound file too */
 	i = fx_fd(f);
-	assert_errno(cm_ioctl(i, _IO(CMAP_IOC_MAGIC, 99), NULL), ENOTTY);
+	assert_errno(cmapc_ioctl(i, _IO(CMAP_IOC_MAGIC, 99), NULL), ENOTTY);
 	check_unchanged(f);
 }
 
@@ -2009,19 +2009,19 @@ static void test_cmd_size_bits(void **state)
 
 	for (i = 0; i < ARRAY_LEN(sizes); i++) {
 		cm_kv(&kv, 0, CANARY_KEY, strlen(CANARY_KEY), NULL, 0);
-		assert_ok(cm_ioctl(f->fd, cm_cmd_sized(CMAP_IOC_DELETE, sizes[i]),
+		assert_ok(cmapc_ioctl(f->fd, cm_cmd_sized(CMAP_IOC_DELETE, sizes[i]),
 				   &kv));
 		expect_gone(f->fd, CANARY_KEY);
 		cm_kv(&kv, CMAP_PUT_NOEXIST, CANARY_KEY, strlen(CANARY_KEY),
 		      CANARY_VAL, strlen(CANARY_VAL));
-		assert_ok(cm_ioctl(f->fd, cm_cmd_sized(CMAP_IOC_PUT, sizes[i]),
+		assert_ok(cmapc_ioctl(f->fd, cm_cmd_sized(CMAP_IOC_PUT, sizes[i]),
 				   &kv));
 		cm_kv(&kv, 0, CANARY_KEY, strlen(CANARY_KEY), out, sizeof(out));
-		assert_ok(cm_ioctl(f->fd, cm_cmd_sized(CMAP_IOC_GET, sizes[i]),
+		assert_ok(cmapc_ioctl(f->fd, cm_cmd_sized(CMAP_IOC_GET, sizes[i]),
 				   &kv));
 		assert_int_equal(kv.value_len, strlen(CANARY_VAL));
 		assert_memory_equal(out, CANARY_VAL, kv.value_len);
-		assert_ok(cm_ioctl(f->fd, cm_cmd_sized(CMAP_IOC_CLEAR, sizes[i]),
+		assert_ok(cmapc_ioctl(f->fd, cm_cmd_sized(CMAP_IOC_CLEAR, sizes[i]),
 				   NULL));
 		assert_int_equal(cm_entries(f->fd), 0);
 		assert_ok(cm_puts(f->fd, CANARY_KEY, CANARY_VAL, CMAP_PUT_NOEXIST));
@@ -2085,7 +2085,7 @@ static void test_size_oversized(void **state)
 		memset(&r, 0, sizeof(r));
 		cm_kv(&r.kv, 0, "over", 4, "sized", 5);
 		OVERSIZE(struct cmap_kv, kv);
-		rc = cm_ioctl(f->fd, CMD(CMAP_IOC_PUT), &r);
+		rc = cmapc_ioctl(f->fd, CMD(CMAP_IOC_PUT), &r);
 		CHECK_RC("PUT");
 		if (!ok) {
 			expect_gone(f->fd, "over");
@@ -2099,7 +2099,7 @@ static void test_size_oversized(void **state)
 		cm_kv(&r.kv, 0, CANARY_KEY, strlen(CANARY_KEY), out,
 		      sizeof(out));
 		OVERSIZE(struct cmap_kv, kv);
-		rc = cm_ioctl(f->fd, CMD(CMAP_IOC_GET), &r);
+		rc = cmapc_ioctl(f->fd, CMD(CMAP_IOC_GET), &r);
 		CHECK_RC("GET");
 		if (ok)
 			assert_int_equal(r.kv.value_len, strlen(CANARY_VAL));
@@ -2107,7 +2107,7 @@ static void test_size_oversized(void **state)
 		memset(&r, 0, sizeof(r));
 		cm_kv(&r.kv, 0, "over", 4, NULL, 0);
 		OVERSIZE(struct cmap_kv, kv);
-		rc = cm_ioctl(f->fd, CMD(CMAP_IOC_DELETE), &r);
+		rc = cmapc_ioctl(f->fd, CMD(CMAP_IOC_DELETE), &r);
 		if (!ok) {
 			CHECK_RC("DELETE");
 		} else {
@@ -2120,14 +2120,14 @@ static void test_size_oversized(void **state)
 		r.create.size = sizeof(r.create);
 		strcpy(r.create.name, n1);
 		OVERSIZE(struct cmap_create, create);
-		rc = cm_ioctl(fd, CMD(CMAP_IOC_CREATE), &r);
+		rc = cmapc_ioctl(fd, CMD(CMAP_IOC_CREATE), &r);
 		CHECK_RC("CREATE");
 		assert_int_equal(cm_list_has_name(fd, n1), ok);
 		/* OPEN */
 		memset(&r, 0, sizeof(r));
 		strcpy(r.open.name, f->name);
 		OVERSIZE(struct cmap_open, open);
-		rc = cm_ioctl(fd, CMD(CMAP_IOC_OPEN), &r);
+		rc = cmapc_ioctl(fd, CMD(CMAP_IOC_OPEN), &r);
 		CHECK_RC("OPEN");
 		if (ok) {
 			assert_int_equal(r.open.id, f->id);
@@ -2136,7 +2136,7 @@ static void test_size_oversized(void **state)
 		/* LIST */
 		memset(&r, 0, sizeof(r));
 		OVERSIZE(struct cmap_list, list);
-		rc = cm_ioctl(f->fd, CMD(CMAP_IOC_LIST), &r);
+		rc = cmapc_ioctl(f->fd, CMD(CMAP_IOC_LIST), &r);
 		CHECK_RC("LIST");
 		if (ok)
 			assert_true(r.list.total >= 2);
@@ -2146,7 +2146,7 @@ static void test_size_oversized(void **state)
 		r.batch.ops = ptr(&op);
 		r.batch.count = 1;
 		OVERSIZE(struct cmap_batch, batch);
-		rc = cm_ioctl(f->fd, CMD(CMAP_IOC_BATCH), &r);
+		rc = cmapc_ioctl(f->fd, CMD(CMAP_IOC_BATCH), &r);
 		CHECK_RC("BATCH");
 		if (!ok) {
 			expect_gone(f->fd, "obatch");
@@ -2161,21 +2161,21 @@ static void test_size_oversized(void **state)
 		r.iter.buf = ptr(buf);
 		r.iter.buf_len = sizeof(buf);
 		OVERSIZE(struct cmap_iter, iter);
-		rc = cm_ioctl(f->fd, CMD(CMAP_IOC_ITER), &r);
+		rc = cmapc_ioctl(f->fd, CMD(CMAP_IOC_ITER), &r);
 		CHECK_RC("ITER");
 		if (ok)
 			assert_int_equal(r.iter.count, 1);
 		/* STATS */
 		memset(&r, 0, sizeof(r));
 		OVERSIZE(struct cmap_stats, stats);
-		rc = cm_ioctl(f->fd, CMD(CMAP_IOC_STATS), &r);
+		rc = cmapc_ioctl(f->fd, CMD(CMAP_IOC_STATS), &r);
 		CHECK_RC("STATS");
 		if (ok)
 			assert_int_equal(r.stats.entries, f->entries);
 		/* VERSION */
 		memset(&r, 0, sizeof(r));
 		OVERSIZE(struct cmap_version, version);
-		rc = cm_ioctl(f->fd, CMD(CMAP_IOC_VERSION), &r);
+		rc = cmapc_ioctl(f->fd, CMD(CMAP_IOC_VERSION), &r);
 		CHECK_RC("VERSION");
 		if (ok)
 			assert_int_equal(r.version.abi_version, CMAP_ABI_VERSION);
@@ -2185,7 +2185,7 @@ static void test_size_oversized(void **state)
 		memset(&r, 0, sizeof(r));
 		strcpy(r.open.name, n1);
 		OVERSIZE(struct cmap_open, open);
-		rc = cm_ioctl(fd, CMD(CMAP_IOC_DESTROY), &r);
+		rc = cmapc_ioctl(fd, CMD(CMAP_IOC_DESTROY), &r);
 		if (!ok) {
 			/* the table does not exist then either way */
 			if (rc != -E2BIG && rc != -ENOENT)
@@ -2201,7 +2201,7 @@ static void test_size_oversized(void **state)
 	cm_kv(&r.kv, 0, "over", 4, "sized", 5);
 	r.kv.size = sizeof(struct cmap_kv) + 200;
 	r.raw[sizeof(struct cmap_kv) + 100] = 0x80;
-	FAILS(f, cm_ioctl(f->fd, CMAP_IOC_PUT, &r), E2BIG);
+	FAILS(f, cmapc_ioctl(f->fd, CMAP_IOC_PUT, &r), E2BIG);
 	expect_gone(f->fd, "over");
 }
 
@@ -2219,14 +2219,14 @@ static void test_size_small(void **state)
 	cm_kv(&kv, 0, "small", 5, "struct", 6);
 	kv.size = offsetof(struct cmap_kv, reserved);
 	kv.reserved[0] = 0xdead;	/* beyond size: must not be read */
-	assert_ok(cm_ioctl(f->fd, CMAP_IOC_PUT, &kv));
+	assert_ok(cmapc_ioctl(f->fd, CMAP_IOC_PUT, &kv));
 	f->entries++;
 	expect_val(f->fd, "small", "struct");
 	/* the same program issues the command with its own size too */
 	cm_kv(&kv, 0, "small2", 6, "struct", 6);
 	kv.size = offsetof(struct cmap_kv, reserved);
 	kv.reserved[0] = 0xdead;
-	assert_ok(cm_ioctl(f->fd, cm_cmd_sized(CMAP_IOC_PUT, kv.size), &kv));
+	assert_ok(cmapc_ioctl(f->fd, cm_cmd_sized(CMAP_IOC_PUT, kv.size), &kv));
 	f->entries++;
 	expect_val(f->fd, "small2", "struct");
 
@@ -2235,7 +2235,7 @@ static void test_size_small(void **state)
 	memset(&s, 0xE7, sizeof(s));
 	memset(&s.st, 0, sz);
 	s.st.size = sz;
-	assert_ok(cm_ioctl(f->fd, CMAP_IOC_STATS, &s));
+	assert_ok(cmapc_ioctl(f->fd, CMAP_IOC_STATS, &s));
 	assert_int_equal(s.st.entries, f->entries);
 	assert_string_equal(s.st.name, f->name);
 	for (i = sz; i < sizeof(s); i++)
@@ -2244,7 +2244,7 @@ static void test_size_small(void **state)
 	memset(&s, 0xE7, sizeof(s));
 	memset(&s.st, 0, sz);
 	s.st.size = sz;
-	assert_ok(cm_ioctl(f->fd, cm_cmd_sized(CMAP_IOC_STATS, sz), &s));
+	assert_ok(cmapc_ioctl(f->fd, cm_cmd_sized(CMAP_IOC_STATS, sz), &s));
 	assert_int_equal(s.st.entries, f->entries);
 	for (i = sz; i < sizeof(s); i++)
 		if (((__u8 *)&s)[i] != 0xE7)
@@ -2262,7 +2262,7 @@ static void test_size_small(void **state)
 		memset(&v, 0xE7, sizeof(v));
 		memset(&v.v, 0, sz);
 		v.v.size = sz;
-		assert_ok(cm_ioctl(f->fd, cm_cmd_sized(CMAP_IOC_VERSION, sz), &v));
+		assert_ok(cmapc_ioctl(f->fd, cm_cmd_sized(CMAP_IOC_VERSION, sz), &v));
 		assert_int_equal(v.v.abi_version, CMAP_ABI_VERSION);
 		assert_int_equal(v.v.size, sz);
 		for (i = sz; i < sizeof(v); i++)
@@ -2273,9 +2273,9 @@ static void test_size_small(void **state)
 	/* size 0 or 4: not even flags; an all-zero PUT is invalid anyway */
 	cm_kv(&kv, 0, "tiny", 4, "v", 1);
 	kv.size = 0;
-	FAILS(f, cm_ioctl(f->fd, CMAP_IOC_PUT, &kv), EINVAL);
+	FAILS(f, cmapc_ioctl(f->fd, CMAP_IOC_PUT, &kv), EINVAL);
 	kv.size = 4;
-	FAILS(f, cm_ioctl(f->fd, CMAP_IOC_PUT, &kv), EINVAL);
+	FAILS(f, cmapc_ioctl(f->fd, CMAP_IOC_PUT, &kv), EINVAL);
 	expect_gone(f->fd, "tiny");
 }
 
@@ -2303,7 +2303,7 @@ static void test_version(void **state)
 	v.size = sizeof(v);
 	v.flags = 0;
 	memset(v.reserved, 0, sizeof(v.reserved));
-	assert_ok(cm_ioctl(fd, CMAP_IOC_VERSION, &v));
+	assert_ok(cmapc_ioctl(fd, CMAP_IOC_VERSION, &v));
 	assert_int_equal(v.size, sizeof(v));
 	assert_int_equal(v.flags, 0);
 	assert_int_equal(v.abi_version, CMAP_ABI_VERSION);
@@ -2329,17 +2329,17 @@ static void test_version(void **state)
 	memset(&v, 0, sizeof(v));
 	v.size = sizeof(v);
 	v.flags = 1;
-	assert_errno(cm_ioctl(fd, CMAP_IOC_VERSION, &v), EINVAL);
+	assert_errno(cmapc_ioctl(fd, CMAP_IOC_VERSION, &v), EINVAL);
 	assert_int_equal(v.abi_version, 0);
 	v.flags = 0;
 	v.reserved[3] = 1;
-	assert_errno(cm_ioctl(fd, CMAP_IOC_VERSION, &v), EINVAL);
+	assert_errno(cmapc_ioctl(fd, CMAP_IOC_VERSION, &v), EINVAL);
 	assert_int_equal(v.abi_version, 0);
 	v.reserved[3] = 0;
 	v.size = 4;
-	assert_errno(cm_ioctl(fd, CMAP_IOC_VERSION, &v), EINVAL);
-	assert_errno(cm_ioctl(fd, CMAP_IOC_VERSION, NULL), EFAULT);
-	assert_errno(cm_ioctl(fd, CMAP_IOC_VERSION, cm_unmapped_addr()), EFAULT);
+	assert_errno(cmapc_ioctl(fd, CMAP_IOC_VERSION, &v), EINVAL);
+	assert_errno(cmapc_ioctl(fd, CMAP_IOC_VERSION, NULL), EFAULT);
+	assert_errno(cmapc_ioctl(fd, CMAP_IOC_VERSION, cm_unmapped_addr()), EFAULT);
 	check_unchanged(f);
 }
 
@@ -2361,7 +2361,7 @@ static __u32 live_ids(int fd, __u32 *ids, __u32 cap)
 	struct cmap_table_info *tabs = calloc(cap, sizeof(*tabs));
 	__u32 count, total, i;
 
-	assert_ok(cm_list(fd, tabs, cap, &count, &total));
+	assert_ok(cmapc_list_into(fd, tabs, cap, &count, &total));
 	assert_true(total <= cap);
 	for (i = 0; i < count; i++)
 		ids[i] = tabs[i].id;
@@ -2422,13 +2422,13 @@ static void test_id_wrap(void **state)
 			 errname(-rc));
 	/* the failed CREATE changed nothing */
 	assert_false(cm_list_has_name(fd, names[FREE]));
-	assert_ok(cm_list(fd, NULL, 0, NULL, &total_before));
+	assert_ok(cmapc_list_into(fd, NULL, 0, NULL, &total_before));
 	assert_errno(cm_create(fd, names[FREE], 0, 0, 0, &id), ENOSPC);
-	assert_ok(cm_list(fd, NULL, 0, NULL, &total));
+	assert_ok(cmapc_list_into(fd, NULL, 0, NULL, &total));
 	assert_int_equal(total, total_before);
 	assert_false(cm_list_has_name(fd, names[FREE]));
 	/* a DESTROY frees an id: the next CREATE gets exactly that one */
-	assert_ok(cm_destroy(fd, names[2]));
+	assert_ok(cmapc_destroy(fd, names[2], NULL));
 	assert_ok(cm_create(fd, names[FREE], 0, 0, 0, &id));
 	assert_int_equal(id, made[2]);
 	/* the cap lifted: CREATE goes on after the wrap-around */
@@ -2446,7 +2446,7 @@ static __s32 creator_of(int fd, __u32 id)
 	struct cmap_stats st;
 	struct cmap_table_info ti = { 0 };
 
-	assert_ok(cm_stats(fd, id, &st));
+	assert_ok(cmapc_stats(fd, id, &st));
 	assert_ok(cm_list_find(fd, id, &ti));
 	if (ti.creator_pid != st.creator_pid)
 		fail_msg("LIST says creator %d, STATS %d", ti.creator_pid,
@@ -2472,11 +2472,11 @@ static int pidns_grandchild(__u32 outer_id, const char *name)
 	fd = open(CMAP_DEVICE, O_RDWR | O_CLOEXEC);
 	if (fd < 0 || cm_create(fd, name, 0, 0, 0, &id))
 		return 11;
-	if (cm_stats(fd, 0, &st) || st.creator_pid != 1)
+	if (cmapc_stats(fd, 0, &st) || st.creator_pid != 1)
 		return 13;
 	if (cm_list_find(fd, id, &ti) || ti.creator_pid != 1)
 		return 14;
-	if (cm_stats(fd, outer_id, &st) || st.creator_pid != 0)
+	if (cmapc_stats(fd, outer_id, &st) || st.creator_pid != 0)
 		return 15;
 	if (cm_list_find(fd, outer_id, &ti) || ti.creator_pid != 0)
 		return 16;
@@ -2527,7 +2527,7 @@ static void test_creator_pidns(void **state)
 		fail_msg("in the pid namespace: check %d failed", WEXITSTATUS(st));
 	assert_true(gchild > 1);
 	/* here, the table's creator is the grandchild's pid in our namespace */
-	assert_ok(cm_open_table(fd, name, &id));
+	assert_ok(cmapc_open(fd, name, &id));
 	assert_int_equal(creator_of(fd, id), gchild);
 	check_unchanged(f);
 }
@@ -2605,7 +2605,7 @@ int main(void)
 		for (i = 0; i < ARRAY_LEN(all_tests); i++) {
 			char *name;
 
-			if (asprintf(&name, "%s/%s", cm_mode_names[m],
+			if (asprintf(&name, "%s/%s", cmapc_mode_name(m),
 				     all_tests[i].name) < 0)
 				return 1;
 			tests[n].name = name;

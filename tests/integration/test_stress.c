@@ -9,7 +9,7 @@
  */
 #include <stdbool.h>
 
-#include "cmap_util.h"
+#include "cmtest.h"
 
 #define VAL_XOR 0x5a5aa5a5c3c33c3cULL
 
@@ -82,7 +82,7 @@ static void batch_range(int fd, __u32 op, __u32 flags, __u64 n,
 			cm_bop(&ops[j], op, flags, &keys[j], 8,
 			       del ? NULL : &vals[j], del ? 0 : 8);
 		}
-		rc = cm_batch(fd, ops, cnt, &done);
+		rc = cmapc_batch(fd, ops, cnt, &done);
 		if (rc || done != cnt)
 			fail_msg("%s batch at %llu: %s, done %u of %u", what,
 				 (unsigned long long)base, errname(-rc), done,
@@ -106,7 +106,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	if (g_fd >= 0) {
-		cm_destroy(g_fd, g_name);
+		cmapc_destroy(g_fd, g_name, NULL);
 		close(g_fd);
 		g_fd = -1;
 	}
@@ -129,13 +129,13 @@ static void test_million(void **state)
 	cm_unique_name(name, "mil");
 	/* exactly n entries allowed: one more must fail */
 	assert_ok(cm_create(fd, name, 0, n, 1ULL << 30, NULL));
-	assert_ok(cm_stats(fd, 0, &st0));
+	assert_ok(cmapc_stats(fd, 0, &st0));
 
 	/* inserts */
 	t0 = now_sec();
 	batch_range(fd, CMAP_OP_PUT, CMAP_PUT_NOEXIST, n, "insert");
 	t_ins = now_sec() - t0;
-	assert_ok(cm_stats(fd, 0, &st));
+	assert_ok(cmapc_stats(fd, 0, &st));
 	peak_buckets = st.buckets;
 	assert_int_equal(st.entries, n);
 	assert_int_equal(st.puts - st0.puts, n);
@@ -149,17 +149,17 @@ static void test_million(void **state)
 
 	/* the limit: one more fails, a replace works */
 	extra = key_of(n);
-	assert_errno(cm_put(fd, &extra, 8, &extra, 8, CMAP_PUT_ANY), ENOSPC);
+	assert_errno(cmapc_put(fd, &extra, 8, &extra, 8, CMAP_PUT_ANY), ENOSPC);
 	key = key_of(n / 2);
 	val = key ^ VAL_XOR;
-	assert_ok(cm_put(fd, &key, 8, &val, 8, CMAP_PUT_EXIST));
+	assert_ok(cmapc_put(fd, &key, 8, &val, 8, CMAP_PUT_EXIST));
 
 	/* gets */
-	assert_ok(cm_stats(fd, 0, &st0));
+	assert_ok(cmapc_stats(fd, 0, &st0));
 	t0 = now_sec();
 	batch_range(fd, CMAP_OP_GET, 0, n, "get");
 	t_get = now_sec() - t0;
-	assert_ok(cm_stats(fd, 0, &st));
+	assert_ok(cmapc_stats(fd, 0, &st));
 	assert_int_equal(st.gets - st0.gets, n);
 	assert_int_equal(st.hits - st0.hits, n);
 
@@ -176,11 +176,11 @@ static void test_million(void **state)
 	free(dc.seen);
 
 	/* deletes */
-	assert_ok(cm_stats(fd, 0, &st0));
+	assert_ok(cmapc_stats(fd, 0, &st0));
 	t0 = now_sec();
 	batch_range(fd, CMAP_OP_DELETE, 0, n, "delete");
 	t_del = now_sec() - t0;
-	assert_ok(cm_stats(fd, 0, &st));
+	assert_ok(cmapc_stats(fd, 0, &st));
 	assert_int_equal(st.entries, 0);
 	assert_int_equal(st.deletes - st0.deletes, n);
 	/* they are gone */
@@ -188,16 +188,16 @@ static void test_million(void **state)
 		__u32 vlen = 8;
 
 		key = key_of(i);
-		assert_errno(cm_get(fd, &key, 8, &out, &vlen), ENOENT);
+		assert_errno(cmapc_get(fd, &key, 8, &out, &vlen), ENOENT);
 	}
 	/* and the space is free again */
-	assert_ok(cm_put(fd, &extra, 8, &extra, 8, CMAP_PUT_NOEXIST));
+	assert_ok(cmapc_put(fd, &extra, 8, &extra, 8, CMAP_PUT_NOEXIST));
 
 	/* "the table grows and shrinks": it must have shrunk some (a
 	 * migration may still be running: give it a moment) */
 	t0 = now_sec();
 	do {
-		assert_ok(cm_stats(fd, 0, &st));
+		assert_ok(cmapc_stats(fd, 0, &st));
 		if (!st.resizing)
 			break;
 		usleep(20000);
@@ -213,7 +213,7 @@ static void test_million(void **state)
 		(unsigned long long)n, n / t_ins, t_ins, n / t_get, t_get,
 		n / t_del, t_del, n / t_dump, t_dump, calls);
 
-	assert_ok(cm_destroy(fd, name));
+	assert_ok(cmapc_destroy(fd, name, NULL));
 	close(fd);
 	g_fd = -1;
 }

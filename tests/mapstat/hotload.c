@@ -18,7 +18,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -26,11 +25,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <linux/cmap.h>
+
+#include "libcmap.h"
 
 static const char *table = "hot";
 static const char *hot = "the-hot-key";
@@ -38,44 +38,32 @@ static unsigned cold = 10000, threads = 2, hot_pct = 90;
 static double seconds = 5;
 static volatile int stop;
 
-static void die(const char *what)
+/* Ends the program if @rc, 0 or -errno of @what, failed. */
+static void check(int rc, const char *what)
 {
-	fprintf(stderr, "hotload: %s: %s\n", what, strerror(errno));
+	if (rc >= 0)
+		return;
+	fprintf(stderr, "hotload: %s: %s\n", what, strerror(-rc));
 	exit(1);
 }
 
 static int open_table(bool create)
 {
-	int fd = open(CMAP_DEVICE, O_RDWR | O_CLOEXEC);
-	struct cmap_open o = { .size = sizeof(o) };
+	struct cmap_config cfg = { .size_hint = cold + 1 };
+	int fd = cmapc_dev_open(NULL), rc;
 
-	if (fd < 0)
-		die(CMAP_DEVICE);
-	strncpy(o.name, table, sizeof(o.name) - 1);
-	if (!ioctl(fd, CMAP_IOC_OPEN, &o))
-		return fd;
-	if (errno != ENOENT || !create)
-		die("OPEN");
-	struct cmap_create c = { .size = sizeof(c) };
-
-	strncpy(c.name, table, sizeof(c.name) - 1);
-	c.config.size_hint = cold + 1;
-	if (ioctl(fd, CMAP_IOC_CREATE, &c))
-		die("CREATE");
+	check(fd, CMAP_DEVICE);
+	rc = cmapc_open(fd, table, NULL);
+	if (rc == -ENOENT && create)
+		check(cmapc_create(fd, table, &cfg, NULL), "CREATE");
+	else
+		check(rc, "OPEN");
 	return fd;
 }
 
 static int put(int fd, const char *key, const void *val, unsigned vlen)
 {
-	struct cmap_kv kv = {
-		.size = sizeof(kv),
-		.key = (uintptr_t)key,
-		.key_len = (unsigned)strlen(key),
-		.value = (uintptr_t)val,
-		.value_len = vlen,
-	};
-
-	return ioctl(fd, CMAP_IOC_PUT, &kv);
+	return cmapc_put(fd, key, strlen(key), val, vlen, CMAP_PUT_ANY);
 }
 
 static void cold_key(char *buf, size_t size, unsigned i)
@@ -123,12 +111,11 @@ static void *worker_main(void *arg)
 		w->rng ^= w->rng >> 7;
 		w->rng ^= w->rng << 17;
 		r = w->rng;
-		if (r % 100 < hot_pct) {
-			if (hot_put(fd, w->ops))
-				die("PUT hot");
-		} else if (cold_put(fd, (unsigned)((r >> 8) % cold), w->ops)) {
-			die("PUT cold");
-		}
+		if (r % 100 < hot_pct)
+			check(hot_put(fd, w->ops), "PUT hot");
+		else
+			check(cold_put(fd, (unsigned)((r >> 8) % cold), w->ops),
+			      "PUT cold");
 		w->ops++;
 	}
 	close(fd);
@@ -141,12 +128,10 @@ static int setup(void)
 	char key[32];
 	uint64_t v = 0;
 
-	if (put(fd, hot, &v, sizeof(v)))
-		die("PUT hot");
+	check(put(fd, hot, &v, sizeof(v)), "PUT hot");
 	for (unsigned i = 0; i < cold; i++) {
 		cold_key(key, sizeof(key), i);
-		if (put(fd, key, &v, sizeof(v)))
-			die("PUT cold");
+		check(put(fd, key, &v, sizeof(v)), "PUT cold");
 	}
 	close(fd);
 	return 0;
@@ -154,40 +139,33 @@ static int setup(void)
 
 static int bucket_of(const char *key)
 {
-	struct cmap_stats st = { .size = sizeof(st) };
 	int fd = open_table(false);
 	static char buf[1 << 20];
-	uint64_t cursor = 0;
+	struct cmap_stats st;
+	__u64 cursor = 0;
 	unsigned order = 0;
 
-	if (ioctl(fd, CMAP_IOC_STATS, &st))
-		die("STATS");
+	check(cmapc_stats(fd, 0, &st), "STATS");
 	while ((1ULL << order) < st.buckets)
 		order++;
 	while (cursor != CMAP_ITER_DONE) {
-		struct cmap_iter it = {
-			.size = sizeof(it),
-			.cursor = cursor,
-			.buf = (uintptr_t)buf,
-			.buf_len = sizeof(buf),
-		};
-		uint32_t off = 0;
+		const struct cmap_rec *r;
+		const void *k, *v;
+		__u32 count, bytes, off = 0;
+		int rc;
 
-		if (ioctl(fd, CMAP_IOC_ITER, &it))
-			die("ITER");
-		for (uint32_t i = 0; i < it.count; i++) {
-			const struct cmap_rec *r = (const void *)(buf + off);
-
+		check(cmapc_iter(fd, &cursor, buf, sizeof(buf), &count, &bytes),
+		      "ITER");
+		while ((rc = cmapc_rec_next(buf, bytes, &off, &r, &k, &v)) > 0) {
 			if (r->key_len == strlen(key) &&
-			    !memcmp(buf + off + sizeof(*r), key, r->key_len)) {
+			    !memcmp(k, key, r->key_len)) {
 				printf("bucket %llu of %llu\n",
 				       (unsigned long long)(((uint64_t)r->hash << order) >> 32),
 				       (unsigned long long)st.buckets);
 				return 0;
 			}
-			off += CMAP_REC_SIZE(r->key_len, r->value_len);
 		}
-		cursor = it.cursor;
+		check(rc, "ITER record");
 	}
 	fprintf(stderr, "hotload: key '%s' not in table '%s'\n", key, table);
 	return 1;
@@ -234,12 +212,12 @@ int main(int argc, char **argv)
 		return 2;
 	w = calloc(threads, sizeof(*w));
 	if (!w)
-		die("calloc");
+		check(-ENOMEM, "calloc");
 	t0 = now();
 	for (unsigned i = 0; i < threads; i++) {
 		w[i].rng = 0x9e3779b97f4a7c15ULL * (i + 1) ^ (uint64_t)getpid();
-		if (pthread_create(&w[i].th, NULL, worker_main, &w[i]))
-			die("pthread_create");
+		check(-pthread_create(&w[i].th, NULL, worker_main, &w[i]),
+		      "pthread_create");
 	}
 	while ((t = now()) - t0 < seconds)
 		usleep(10000);

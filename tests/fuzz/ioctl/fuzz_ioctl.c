@@ -29,7 +29,7 @@
  *
  *   fuzz_ioctl [--seconds S] [--procs P] [--threads T] [--seed N]
  *              [--faults] [-v]
- * Output: TAP lines (unnumbered, see tests/hardening/hard.h) and a summary.
+ * Output: TAP lines (unnumbered, see tests/lib/tap.h) and a summary.
  */
 #include "hard.h"
 
@@ -448,13 +448,13 @@ static void model_step(struct thr *t)
 		uint32_t g = t->model.gen[k] + 1;
 		size_t len = model_val(k, g, v);
 
-		rc = t_put(t->model_fd, &k, 8, v, len, 0);
+		rc = cmapc_put(t->model_fd, &k, 8, v, len, 0);
 		if (!rc) {
 			t->model.present[k] = true;
 			t->model.gen[k] = g;
 		}
 	} else {
-		rc = t_del(t->model_fd, &k, 8);
+		rc = cmapc_delete(t->model_fd, &k, 8);
 		if (!rc || rc == -ENOENT) {
 			if (!rc != t->model.present[k] && !t->errors[0])
 				snprintf(t->errors, sizeof(t->errors),
@@ -485,7 +485,7 @@ static void bind_pool(int fd, uint64_t *s)
 	char name[CMAP_NAME_LEN];
 
 	snprintf(name, sizeof(name), "fz%02u", (unsigned)(rnd_next(s) % NAME_POOL));
-	if (t_open(fd, name) == -ENOENT)
+	if (cmapc_open(fd, name, NULL) == -ENOENT)
 		t_create(fd, name, rnd_next(s) % CMAP_MODE_COUNT, 0, 0, 0, NULL);
 }
 
@@ -590,7 +590,7 @@ static void *fuzz_thread(void *arg)
 				void *ro = readonly_copy(req + off, 512);
 
 				fd = t->fds[fdi];
-				rc = xioctl(fd, cmd, slot == 8 ? NULL : ro);
+				rc = cmapc_ioctl(fd, cmd, slot == 8 ? NULL : ro);
 				readonly_free(ro, 512);
 				goto account;
 			}
@@ -615,7 +615,7 @@ static void *fuzz_thread(void *arg)
 			}
 		}
 		fd = t->fds[fdi];
-		rc = xioctl(fd, cmd, argp);
+		rc = cmapc_ioctl(fd, cmd, argp);
 account:
 		t->st.calls[slot]++;
 		t->st.err[slot][rc < 0 && -rc < 135 ? -rc : rc < 0 ? 135 : 0]++;
@@ -793,7 +793,7 @@ static void known_fill(int fd)
 	for (i = 0; i < 500; i++) {
 		__u32 kl = key_of(i, k), vl = val_of(i, 7, v);
 
-		if (t_put(fd, k, kl, v, vl, CMAP_PUT_NOEXIST))
+		if (cmapc_put(fd, k, kl, v, vl, CMAP_PUT_NOEXIST))
 			bail("known table: PUT %u", i);
 	}
 }
@@ -807,14 +807,14 @@ static bool known_check(int fd, char *why, size_t wl)
 
 	for (i = 0; i < 500; i++) {
 		__u32 kl = key_of(i, k), vl = val_of(i, 7, v), ol = sizeof(out);
-		int rc = t_get(fd, k, kl, out, &ol);
+		int rc = cmapc_get(fd, k, kl, out, &ol);
 
 		if (rc || ol != vl || memcmp(out, v, vl)) {
 			snprintf(why, wl, "key %u: %s", i, rc ? ename(rc) : "wrong value");
 			return false;
 		}
 	}
-	if (t_stats(fd, 0, &st) || st.entries != 500 || st.id != known_id) {
+	if (cmapc_stats(fd, 0, &st) || st.entries != 500 || st.id != known_id) {
 		snprintf(why, wl, "STATS: %llu entries, id %u", (unsigned long long)st.entries, st.id);
 		return false;
 	}
@@ -836,12 +836,12 @@ static int cleanup(void)
 	int fd = dev_open(), rc;
 	__u32 i, destroyed = 0, total;
 
-	rc = xioctl(fd, CMAP_IOC_LIST, &l);
+	rc = cmapc_ioctl(fd, CMAP_IOC_LIST, &l);
 	for (i = 0; !rc && i < l.count; i++) {
 		struct cmap_open o = { .size = sizeof(o), .id = tabs[i].id };
 
 		entries += tabs[i].entries;
-		if (!xioctl(fd, CMAP_IOC_DESTROY, &o))
+		if (!cmapc_ioctl(fd, CMAP_IOC_DESTROY, &o))
 			destroyed++;
 	}
 	t_list_total(fd, &total);
@@ -929,10 +929,10 @@ int main(int argc, char **argv)
 	for (i = 0; i < nprocs; i++)
 		for (t = 0; t < nthreads; t++) {
 			snprintf(nm, sizeof(nm), "fzp-model-%d-%d", i, t);
-			t_destroy(kfd, nm);
+			cmapc_destroy(kfd, nm, NULL);
 			close(model_fds[i][t]);
 		}
-	t_destroy(kfd, "fzp-known");
+	cmapc_destroy(kfd, "fzp-known", NULL);
 	close(kfd);
 	return tap_exit("fuzz_ioctl");
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* cmap_util: helpers shared by the cmap userspace tools.  See cmap_util.h. */
+/* libcmap: the cmap client library.  See libcmap.h. */
 #include <argp.h>
 #include <ctype.h>
 #include <errno.h>
@@ -11,32 +11,35 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "cmap_util.h"
+#include "libcmap.h"
 
 static int neg_errno(void)
 {
 	return errno ? -errno : -EIO;
 }
 
-/* Not inlined: see load_ioctl() in cmapctl.c (stacks keep the caller). */
-static __attribute__((noinline)) int xioctl(int fd, unsigned long cmd,
-					    void *arg)
+/*
+ * Not inlined: glibc's ioctl() keeps no frame pointer, so a frame-pointer
+ * walk of a user stack (mapstat, racetrace) skips its caller; this frame
+ * keeps the library's caller on such stacks.
+ */
+__attribute__((noinline)) int cmapc_ioctl(int fd, unsigned long cmd, void *arg)
 {
-	if (ioctl(fd, cmd, arg) < 0)
-		return neg_errno();
-	return 0;
+	int rc = ioctl(fd, cmd, arg);
+
+	return rc < 0 ? neg_errno() : rc;
 }
 
 /* ---- device and tables ------------------------------------------------ */
 
-int cmap_dev_open(const char *path)
+int cmapc_dev_open(const char *path)
 {
 	int fd = open(path ? path : CMAP_DEVICE, O_RDWR | O_CLOEXEC);
 
 	return fd < 0 ? neg_errno() : fd;
 }
 
-int cmap_check_name(const char *name, const char **why)
+int cmapc_check_name(const char *name, const char **why)
 {
 	size_t len = name ? strlen(name) : 0;
 	const char *dummy;
@@ -47,7 +50,7 @@ int cmap_check_name(const char *name, const char **why)
 		*why = "name is empty";
 		return -EINVAL;
 	}
-	if (len > CMAP_NAME_MAX) {
+	if (len > CMAPC_NAME_MAX) {
 		*why = "name too long (max 31 bytes)";
 		return -EINVAL;
 	}
@@ -70,14 +73,14 @@ static int copy_name(char dst[CMAP_NAME_LEN], const char *name)
 {
 	size_t len = strlen(name);
 
-	if (len > CMAP_NAME_MAX)
+	if (len > CMAPC_NAME_MAX)
 		return -EINVAL;
 	memset(dst, 0, CMAP_NAME_LEN);
 	memcpy(dst, name, len);
 	return 0;
 }
 
-int cmap_create(int fd, const char *name, const struct cmap_config *cfg,
+int cmapc_create(int fd, const char *name, const struct cmap_config *cfg,
 		__u32 *id)
 {
 	struct cmap_create req;
@@ -89,7 +92,7 @@ int cmap_create(int fd, const char *name, const struct cmap_config *cfg,
 		return -EINVAL;
 	if (cfg)
 		req.config = *cfg;
-	err = xioctl(fd, CMAP_IOC_CREATE, &req);
+	err = cmapc_ioctl(fd, CMAP_IOC_CREATE, &req);
 	if (!err && id)
 		*id = req.id;
 	return err;
@@ -109,39 +112,44 @@ static int open_req(int fd, unsigned long cmd, const char *name, __u32 in_id,
 	} else {
 		req.id = in_id;
 	}
-	err = xioctl(fd, cmd, &req);
+	err = cmapc_ioctl(fd, cmd, &req);
 	if (!err && id)
 		*id = req.id;
 	return err;
 }
 
-int cmap_open(int fd, const char *name, __u32 *id)
+int cmapc_open(int fd, const char *name, __u32 *id)
 {
 	return open_req(fd, CMAP_IOC_OPEN, name, 0, id);
 }
 
-int cmap_open_id(int fd, __u32 id)
+int cmapc_open_id(int fd, __u32 id)
 {
 	return open_req(fd, CMAP_IOC_OPEN, NULL, id, NULL);
 }
 
-int cmap_destroy(int fd, const char *name, __u32 *id)
+int cmapc_destroy(int fd, const char *name, __u32 *id)
 {
 	return open_req(fd, CMAP_IOC_DESTROY, name, 0, id);
 }
 
-int cmap_open_table(const char *path, const char *name, __u32 *id,
+int cmapc_destroy_id(int fd, __u32 id)
+{
+	return open_req(fd, CMAP_IOC_DESTROY, NULL, id, NULL);
+}
+
+int cmapc_open_table(const char *path, const char *name, __u32 *id,
 		    unsigned long *failed_cmd)
 {
 	int fd, err;
 
-	fd = cmap_dev_open(path);
+	fd = cmapc_dev_open(path);
 	if (fd < 0) {
 		if (failed_cmd)
-			*failed_cmd = CMAP_CMD_DEVOPEN;
+			*failed_cmd = CMAPC_CMD_DEVOPEN;
 		return fd;
 	}
-	err = cmap_open(fd, name, id);
+	err = cmapc_open(fd, name, id);
 	if (err) {
 		if (failed_cmd)
 			*failed_cmd = CMAP_IOC_OPEN;
@@ -152,15 +160,31 @@ int cmap_open_table(const char *path, const char *name, __u32 *id,
 	return fd;
 }
 
-int cmap_list(int fd, struct cmap_table_info **tables, __u32 *count)
+int cmapc_list_into(int fd, struct cmap_table_info *tables, __u32 cap,
+		    __u32 *count, __u32 *total)
+{
+	struct cmap_list req;
+	int err;
+
+	memset(&req, 0, sizeof(req));
+	req.size = sizeof(req);
+	req.tables = (__u64)(uintptr_t)tables;
+	req.count = cap;
+	err = cmapc_ioctl(fd, CMAP_IOC_LIST, &req);
+	if (count)
+		*count = err ? 0 : req.count;
+	if (total)
+		*total = err ? 0 : req.total;
+	return err;
+}
+
+int cmapc_list(int fd, struct cmap_table_info **tables, __u32 *count)
 {
 	struct cmap_table_info *arr = NULL, *tmp;
-	__u32 cap = 16;
+	__u32 cap = 16, n, total;
 	int err;
 
 	for (;;) {
-		struct cmap_list req;
-
 		tmp = realloc(arr, (size_t)cap * sizeof(*arr));
 		if (!tmp) {
 			free(arr);
@@ -168,22 +192,18 @@ int cmap_list(int fd, struct cmap_table_info **tables, __u32 *count)
 		}
 		arr = tmp;
 		memset(arr, 0, (size_t)cap * sizeof(*arr));
-		memset(&req, 0, sizeof(req));
-		req.size = sizeof(req);
-		req.tables = (__u64)(uintptr_t)arr;
-		req.count = cap;
-		err = xioctl(fd, CMAP_IOC_LIST, &req);
+		err = cmapc_list_into(fd, arr, cap, &n, &total);
 		if (err) {
 			free(arr);
 			return err;
 		}
-		if (req.total <= req.count) {
+		if (total <= n) {
 			*tables = arr;
-			*count = req.count;
+			*count = n;
 			return 0;
 		}
 		/* tables were created meanwhile: grow with some slack */
-		cap = req.total + req.total / 4 + 4;
+		cap = total + total / 4 + 4;
 	}
 }
 
@@ -197,7 +217,7 @@ static void kv_init(struct cmap_kv *kv, const void *key, __u32 key_len)
 	kv->key_len = key_len;
 }
 
-int cmap_put(int fd, const void *key, __u32 key_len, const void *value,
+int cmapc_put(int fd, const void *key, __u32 key_len, const void *value,
 	     __u32 value_len, __u32 flags)
 {
 	struct cmap_kv kv;
@@ -206,10 +226,10 @@ int cmap_put(int fd, const void *key, __u32 key_len, const void *value,
 	kv.flags = flags;
 	kv.value = (__u64)(uintptr_t)value;
 	kv.value_len = value_len;
-	return xioctl(fd, CMAP_IOC_PUT, &kv);
+	return cmapc_ioctl(fd, CMAP_IOC_PUT, &kv);
 }
 
-int cmap_get(int fd, const void *key, __u32 key_len, void *buf,
+int cmapc_get(int fd, const void *key, __u32 key_len, void *buf,
 	     __u32 *value_len)
 {
 	struct cmap_kv kv;
@@ -218,13 +238,12 @@ int cmap_get(int fd, const void *key, __u32 key_len, void *buf,
 	kv_init(&kv, key, key_len);
 	kv.value = (__u64)(uintptr_t)buf;
 	kv.value_len = *value_len;
-	err = xioctl(fd, CMAP_IOC_GET, &kv);
-	if (!err || err == -ENOBUFS)
-		*value_len = kv.value_len;
+	err = cmapc_ioctl(fd, CMAP_IOC_GET, &kv);
+	*value_len = kv.value_len;
 	return err;
 }
 
-int cmap_get_alloc(int fd, const void *key, __u32 key_len, void **value,
+int cmapc_get_alloc(int fd, const void *key, __u32 key_len, void **value,
 		   __u32 *value_len)
 {
 	__u32 cap = CMAP_VALUE_MAX, len;
@@ -240,7 +259,7 @@ int cmap_get_alloc(int fd, const void *key, __u32 key_len, void **value,
 		}
 		buf = tmp;
 		len = cap;
-		err = cmap_get(fd, key, key_len, buf, &len);
+		err = cmapc_get(fd, key, key_len, buf, &len);
 		if (err == -ENOBUFS && len > cap) {
 			cap = len;
 			continue;
@@ -257,22 +276,20 @@ int cmap_get_alloc(int fd, const void *key, __u32 key_len, void **value,
 	return -ENOBUFS;
 }
 
-int cmap_delete(int fd, const void *key, __u32 key_len)
+int cmapc_delete(int fd, const void *key, __u32 key_len)
 {
 	struct cmap_kv kv;
 
 	kv_init(&kv, key, key_len);
-	return xioctl(fd, CMAP_IOC_DELETE, &kv);
+	return cmapc_ioctl(fd, CMAP_IOC_DELETE, &kv);
 }
 
-int cmap_clear(int fd)
+int cmapc_clear(int fd)
 {
-	if (ioctl(fd, CMAP_IOC_CLEAR, 0) < 0)
-		return neg_errno();
-	return 0;
+	return cmapc_ioctl(fd, CMAP_IOC_CLEAR, NULL);
 }
 
-int cmap_batch(int fd, struct cmap_batch_op *ops, __u32 count, __u32 *done)
+int cmapc_batch(int fd, struct cmap_batch_op *ops, __u32 count, __u32 *done)
 {
 	struct cmap_batch req;
 	int err;
@@ -281,13 +298,13 @@ int cmap_batch(int fd, struct cmap_batch_op *ops, __u32 count, __u32 *done)
 	req.size = sizeof(req);
 	req.ops = (__u64)(uintptr_t)ops;
 	req.count = count;
-	err = xioctl(fd, CMAP_IOC_BATCH, &req);
+	err = cmapc_ioctl(fd, CMAP_IOC_BATCH, &req);
 	if (done)
-		*done = err ? 0 : req.done;
+		*done = req.done;
 	return err;
 }
 
-int cmap_iter(int fd, __u64 *cursor, void *buf, __u32 buf_len, __u32 *count,
+int cmapc_iter(int fd, __u64 *cursor, void *buf, __u32 buf_len, __u32 *count,
 	      __u32 *bytes)
 {
 	struct cmap_iter req;
@@ -298,27 +315,38 @@ int cmap_iter(int fd, __u64 *cursor, void *buf, __u32 buf_len, __u32 *count,
 	req.cursor = *cursor;
 	req.buf = (__u64)(uintptr_t)buf;
 	req.buf_len = buf_len;
-	err = xioctl(fd, CMAP_IOC_ITER, &req);
-	if (!err) {
+	err = cmapc_ioctl(fd, CMAP_IOC_ITER, &req);
+	if (!err)
 		*cursor = req.cursor;
-		*count = req.count;
+	if (count)
+		*count = err ? 0 : req.count;
+	if (bytes)
 		*bytes = req.bytes;
-	} else if (err == -ENOBUFS) {
-		*count = 0;
-		*bytes = req.bytes;
-	}
 	return err;
 }
 
-int cmap_stats(int fd, __u32 id, struct cmap_stats *st)
+int cmapc_stats(int fd, __u32 id, struct cmap_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->size = sizeof(*st);
 	st->id = id;
-	return xioctl(fd, CMAP_IOC_STATS, st);
+	return cmapc_ioctl(fd, CMAP_IOC_STATS, st);
 }
 
-int cmap_rec_next(const void *buf, __u32 bytes, __u32 *off,
+int cmapc_version(int fd, struct cmap_version *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->size = sizeof(*v);
+	return cmapc_ioctl(fd, CMAP_IOC_VERSION, v);
+}
+
+int cmapc_bench(int fd, struct cmap_bench *req)
+{
+	req->size = sizeof(*req);
+	return cmapc_ioctl(fd, CMAP_IOC_BENCH, req);
+}
+
+int cmapc_rec_next(const void *buf, __u32 bytes, __u32 *off,
 		  const struct cmap_rec **rec, const void **key,
 		  const void **value)
 {
@@ -351,12 +379,12 @@ static const char *const mode_names[CMAP_MODE_COUNT] = {
 	[CMAP_MODE_RACECHECK] = "racecheck",
 };
 
-const char *cmap_mode_name(__u32 mode)
+const char *cmapc_mode_name(__u32 mode)
 {
 	return mode < CMAP_MODE_COUNT ? mode_names[mode] : NULL;
 }
 
-int cmap_mode_parse(const char *s)
+int cmapc_mode_parse(const char *s)
 {
 	for (int i = 0; i < CMAP_MODE_COUNT; i++)
 		if (mode_names[i] && !strcasecmp(s, mode_names[i]))
@@ -364,7 +392,7 @@ int cmap_mode_parse(const char *s)
 	return -EINVAL;
 }
 
-const char *cmap_mode_list(void)
+const char *cmapc_mode_list(void)
 {
 	static char buf[128];
 
@@ -380,7 +408,7 @@ const char *cmap_mode_list(void)
 	return buf;
 }
 
-const char *cmap_errno_name(int err)
+const char *cmapc_errno_name(int err)
 {
 	static __thread char buf[16];
 
@@ -399,10 +427,10 @@ const char *cmap_errno_name(int err)
 	return buf;
 }
 
-const char *cmap_cmd_name(unsigned long cmd)
+const char *cmapc_cmd_name(unsigned long cmd)
 {
 	switch (cmd) {
-	case CMAP_CMD_DEVOPEN:	return "open device";
+	case CMAPC_CMD_DEVOPEN:	return "open device";
 	case CMAP_IOC_CREATE:	return "CREATE";
 	case CMAP_IOC_OPEN:	return "OPEN";
 	case CMAP_IOC_DESTROY:	return "DESTROY";
@@ -420,16 +448,16 @@ const char *cmap_cmd_name(unsigned long cmd)
 	return "ioctl";
 }
 
-int cmap_exit_status(unsigned long cmd, int err)
+int cmapc_exit_status(unsigned long cmd, int err)
 {
 	if (err < 0)
 		err = -err;
-	if (err == ENOENT && cmd != CMAP_CMD_DEVOPEN)
-		return CMAP_EXIT_NOTFOUND;
-	return CMAP_EXIT_ERROR;
+	if (err == ENOENT && cmd != CMAPC_CMD_DEVOPEN)
+		return CMAPC_EXIT_NOTFOUND;
+	return CMAPC_EXIT_ERROR;
 }
 
-const char *cmap_errmsg(char *buf, size_t size, unsigned long cmd,
+const char *cmapc_errmsg(char *buf, size_t size, unsigned long cmd,
 			__u32 flags, int err, const char *name)
 {
 	const char *tbl = name ? name : "?";
@@ -437,7 +465,7 @@ const char *cmap_errmsg(char *buf, size_t size, unsigned long cmd,
 	if (err < 0)
 		err = -err;
 
-	if (cmd == CMAP_CMD_DEVOPEN) {
+	if (cmd == CMAPC_CMD_DEVOPEN) {
 		const char *path = name ? name : CMAP_DEVICE;
 
 		switch (err) {
@@ -519,7 +547,7 @@ const char *cmap_errmsg(char *buf, size_t size, unsigned long cmd,
 	switch (err) {
 	case ENOTTY:
 		snprintf(buf, size, "%s not supported: not a cmap device, or cmap.ko too old",
-			 cmap_cmd_name(cmd));
+			 cmapc_cmd_name(cmd));
 		break;
 	case E2BIG:
 		snprintf(buf, size, "request not understood: cmap.ko older than this tool");
@@ -562,7 +590,7 @@ static int hexval(int c)
 	return -1;
 }
 
-int cmap_parse_hex(const char *s, void *out, size_t max)
+int cmapc_parse_hex(const char *s, void *out, size_t max)
 {
 	unsigned char *o = out;
 	size_t n = 0;
@@ -595,7 +623,7 @@ int cmap_parse_hex(const char *s, void *out, size_t max)
 	return (int)n;
 }
 
-int cmap_parse_u64(const char *s, uint64_t *v)
+int cmapc_parse_u64(const char *s, uint64_t *v)
 {
 	char *end;
 	unsigned long long x;
@@ -612,7 +640,7 @@ int cmap_parse_u64(const char *s, uint64_t *v)
 	return 0;
 }
 
-int cmap_parse_size(const char *s, unsigned unit, uint64_t *v)
+int cmapc_parse_size(const char *s, unsigned unit, uint64_t *v)
 {
 	char *end;
 	unsigned long long x;
@@ -655,12 +683,12 @@ int cmap_parse_size(const char *s, unsigned unit, uint64_t *v)
 	return 0;
 }
 
-uint64_t cmap_arg_size(struct argp_state *state, const char *opt,
+uint64_t cmapc_arg_size(struct argp_state *state, const char *opt,
 		       const char *arg, unsigned unit, uint64_t min,
 		       uint64_t max)
 {
 	uint64_t v = min;
-	int rc = cmap_parse_size(arg, unit, &v);
+	int rc = cmapc_parse_size(arg, unit, &v);
 
 	if (rc == -ERANGE)
 		argp_error(state, "invalid %s '%s': too big", opt, arg);
@@ -672,7 +700,7 @@ uint64_t cmap_arg_size(struct argp_state *state, const char *opt,
 	return v;
 }
 
-double cmap_arg_double(struct argp_state *state, const char *opt,
+double cmapc_arg_double(struct argp_state *state, const char *opt,
 		       const char *arg, double min, double max)
 {
 	char *end;
@@ -688,7 +716,7 @@ double cmap_arg_double(struct argp_state *state, const char *opt,
 	return v;
 }
 
-bool cmap_is_printable(const void *p, size_t len)
+bool cmapc_is_printable(const void *p, size_t len)
 {
 	const unsigned char *c = p;
 
@@ -698,7 +726,7 @@ bool cmap_is_printable(const void *p, size_t len)
 	return true;
 }
 
-void cmap_fprint_hex(FILE *f, const void *p, size_t len)
+void cmapc_fprint_hex(FILE *f, const void *p, size_t len)
 {
 	static const char digits[] = "0123456789abcdef";
 	const unsigned char *c = p;
@@ -709,28 +737,28 @@ void cmap_fprint_hex(FILE *f, const void *p, size_t len)
 	}
 }
 
-void cmap_fprint_bytes(FILE *f, const void *p, size_t len, enum cmap_fmt fmt)
+void cmapc_fprint_bytes(FILE *f, const void *p, size_t len, enum cmapc_fmt fmt)
 {
-	if (fmt == CMAP_FMT_U64 && len == sizeof(uint64_t)) {
+	if (fmt == CMAPC_FMT_U64 && len == sizeof(uint64_t)) {
 		uint64_t v;
 
 		memcpy(&v, p, sizeof(v));
 		fprintf(f, "%" PRIu64, v);
 		return;
 	}
-	if (fmt == CMAP_FMT_HEX) {
-		cmap_fprint_hex(f, p, len);
+	if (fmt == CMAPC_FMT_HEX) {
+		cmapc_fprint_hex(f, p, len);
 		return;
 	}
-	if (cmap_is_printable(p, len)) {
+	if (cmapc_is_printable(p, len)) {
 		fwrite(p, 1, len, f);
 		return;
 	}
 	fputs("0x", f);
-	cmap_fprint_hex(f, p, len);
+	cmapc_fprint_hex(f, p, len);
 }
 
-const char *cmap_human_bytes(char *buf, size_t size, uint64_t bytes)
+const char *cmapc_human_bytes(char *buf, size_t size, uint64_t bytes)
 {
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
 	double v = (double)bytes;
