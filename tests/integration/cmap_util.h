@@ -424,16 +424,19 @@ static inline void cm_guarded_free(char *p)
 	munmap(p, 2 * sysconf(_SC_PAGESIZE));
 }
 
-/* An address that was mapped and is no longer. */
+/*
+ * An address no access succeeds on: a page mapped PROT_NONE and kept, not
+ * unmapped, so that no later mmap() -- by another thread of the process,
+ * as the host's libfakecmap.so runs -- can land there.  It leaks a page of
+ * address space per call.
+ */
 static inline void *cm_unmapped_addr(void)
 {
 	long pg = sysconf(_SC_PAGESIZE);
-	void *p = mmap(NULL, pg, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *p = mmap(NULL, pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (p == MAP_FAILED)
 		fail_msg("mmap: %s", strerror(errno));
-	munmap(p, pg);
 	return p;
 }
 
