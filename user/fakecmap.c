@@ -17,8 +17,8 @@
  * ioctl() on it is cmap_file_ioctl() with the caller's pointer as the user
  * pointer (the shim's copies fault on unmapped or read-only memory as the
  * kernel's do); close() is cmap_file_release().  An ioctl holds the
- * descriptor table's lock for reading, so a close waits for the ioctls in
- * flight on any file, as the kernel's file references make it.  dup() and
+ * descriptor table's lock for reading, so the close of a cmap file waits
+ * for the ioctls in flight, as the kernel's file references make it.  dup() and
  * fork() are not followed: a duplicate is not a cmap file, and only the
  * process that loaded the state saves it.
  *
@@ -542,7 +542,7 @@ static int fake_open(int flags)
 		return -1;
 	}
 	pthread_rwlock_wrlock(&fd_lock);
-	fd_files[fd] = f;
+	__atomic_store_n(&fd_files[fd], f, __ATOMIC_RELEASE);
 	pthread_rwlock_unlock(&fd_lock);
 	return fd;
 }
@@ -593,7 +593,14 @@ FAKE_API int close(int fd)
 
 	if (!real_close)
 		fake_init();
-	if (fd >= 0 && fd < FAKE_MAX_FDS) {
+	/*
+	 * Only a cmap file's close takes the table's lock: others must not
+	 * wait for ioctls in flight (a sanitizer reporting from inside one
+	 * closes files of its own).  The entry of a descriptor being closed
+	 * was set before open() returned it, so the unlocked look is exact.
+	 */
+	if (fd >= 0 && fd < FAKE_MAX_FDS &&
+	    __atomic_load_n(&fd_files[fd], __ATOMIC_ACQUIRE)) {
 		pthread_rwlock_wrlock(&fd_lock);
 		f = fd_files[fd];
 		fd_files[fd] = NULL;
