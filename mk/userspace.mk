@@ -8,10 +8,14 @@
 #   tsan    clang, ThreadSanitizer, same checks: stress
 #   fuzz    clang, libFuzzer + ASan + UBSan: the core fuzzer
 #   bench   gcc -O2, no checks: the benchmark
+#   fake    gcc, ASan + UBSan (aborting), same checks, PIC: with the ioctl
+#           layer (kmod/cmap_ioctl.c) and user/fakecmap.c, libfakecmap.so,
+#           the LD_PRELOADed /dev/cmap of tests/host.d/25-cmapctl
 #
 # Targets:
 #   make userspace     build all of them (part of `make check`, whose host
 #                      entry points tests/host.d/2[0-3]-core-* run them)
+#   make fake          build/userspace/fake/libfakecmap.so
 #   make unit          the unit tests
 #   make stress        long stress runs, TSan then ASan+UBSan
 #                      (STRESS_SECONDS each, default 300; STRESS_THREADS)
@@ -66,6 +70,10 @@ US_fuzz_LDFLAGS	:= -fsanitize=fuzzer,address,undefined
 US_bench_CC	= $(US_CC)
 US_bench_FLAGS	:= -O2 -DNDEBUG
 US_bench_LDFLAGS :=
+US_fake_CC	= $(US_CC)
+US_fake_FLAGS	:= -O1 $(US_CHECKS) -fPIC -fvisibility=hidden \
+		   -fsanitize=address,undefined -fno-sanitize-recover=all
+US_fake_LDFLAGS	:= -fsanitize=address,undefined
 
 # $(1): build name.  The shim and the core as a library of that build.
 define us_build
@@ -82,7 +90,7 @@ $(US)/$(1)/libcmapcore.a: $(patsubst tests/shim/%.c,$(US)/$(1)/shim/%.o,$(US_SHI
 	@rm -f $$@
 	ar rcs $$@ $$^
 endef
-$(foreach b,test tsan fuzz bench,$(eval $(call us_build,$(b))))
+$(foreach b,test tsan fuzz bench fake,$(eval $(call us_build,$(b))))
 
 US_UNIT_BINS	:= $(patsubst tests/unit/%.c,$(US)/test/unit/%,$(US_UNIT_SRCS))
 
@@ -110,14 +118,38 @@ $(US)/bench/bench: $(US_BENCH_SRCS) $(wildcard bench/user/*.h) $(US)/bench/libcm
 		-o $@ $(US_BENCH_SRCS) $(US)/bench/libcmapcore.a \
 		$(US_BENCH_LIBS) -lm
 
-US_ALL := $(US_UNIT_BINS) $(US)/test/stress $(US)/tsan/stress \
-	  $(US)/fuzz/fuzz_core $(US)/bench/bench
+# The ioctl layer and its LD_PRELOAD glue: only the glue's interposed calls
+# are exported (-fvisibility=hidden, --exclude-libs), so the shim's kernel
+# names cannot capture the program's.
+US_FAKE_CPPFLAGS := -Iinclude/uapi -Iinclude -DKBUILD_MODNAME='"cmap"'
+US_FAKE_HDRS	:= kmod/cmap_ioctl.h kmod/cmap_uaccess.h kmod/cmap_bench.h \
+		   include/uapi/linux/cmap.h include/cmap_version.h
 
-.PHONY: userspace unit stress fuzz bench-user
+$(US)/fake/core/cmap_ioctl.o: kmod/cmap_ioctl.c $(US_FAKE_HDRS) $(US_HDRS)
+	@mkdir -p $(@D)
+	$(US_fake_CC) $(US_CPPFLAGS) $(US_FAKE_CPPFLAGS) $(US_CFLAGS) \
+		$(US_fake_FLAGS) $(US_KWARN) -c -o $@ $<
+
+$(US)/fake/fakecmap.o: user/fakecmap.c $(US_FAKE_HDRS) $(US_HDRS)
+	@mkdir -p $(@D)
+	$(US_fake_CC) $(US_CPPFLAGS) $(US_FAKE_CPPFLAGS) $(US_CFLAGS) \
+		$(US_fake_FLAGS) $(US_WARN) -c -o $@ $<
+
+$(US)/fake/libfakecmap.so: $(US)/fake/fakecmap.o $(US)/fake/core/cmap_ioctl.o \
+			   $(US)/fake/libcmapcore.a
+	$(US_fake_CC) -shared -o $@ $^ -Wl,--exclude-libs,ALL $(US_fake_LDFLAGS) \
+		$(US_URCU_LIBS) -ldl
+
+US_ALL := $(US_UNIT_BINS) $(US)/test/stress $(US)/tsan/stress \
+	  $(US)/fuzz/fuzz_core $(US)/bench/bench $(US)/fake/libfakecmap.so
+
+.PHONY: userspace unit stress fuzz bench-user fake
 CHECK_DEPS += userspace
 
 userspace: test-deps
 	@$(MAKE) --no-print-directory $(US_ALL)
+
+fake: $(US)/fake/libfakecmap.so
 
 unit: userspace
 	tests/host.d/20-core-unit

@@ -6,7 +6,9 @@
 #   user/test_cmapctl.sh                 against the real /dev/cmap (cmap.ko
 #                                        loaded; e.g. in tests/vm/run)
 #   user/test_cmapctl.sh LIBFAKECMAP.SO  on any host, against the userspace
-#                                        stand-in (what `make -C user check` does)
+#                                        stand-in: the module's ioctl code
+#                                        over tests/shim, with ASan
+#                                        (tests/host.d/25-cmapctl)
 #
 # Uses tables named ctltest<pid>-*, destroyed again at the end.
 set -u
@@ -16,9 +18,19 @@ CMAPCTL=${CMAPCTL:-$here/cmapctl}
 
 if [ $# -ge 1 ]; then
 	state=$(mktemp /tmp/fakecmap.XXXXXX)
-	export LD_PRELOAD=$1 FAKECMAP_STATE=$state
+	preload=$1
+	# A sanitized stand-in needs its sanitizer's runtime loaded first.
+	# Leaks are its own check (it exits 99 on one), not LSan's: LSan
+	# would report the tool's too.
+	asan=$(ldd "$1" 2>/dev/null | awk '/libasan\.so/ { print $3; exit }')
+	if [ -n "$asan" ]; then
+		preload="$asan $1"
+		export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
+		export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+	fi
+	export LD_PRELOAD=$preload FAKECMAP_STATE=$state
 	trap 'rm -f "$state"' EXIT
-	echo "# test_cmapctl: against the userspace fake ($1)"
+	echo "# test_cmapctl: against the userspace stand-in ($preload)"
 else
 	[ -c /dev/cmap ] || { echo "test_cmapctl: no /dev/cmap (load cmap.ko)" >&2; exit 2; }
 	echo "# test_cmapctl: against /dev/cmap"

@@ -173,12 +173,10 @@ void cm_guarded_free(char *p)
 void *cm_unmapped_addr(void)
 {
 	long pg = sysconf(_SC_PAGESIZE);
-	void *p = mmap(NULL, pg, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *p = mmap(NULL, pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (p == MAP_FAILED)
 		fail_msg("mmap: %s", strerror(errno));
-	munmap(p, pg);
 	return p;
 }
 

@@ -135,7 +135,12 @@ char *cm_guarded_page(void);
 
 void cm_guarded_free(char *p);
 
-/* An address that was mapped and is no longer. */
+/*
+ * An address no access succeeds on: a page mapped PROT_NONE and kept, not
+ * unmapped, so that no later mmap() -- by another thread of the process,
+ * as the host's libfakecmap.so runs -- can land there.  It leaks a page of
+ * address space per call.
+ */
 void *cm_unmapped_addr(void);
 
 /* Our own comm, as the kernel reports it. */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The shim's odds and ends: threads and `current`, WARN() and printk,
+ * The shim's odds and ends: threads, `current` and its pids, WARN() and printk,
  * the spinlock slow path, cond_resched() and signal hooks, random bytes and
  * sort().
  */
@@ -17,6 +17,7 @@
 #include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/pid.h>
 #include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -54,6 +55,22 @@ void shim_task_init(void)
 	prctl(PR_GET_NAME, name, 0, 0, 0);
 	strscpy(shim_task.comm, name, sizeof(shim_task.comm));
 	shim_task.pid = shim_tid();
+	shim_task.tgid = getpid();
+}
+
+struct pid *get_task_pid(struct task_struct *task, enum pid_type type)
+{
+	struct pid *pid = shim_kmalloc(sizeof(*pid), GFP_KERNEL | __GFP_NOFAIL);
+
+	refcount_set(&pid->count, 1);
+	pid->nr = type == PIDTYPE_PID ? task->pid : task->tgid;
+	return pid;
+}
+
+void put_pid(struct pid *pid)
+{
+	if (pid && refcount_dec_and_test(&pid->count))
+		kfree(pid);
 }
 
 void shim_thread_start(const char *name)

@@ -6,17 +6,21 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <linux/kernel.h>
 #include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/pid.h>
 #include <linux/rcupdate.h>
 #include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/spinlock.h>
+#include <linux/uaccess.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 
 #include "unit_util.h"
 
@@ -359,6 +363,129 @@ static void overflow_saturates(void **state)
 	assert_true(array_size(SIZE_MAX / 2, 3) == SIZE_MAX);
 }
 
+/* xa_alloc_cyclic() as the kernel's: from *next, wrapping, -EBUSY when full. */
+static void xarray_alloc_cyclic(void **state)
+{
+	static DEFINE_XARRAY_ALLOC1(xa);
+	long live = shim_alloc_live();
+	int a, b, c, d;
+	unsigned long i, seen[4], n = 0;
+	u32 id = 0, next = 1;
+	void *e;
+
+	(void)state;
+	/* An allocation failure is -ENOMEM and changes nothing. */
+	shim_fault_inject(1, 0);
+	assert_int_equal(xa_alloc_cyclic(&xa, &id, &a, XA_LIMIT(1, 3), &next,
+					 GFP_KERNEL), -ENOMEM);
+	shim_fault_inject(0, 0);
+	assert_int_equal(next, 1);
+	assert_true(xa_empty(&xa));
+
+	assert_int_equal(xa_alloc_cyclic(&xa, &id, &a, XA_LIMIT(1, 3), &next,
+					 GFP_KERNEL), 0);
+	assert_int_equal(id, 1);
+	assert_int_equal(xa_alloc_cyclic(&xa, &id, &b, XA_LIMIT(1, 3), &next,
+					 GFP_KERNEL), 0);
+	assert_int_equal(id, 2);
+	assert_int_equal(xa_alloc_cyclic(&xa, &id, &c, XA_LIMIT(1, 3), &next,
+					 GFP_KERNEL), 0);
+	assert_int_equal(id, 3);
+	assert_int_equal(next, 4);
+	assert_int_equal(xa_alloc_cyclic(&xa, &id, &d, XA_LIMIT(1, 3), &next,
+					 GFP_KERNEL), -EBUSY);
+	assert_ptr_equal(xa_erase(&xa, 2), &b);
+	assert_null(xa_erase(&xa, 2));
+	/* past the limit: wraps to the lowest free id, and says so */
+	assert_int_equal(xa_alloc_cyclic(&xa, &id, &d, XA_LIMIT(1, 3), &next,
+					 GFP_KERNEL), 1);
+	assert_int_equal(id, 2);
+	assert_int_equal(next, 3);
+	assert_ptr_equal(xa_load(&xa, 2), &d);
+	assert_null(xa_load(&xa, 4));
+
+	xa_for_each(&xa, i, e) {
+		assert_true(n < ARRAY_SIZE(seen));
+		seen[n++] = i;
+		assert_ptr_equal(xa_erase(&xa, i), e);	/* erasing as it goes */
+	}
+	assert_int_equal(n, 3);
+	assert_int_equal(seen[0], 1);
+	assert_int_equal(seen[1], 2);
+	assert_int_equal(seen[2], 3);
+	assert_true(xa_empty(&xa));
+	assert_int_equal(shim_alloc_live(), live);	/* empty holds nothing */
+}
+
+/* The user copies fault on unmapped and read-only memory, like the kernel's. */
+static void uaccess_faults(void **state)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	char *p = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char buf[16], big[24];
+	u32 v = 0;
+	struct { u32 size, flags, x, y; } k;
+
+	(void)state;
+	if (!shim_uaccess_checked())
+		skip();		/* process_vm_readv() refused here */
+	assert_true(p != MAP_FAILED);
+	memset(p, 'u', pg);
+	assert_int_equal(mprotect(p + pg, pg, PROT_NONE), 0);
+
+	assert_int_equal(copy_from_user(buf, p, sizeof(buf)), 0);
+	assert_int_equal(buf[15], 'u');
+	/* straddling the guard page: the readable part, then zeroes */
+	memset(buf, 'k', sizeof(buf));
+	assert_int_equal(copy_from_user(buf, p + pg - 4, 8), 4);
+	assert_memory_equal(buf, "uuuu\0\0\0\0", 8);
+	assert_int_equal(buf[8], 'k');
+	assert_int_equal(copy_from_user(buf, NULL, 4), 4);
+	assert_int_equal(get_user(v, (u32 __user *)(p + pg)), -EFAULT);
+	assert_int_equal(v, 0);
+	assert_int_equal(get_user(v, (u32 __user *)p), 0);
+	assert_int_equal(v, 0x75757575);
+
+	assert_int_equal(copy_to_user(p + pg - 2, "abcd", 4), 2);
+	assert_int_equal(p[pg - 2], 'a');
+	assert_int_equal(mprotect(p, pg, PROT_READ), 0);
+	assert_int_equal(copy_to_user(p, "abcd", 4), 4);
+	assert_int_equal(p[0], 'u');
+
+	/* copy_struct_from_user(): zero-extend, or a zero tail, or -E2BIG */
+	memset(big, 0, sizeof(big));
+	big[0] = 8;
+	big[8] = 1;
+	memset(&k, 0xff, sizeof(k));
+	assert_int_equal(copy_struct_from_user(&k, sizeof(k), big, 8), 0);
+	assert_int_equal(k.size, 8);
+	assert_int_equal(k.x, 0);
+	assert_int_equal(copy_struct_from_user(&k, sizeof(k), big, sizeof(big)), 0);
+	assert_int_equal(k.x, 1);
+	big[20] = 1;
+	assert_int_equal(copy_struct_from_user(&k, sizeof(k), big, sizeof(big)),
+			 -E2BIG);
+	assert_int_equal(copy_struct_from_user(&k, sizeof(k), p + pg - 8, 24),
+			 -EFAULT);
+	munmap(p, 2 * pg);
+}
+
+static void task_pid_refs(void **state)
+{
+	long live = shim_alloc_live();
+	struct pid *pid;
+
+	(void)state;
+	pid = get_task_pid(current, PIDTYPE_TGID);
+	assert_int_equal(pid_vnr(pid), getpid());
+	put_pid(pid);
+	pid = get_task_pid(current, PIDTYPE_PID);
+	assert_int_equal(pid_vnr(pid), gettid());
+	put_pid(pid);
+	assert_int_equal(shim_alloc_live(), live);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -374,6 +501,9 @@ int main(void)
 		cmocka_unit_test(lockdep_checks_owner),
 		cmocka_unit_test(overflow_saturates),
 		cmocka_unit_test(prove_rcu_warns),
+		cmocka_unit_test(xarray_alloc_cyclic),
+		cmocka_unit_test(uaccess_faults),
+		cmocka_unit_test(task_pid_refs),
 	};
 
 	const struct ut_suite suites[] = { { tests, ARRAY_SIZE(tests), 0 } };

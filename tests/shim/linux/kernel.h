@@ -30,6 +30,8 @@
 })
 #endif
 
+#define u64_to_user_ptr(x)	((void __user *)(uintptr_t)(u64)(x))
+
 #define might_sleep()	do { } while (0)
 
 #endif

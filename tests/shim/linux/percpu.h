@@ -21,6 +21,10 @@ unsigned int shim_this_cpu(void);
 	_Static_assert(sizeof(type) <= SHIM_PCPU_STRIDE, "per-CPU stride"); \
 	(type *)kzalloc(SHIM_NR_CPUS * SHIM_PCPU_STRIDE, GFP_KERNEL);	\
 })
+#define alloc_percpu_gfp(type, gfp) ({				\
+	_Static_assert(sizeof(type) <= SHIM_PCPU_STRIDE, "per-CPU stride"); \
+	(type *)kzalloc(SHIM_NR_CPUS * SHIM_PCPU_STRIDE, (gfp));	\
+})
 #define free_percpu(p)		kfree(p)
 #define per_cpu_ptr(p, cpu)						\
 	((typeof(p))((char *)(p) + (size_t)(cpu) * SHIM_PCPU_STRIDE))

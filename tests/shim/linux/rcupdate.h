@@ -104,6 +104,11 @@ do {									\
 	typeof(p) __ra_v = (v);						\
 	__atomic_store_n(&(p), __ra_v, __ATOMIC_RELEASE);		\
 } while (0)
+#define rcu_replace_pointer(rcu_ptr, ptr, c) ({				\
+	typeof(ptr) __rp_tmp = rcu_dereference_protected((rcu_ptr), (c)); \
+	rcu_assign_pointer((rcu_ptr), (ptr));				\
+	__rp_tmp;							\
+})
 #define RCU_INIT_POINTER(p, v)		WRITE_ONCE(p, v)
 
 #define rcu_register_thread()		urcu_memb_register_thread()

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Userspace shim: libc's string functions plus strscpy(). */
+/* Userspace shim: libc's string functions plus strscpy() and memchr_inv(). */
 #ifndef _SHIM_LINUX_STRING_H
 #define _SHIM_LINUX_STRING_H
 
@@ -10,18 +10,30 @@
 /* Copy a C string into a sized buffer; -E2BIG if truncated. */
 static inline ssize_t strscpy(char *dst, const char *src, size_t size)
 {
-	size_t len;
+	size_t i;
 
 	if (!size)
 		return -E2BIG;
-	len = strnlen(src, size);
-	if (len == size) {
-		memcpy(dst, src, size - 1);
-		dst[size - 1] = 0;
-		return -E2BIG;
+	/* Byte by byte: never reads @src beyond its NUL. */
+	for (i = 0; i < size; i++) {
+		dst[i] = src[i];
+		if (!src[i])
+			return i;
 	}
-	memcpy(dst, src, len + 1);
-	return len;
+	dst[size - 1] = 0;
+	return -E2BIG;
+}
+
+/* The first byte of @p[0..n) that is not @c, or NULL. */
+static inline void *memchr_inv(const void *p, int c, size_t n)
+{
+	const unsigned char *s = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != (unsigned char)c)
+			return (void *)(s + i);
+	return NULL;
 }
 
 #endif
