@@ -216,11 +216,11 @@ struct mid {
 	bool ran, fired;
 };
 
-static void mid_hook(void *arg, bool in_worker)
+static void mid_hook(void *arg, struct work_struct *work)
 {
 	struct mid *c = arg;
 
-	if (!in_worker || c->ran)
+	if (work != &c->t->resize_work || c->ran)
 		return;
 	c->ran = true;
 	shim_fault_inject(c->nth, 0);

@@ -698,11 +698,11 @@ struct race_ctx {
 	bool done;
 };
 
-static void race_hook(void *arg, bool in_worker)
+static void race_hook(void *arg, struct work_struct *work)
 {
 	struct race_ctx *c = arg;
 
-	if (in_worker || c->done)
+	if (work || c->done)
 		return;
 	c->done = true;
 	c->put_err = ut_put64(c->t, 1000, 1, CMAP_UPSERT);
