@@ -8,6 +8,7 @@
 #include <linux/cache.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
+#include <linux/llist.h>
 #include <linux/lockdep.h>
 #include <linux/memcontrol.h>
 #include <linux/minmax.h>
@@ -270,20 +271,81 @@ static size_t cmap_elem_size(u32 klen, u32 vlen)
 	return struct_size_t(struct cmap_elem, data, klen + vlen);
 }
 
+/*
+ * Elements of up to CMAP_ELEM_CACHE_MAX bytes come from caches of their
+ * size rounded up to 8 bytes, not from kmalloc(): kmalloc's size classes
+ * (32, 64, 96, 128, 192, 256) would give an element of 40 bytes (an 8-byte
+ * key and a 16-byte value) 64 bytes.  Only the sizes kmalloc does not
+ * serve exactly have a cache.  Their data[] is a usercopy region
+ * (CONFIG_HARDENED_USERCOPY checks every copy to or from a slab object
+ * against its cache's region; kmalloc caches allow the whole object).
+ * Larger elements use kmalloc().
+ */
+#define CMAP_ELEM_ALIGN		8
+#define CMAP_ELEM_CACHE_MAX	256
+#define CMAP_ELEM_DATA		offsetof(struct cmap_elem, data)
+static struct kmem_cache *cmap_elem_caches[CMAP_ELEM_CACHE_MAX / CMAP_ELEM_ALIGN];
+
+/* The cache an element of @size bytes comes from, or NULL for kmalloc(). */
+static struct kmem_cache *cmap_elem_cache(size_t size)
+{
+	if (size > CMAP_ELEM_CACHE_MAX)
+		return NULL;
+	return cmap_elem_caches[DIV_ROUND_UP(size, CMAP_ELEM_ALIGN) - 1];
+}
+
 /**
  * cmap_elem_alloc_size - the bytes an element really takes
  * @klen: key length
  * @vlen: value length
  *
- * What cmap_elem_alloc() allocates for such an element (kmalloc's size
- * class), and what it is charged against max_bytes and the module-wide
- * cap.
+ * What cmap_elem_alloc() allocates for such an element (its cache's
+ * object size, or kmalloc's size class), and what it is charged against
+ * max_bytes and the module-wide cap.
  *
  * Return: the size in bytes.
  */
 size_t cmap_elem_alloc_size(u32 klen, u32 vlen)
 {
-	return kmalloc_size_roundup(cmap_elem_size(klen, vlen));
+	size_t size = cmap_elem_size(klen, vlen);
+	struct kmem_cache *c = cmap_elem_cache(size);
+
+	return c ? kmem_cache_size(c) : kmalloc_size_roundup(size);
+}
+
+static void cmap_elem_caches_destroy(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cmap_elem_caches); i++) {
+		kmem_cache_destroy(cmap_elem_caches[i]);
+		cmap_elem_caches[i] = NULL;
+	}
+}
+
+static int cmap_elem_caches_create(void)
+{
+	unsigned int i;
+	char name[24];
+
+	for (i = 0; i < ARRAY_SIZE(cmap_elem_caches); i++) {
+		size_t size = (i + 1) * CMAP_ELEM_ALIGN;
+
+		if (size < sizeof(struct cmap_elem) + 1 ||
+		    kmalloc_size_roundup(size) == size)
+			continue;
+		snprintf(name, sizeof(name), "cmap_elem_%zu", size);
+		/* the ioctls copy keys and values straight to and from data[] */
+		cmap_elem_caches[i] =
+			kmem_cache_create_usercopy(name, size, CMAP_ELEM_ALIGN,
+						   0, CMAP_ELEM_DATA,
+						   size - CMAP_ELEM_DATA, NULL);
+		if (!cmap_elem_caches[i]) {
+			cmap_elem_caches_destroy();
+			return -ENOMEM;
+		}
+	}
+	return 0;
 }
 
 /* What an element is charged against max_bytes: its real allocation. */
@@ -304,11 +366,17 @@ static size_t cmap_elem_charge(const struct cmap_elem *e)
  */
 struct cmap_elem *cmap_elem_alloc(u32 klen, u32 vlen, gfp_t gfp)
 {
+	struct kmem_cache *c;
 	struct cmap_elem *e;
+	size_t size;
 
 	if (!klen || klen > CMAP_KEY_LEN_MAX || vlen > CMAP_VALUE_LEN_MAX)
 		return ERR_PTR(-EINVAL);
-	e = cmap_fault(gfp) ? NULL : kmalloc(cmap_elem_size(klen, vlen), gfp);
+	if (cmap_fault(gfp))
+		return NULL;
+	size = cmap_elem_size(klen, vlen);
+	c = cmap_elem_cache(size);
+	e = c ? kmem_cache_alloc(c, gfp) : kmalloc(size, gfp);
 	if (!e)
 		return NULL;
 	e->klen = klen;
@@ -323,15 +391,116 @@ struct cmap_elem *cmap_elem_alloc(u32 klen, u32 vlen, gfp_t gfp)
  */
 void cmap_elem_free(struct cmap_elem *e)
 {
+	struct kmem_cache *c = cmap_elem_cache(cmap_elem_size(e->klen, e->vlen));
+
 	percpu_counter_dec(&cmap_live_elems);
-	kfree(e);
+	if (c)
+		kmem_cache_free(c, e);
+	else
+		kfree(e);
 }
 
-/* Free an element readers may still see. */
+/*
+ * Elements readers may still see are freed in batches, with no callback
+ * and no allocation per element: cmap_elem_free_rcu() pushes one on its
+ * CPU's list (through e->free) and kicks cmap_free_work when the list was
+ * empty.  The worker takes every CPU's list whole, waits one grace period
+ * and frees what it took; elements unlinked meanwhile wait for its next
+ * round.  @bytes counts what a CPU's list and the worker's batch from it
+ * hold; a writer that finds more than CMAP_FREE_MAX there frees its CPU's
+ * list itself after a grace period (cmap_free_throttle()), so the backlog
+ * stays bounded however fast elements are replaced.  The elements were
+ * uncharged from their table when unlinked; cmap_live_elements() counts
+ * them until they are freed.
+ */
+struct cmap_free_list {
+	struct llist_head list;
+	struct llist_node *batch;
+	atomic_long_t bytes;
+};
+
+#define CMAP_FREE_MAX	(4L << 20)
+static struct cmap_free_list __percpu *cmap_free_lists;
+static struct work_struct cmap_free_work;
+
+/* Free the elements of @node, pushed on @fl, after their grace period. */
+static void cmap_free_batch(struct cmap_free_list *fl, struct llist_node *node)
+{
+	struct llist_node *pos, *next;
+	long bytes = 0;
+	unsigned int n = 0;
+
+	llist_for_each_safe(pos, next, node) {
+		struct cmap_elem *e = llist_entry(pos, struct cmap_elem, free);
+
+		bytes += cmap_elem_charge(e);
+		cmap_elem_free(e);
+		if (!(++n & 255))
+			cond_resched();
+	}
+	atomic_long_sub(bytes, &fl->bytes);
+}
+
+/*
+ * Take every CPU's list, wait one grace period, free.  Only cmap_free_work
+ * and, once it cannot run any more, cmap_core_exit() call this: they alone
+ * use the lists' @batch.
+ */
+static void cmap_free_lists_drain(void)
+{
+	struct cmap_free_list *fl;
+	bool any = false;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		fl = per_cpu_ptr(cmap_free_lists, cpu);
+		fl->batch = llist_del_all(&fl->list);
+		any |= fl->batch != NULL;
+	}
+	if (!any)
+		return;
+	synchronize_rcu();
+	for_each_possible_cpu(cpu) {
+		fl = per_cpu_ptr(cmap_free_lists, cpu);
+		cmap_free_batch(fl, fl->batch);
+		fl->batch = NULL;
+	}
+}
+
+static void cmap_free_work_fn(struct work_struct *work)
+{
+	cmap_free_lists_drain();
+}
+
+/*
+ * Free an element readers may still see, after a grace period.  Any
+ * context; allocates nothing, so a removal never fails for memory.
+ */
 static void cmap_elem_free_rcu(struct cmap_elem *e)
 {
-	percpu_counter_dec(&cmap_live_elems);
-	kfree_rcu(e, rcu);
+	/* Any CPU's list will do: being preempted here is harmless. */
+	struct cmap_free_list *fl = raw_cpu_ptr(cmap_free_lists);
+
+	atomic_long_add(cmap_elem_charge(e), &fl->bytes);
+	if (llist_add(&e->free, &fl->list))
+		queue_work(cmap_core_wq, &cmap_free_work);
+}
+
+/*
+ * Called by writers where they may sleep, after cmap_elem_free_rcu(): with
+ * more than CMAP_FREE_MAX bytes pending on this CPU (the worker cannot keep
+ * up), free this CPU's list here, after a grace period.
+ */
+static void cmap_free_throttle(void)
+{
+	struct cmap_free_list *fl = raw_cpu_ptr(cmap_free_lists);
+	struct llist_node *node;
+
+	if (likely(atomic_long_read(&fl->bytes) <= CMAP_FREE_MAX))
+		return;
+	node = llist_del_all(&fl->list);
+	synchronize_rcu();
+	cmap_free_batch(fl, node);
 }
 
 /*
@@ -1229,15 +1398,17 @@ int cmap_put_elem(struct cmap *t, struct cmap_elem *e,
 	might_sleep();
 
 	e->hash = cmap_hash(t, cmap_elem_key(e), e->klen);
-	if (t->sync == CMAP_SYNC_COW)
-		return cmap_cow_write(t, e, cmap_elem_key(e), e->klen, e->hash,
-				      mode);
-	if (!cmap_race_enter(t, CMAP_RACE_PUT)) {
+	if (t->sync == CMAP_SYNC_COW) {
+		err = cmap_cow_write(t, e, cmap_elem_key(e), e->klen, e->hash,
+				     mode);
+	} else if (!cmap_race_enter(t, CMAP_RACE_PUT)) {
 		cmap_elem_free(e);
 		return -EBUSY;
+	} else {
+		err = cmap_put_locked(t, e, mode);
+		cmap_race_exit(t);
 	}
-	err = cmap_put_locked(t, e, mode);
-	cmap_race_exit(t);
+	cmap_free_throttle();
 	return err;
 }
 
@@ -1315,12 +1486,15 @@ int cmap_delete(struct cmap *t, const void *key, u32 klen)
 	if (!klen || klen > CMAP_KEY_LEN_MAX)
 		return -EINVAL;
 	hash = cmap_hash(t, key, klen);
-	if (t->sync == CMAP_SYNC_COW)
-		return cmap_cow_write(t, NULL, key, klen, hash, CMAP_UPSERT);
-	if (!cmap_race_enter(t, CMAP_RACE_DELETE))
+	if (t->sync == CMAP_SYNC_COW) {
+		err = cmap_cow_write(t, NULL, key, klen, hash, CMAP_UPSERT);
+	} else if (!cmap_race_enter(t, CMAP_RACE_DELETE)) {
 		return -EBUSY;
-	err = cmap_delete_locked(t, key, klen, hash);
-	cmap_race_exit(t);
+	} else {
+		err = cmap_delete_locked(t, key, klen, hash);
+		cmap_race_exit(t);
+	}
+	cmap_free_throttle();
 	return err;
 }
 
@@ -1384,6 +1558,7 @@ static int cmap_clear_locked(struct cmap *t)
 		order = cmap_site_order(&s);
 		cursor = s.end;
 		cmap_site_end(t, &s);
+		cmap_free_throttle();
 		if (fatal_signal_pending(current)) {
 			err = -EINTR;
 			break;
@@ -1417,6 +1592,7 @@ static int cmap_cow_clear(struct cmap *t)
 			cmap_head_lock(t, h, i, NULL, 0, 0);
 			cmap_clear_range(t, h, h, 0, CMAP_ITER_END);
 			cmap_head_unlock(h);
+			cmap_free_throttle();
 			if (!(i & 1023))
 				cond_resched();
 		}
@@ -1435,6 +1611,7 @@ static int cmap_cow_clear(struct cmap *t)
 				cmap_elem_free_rcu(e);
 			}
 		}
+		cmap_free_throttle();
 	}
 	mutex_unlock(&t->cow_mutex);
 	cmap_tbl_free_rcu(old);
@@ -1926,19 +2103,37 @@ void cmap_stats(struct cmap *t, struct cmap_table_stats *st)
 int cmap_core_init(void)
 {
 	int err = percpu_counter_init(&cmap_live_elems, 0, GFP_KERNEL);
+	int cpu;
 
 	if (err)
 		return err;
 	err = percpu_counter_init(&cmap_mem_used, 0, GFP_KERNEL);
 	if (err)
 		goto free_elems;
-	cmap_core_wq = alloc_workqueue("cmap_core", WQ_UNBOUND, 0);
-	if (!cmap_core_wq) {
-		err = -ENOMEM;
+	err = cmap_elem_caches_create();
+	if (err)
 		goto free_mem;
+	err = -ENOMEM;
+	cmap_free_lists = alloc_percpu(struct cmap_free_list);
+	if (!cmap_free_lists)
+		goto free_caches;
+	for_each_possible_cpu(cpu) {
+		struct cmap_free_list *fl = per_cpu_ptr(cmap_free_lists, cpu);
+
+		init_llist_head(&fl->list);
+		fl->batch = NULL;
+		atomic_long_set(&fl->bytes, 0);
 	}
+	INIT_WORK(&cmap_free_work, cmap_free_work_fn);
+	cmap_core_wq = alloc_workqueue("cmap_core", WQ_UNBOUND, 0);
+	if (!cmap_core_wq)
+		goto free_lists;
 	return 0;
 
+free_lists:
+	free_percpu(cmap_free_lists);
+free_caches:
+	cmap_elem_caches_destroy();
 free_mem:
 	percpu_counter_destroy(&cmap_mem_used);
 free_elems:
@@ -1949,9 +2144,10 @@ free_elems:
 /**
  * cmap_core_exit - check for leaks and tear down
  *
- * Call after every table is destroyed.  Warns about any table or element
- * still alive, and about bytes still charged against the memory cap
- * (elements, bucket arrays, overflow buckets).
+ * Call after every table is destroyed.  Frees the elements still waiting
+ * for a grace period, then warns about any table or element still alive,
+ * and about bytes still charged against the memory cap (elements, bucket
+ * arrays, overflow buckets), before the element caches go.
  */
 void cmap_core_exit(void)
 {
@@ -1959,18 +2155,25 @@ void cmap_core_exit(void)
 
 	rcu_barrier();			/* queue_rcu_work() has queued... */
 	destroy_workqueue(cmap_core_wq);	/* ...and the frees have run */
+	/* Nothing can push any more: whatever cmap_free_work left. */
+	cmap_free_lists_drain();
+	free_percpu(cmap_free_lists);
 	elems = percpu_counter_sum(&cmap_live_elems);
 	mem = percpu_counter_sum(&cmap_mem_used);
 
 	WARN(elems || atomic_long_read(&cmap_live_tables) || mem,
 	     "cmap: leaking %lld elements, %ld tables and %lld bytes at exit\n",
 	     elems, atomic_long_read(&cmap_live_tables), mem);
+	cmap_elem_caches_destroy();	/* the element frees have run too */
 	percpu_counter_destroy(&cmap_mem_used);
 	percpu_counter_destroy(&cmap_live_elems);
 }
 
 /**
- * cmap_live_elements - elements alive in all tables
+ * cmap_live_elements - elements allocated and not freed yet
+ *
+ * Counts the elements of all tables, elements being built, and removed
+ * ones still waiting for their grace period.
  *
  * Return: the count (exact, summed over CPUs).
  */

@@ -37,7 +37,10 @@
  *    help with a bounded amount of migration each.  When every old bucket is
  *    evacuated the new table becomes current and the old array is freed
  *    after a grace period.
- *  - Removed and replaced elements are freed with kfree_rcu().
+ *  - Removed and replaced elements are freed in batches after a grace
+ *    period: unlinking pushes one on a per-CPU list, which a worker (or a
+ *    writer whose CPU has too much pending) takes whole, waits one grace
+ *    period for, and frees (see cmap_elem_free_rcu()).
  *
  * This file and cmap_core.c know nothing of files, ioctls or BPF.
  */
@@ -48,6 +51,7 @@
 #include <linux/atomic.h>
 #include <linux/bitops.h>
 #include <linux/cache.h>
+#include <linux/llist.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
@@ -70,14 +74,15 @@
 
 /**
  * struct cmap_elem - one key/value pair, immutable once published
- * @rcu:  for kfree_rcu() after removal or replacement
+ * @free: links it on a list of elements to free once unlinked (lookups
+ *        never read it)
  * @hash: the table's hash of the key
  * @klen: key length, 1..CMAP_KEY_LEN_MAX
  * @vlen: value length, 0..CMAP_VALUE_LEN_MAX
  * @data: @klen key bytes, then @vlen value bytes
  */
 struct cmap_elem {
-	struct rcu_head rcu;
+	struct llist_node free;
 	u32 hash;
 	u16 klen;
 	u16 vlen;

@@ -145,14 +145,11 @@ static int cmap_plant_uaf(void)
 	}
 	cmap_delete(t, cmap_plant_key, CMAP_PLANT_KLEN);
 	/*
-	 * kfree_rcu() frees in batches, about 5 s later plus a grace period:
-	 * wait until the element is really freed (up to 30 s).
+	 * The core's free worker returns the element to its cache after a
+	 * grace period: wait until it is really freed (up to 30 s).
 	 */
-	for (i = 0; i < 300 && !cmap_plant_poisoned(e); i++) {
+	for (i = 0; i < 300 && !cmap_plant_poisoned(e); i++)
 		msleep(100);
-		if (!(i % 20))
-			rcu_barrier();
-	}
 	pr_info("uaf: element %s after %d ms; reading it\n",
 		cmap_plant_poisoned(e) ? "freed" : "maybe not freed", i * 100);
 	/* BUG: @e was freed by the delete above. */

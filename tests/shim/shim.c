@@ -208,7 +208,7 @@ void shim_cond_resched(void)
 	if (likely(!fn) || in_resched_hook)
 		return;
 	in_resched_hook = true;
-	fn(__atomic_load_n(&resched_arg, __ATOMIC_RELAXED), shim_in_worker());
+	fn(__atomic_load_n(&resched_arg, __ATOMIC_RELAXED), shim_current_work());
 	in_resched_hook = false;
 }
 

@@ -15,6 +15,8 @@
 #include <linux/gfp.h>
 #include <linux/types.h>
 
+struct work_struct;
+
 /* Threads: register with RCU and name the thread (for `current->comm`). */
 void shim_thread_start(const char *name);
 void shim_thread_stop(void);
@@ -60,15 +62,15 @@ unsigned int shim_wq_run_pending(void);
 /* Wait until no workqueue has work pending or running; needs no pause. */
 void shim_wq_drain(void);
 unsigned int shim_wq_nr_pending(void);
-/* Whether the caller is running a work item. */
-bool shim_in_worker(void);
+/* The work item the caller is running, or NULL. */
+struct work_struct *shim_current_work(void);
 
 /*
  * cond_resched() calls @fn (in the thread that called cond_resched(), with
- * whether that thread is running a work item) unless a hook is already
+ * the work item that thread is running, or NULL) unless a hook is already
  * running in that thread.  NULL removes the hook.
  */
-typedef void (*shim_resched_fn)(void *arg, bool in_worker);
+typedef void (*shim_resched_fn)(void *arg, struct work_struct *work);
 void shim_set_resched_hook(shim_resched_fn fn, void *arg);
 
 /*

@@ -27,16 +27,16 @@ static pthread_mutex_t wq_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wq_cond = PTHREAD_COND_INITIALIZER;
 static struct workqueue_struct *all_wqs;
 static bool wq_paused;
-static __thread bool in_worker;
+static __thread struct work_struct *cur_work;
 
 static struct workqueue_struct system_wq_s = { .name = "events" };
 static struct workqueue_struct system_unbound_wq_s = { .name = "events_unbound" };
 struct workqueue_struct *system_wq = &system_wq_s;
 struct workqueue_struct *system_unbound_wq = &system_unbound_wq_s;
 
-bool shim_in_worker(void)
+struct work_struct *shim_current_work(void)
 {
-	return in_worker;
+	return cur_work;
 }
 
 /* Under wq_lock. */
@@ -73,12 +73,12 @@ static struct work_struct *wq_take(struct workqueue_struct *wq)
 /* Run @w, taken from @wq, with wq_lock held on entry and on return. */
 static void wq_run(struct workqueue_struct *wq, struct work_struct *w)
 {
-	bool was = in_worker;
+	struct work_struct *was = cur_work;
 
 	pthread_mutex_unlock(&wq_lock);
-	in_worker = true;
+	cur_work = w;
 	w->func(w);
-	in_worker = was;
+	cur_work = was;
 	pthread_mutex_lock(&wq_lock);
 	wq->running = NULL;
 	pthread_cond_broadcast(&wq_cond);

@@ -168,11 +168,11 @@ struct mig {
 	u64 arg;
 };
 
-static void mig_hook(void *arg, bool in_worker)
+static void mig_hook(void *arg, struct work_struct *work)
 {
 	struct mig *mg = arg;
 
-	if (!in_worker || ++mg->calls != mg->at)
+	if (work != &mg->t->resize_work || ++mg->calls != mg->at)
 		return;
 	mg->ran = true;
 	mg->evacuated = nr_evacuated(mg->t);
@@ -300,15 +300,16 @@ static void clear_half_done(void **state)
  * while this thread works on the table, then finishes the migration.
  */
 struct blocker {
+	struct cmap *t;
 	sem_t stopped, go;
 	unsigned int at, calls;
 };
 
-static void block_hook(void *arg, bool in_worker)
+static void block_hook(void *arg, struct work_struct *work)
 {
 	struct blocker *b = arg;
 
-	if (!in_worker || ++b->calls != b->at)
+	if (work != &b->t->resize_work || ++b->calls != b->at)
 		return;
 	sem_post(&b->stopped);
 	sem_wait(&b->go);
@@ -317,7 +318,7 @@ static void block_hook(void *arg, bool in_worker)
 static void grow_half_done_threaded(void **state)
 {
 	struct cmap *t = ut_create(MODE(state), 150);
-	struct blocker b = { .at = 10 };
+	struct blocker b = { .t = t, .at = 10 };
 	struct ut_model m;
 	u64 k;
 

@@ -272,10 +272,16 @@ static u64 ut_fnv(const void *p, size_t n)
 	return h;
 }
 
+/*
+ * An element's real size: up to 256 bytes, its size rounded up to 8 bytes
+ * (the core's exact-size caches), above that kmalloc's size class.
+ */
 u64 ut_elem_charge(u32 klen, u32 vlen)
 {
-	return kmalloc_size_roundup(offsetof(struct cmap_elem, data) + klen +
-				    vlen);
+	size_t size = offsetof(struct cmap_elem, data) + klen + vlen;
+
+	return size <= 256 ? (size + 7) & ~(size_t)7 :
+			     kmalloc_size_roundup(size);
 }
 
 void ut_model_init(struct ut_model *m)

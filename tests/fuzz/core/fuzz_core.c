@@ -287,11 +287,11 @@ static void clear_prefix(struct fz *f)
 
 static void run_ops(struct fz *f, unsigned int max);
 
-static void mid_hook(void *arg, bool in_worker)
+static void mid_hook(void *arg, struct work_struct *work)
 {
 	struct fz *f = arg;
 
-	if (!in_worker || f->in_hook || ++f->hook_calls != f->hook_at)
+	if (work != &f->t->resize_work || f->in_hook || ++f->hook_calls != f->hook_at)
 		return;
 	f->in_hook = true;
 	compare(f);

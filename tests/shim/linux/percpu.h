@@ -28,6 +28,8 @@ unsigned int shim_this_cpu(void);
 #define free_percpu(p)		kfree(p)
 #define per_cpu_ptr(p, cpu)						\
 	((typeof(p))((char *)(p) + (size_t)(cpu) * SHIM_PCPU_STRIDE))
+#define raw_cpu_ptr(p)		per_cpu_ptr(p, shim_this_cpu())
+#define this_cpu_ptr(p)		raw_cpu_ptr(p)
 #define for_each_possible_cpu(cpu)					\
 	for ((cpu) = 0; (cpu) < SHIM_NR_CPUS; (cpu)++)
 #define this_cpu_add(pcp, val)						\

@@ -9,6 +9,7 @@
 #ifndef _SHIM_LINUX_SLAB_H
 #define _SHIM_LINUX_SLAB_H
 
+#include <linux/bug.h>
 #include <linux/compiler.h>
 #include <linux/gfp.h>
 #include <linux/overflow.h>
@@ -40,6 +41,48 @@ static inline void *kmalloc_array(size_t n, size_t size, gfp_t gfp)
 
 static inline void kfree(const void *p)
 {
+	shim_kfree(p);
+}
+
+/*
+ * kmem_cache: a name and an object size over the same counting, failing
+ * allocator (a cache's objects are kmalloc()s of its size).
+ */
+struct kmem_cache {
+	size_t size;
+};
+
+#define SLAB_HWCACHE_ALIGN	0x00002000U
+#define SLAB_ACCOUNT		0x04000000U
+
+struct kmem_cache *kmem_cache_create(const char *name, unsigned int size,
+				     unsigned int align, unsigned int flags,
+				     void (*ctor)(void *));
+void kmem_cache_destroy(struct kmem_cache *c);
+
+static inline struct kmem_cache *
+kmem_cache_create_usercopy(const char *name, unsigned int size,
+			   unsigned int align, unsigned int flags,
+			   unsigned int useroffset, unsigned int usersize,
+			   void (*ctor)(void *))
+{
+	BUG_ON(useroffset + usersize > size);
+	return kmem_cache_create(name, size, align, flags, ctor);
+}
+
+static inline unsigned int kmem_cache_size(struct kmem_cache *c)
+{
+	return c->size;
+}
+
+static inline void *kmem_cache_alloc(struct kmem_cache *c, gfp_t gfp)
+{
+	return shim_kmalloc(c->size, gfp);
+}
+
+static inline void kmem_cache_free(struct kmem_cache *c, void *p)
+{
+	(void)c;
 	shim_kfree(p);
 }
 
