@@ -66,6 +66,20 @@ static json_object *jhist(const __u64 *h)
 }
 
 
+/*
+ * The waits of a table, bucket, key, task or stack (anything with cont,
+ * wait, max, tcont, twait): over the interval, then since attach, in the
+ * order every object lists them; @with_max adds the interval's longest.
+ */
+#define JWAITS(x, r, with_max) do {					\
+	JU(x, "contended", (r)->cont);					\
+	JU(x, "wait_ns", (r)->wait);					\
+	if (with_max)							\
+		JU(x, "wait_max_ns", (r)->max);				\
+	JU(x, "contended_total", (r)->tcont);				\
+	JU(x, "wait_ns_total", (r)->twait);				\
+} while (0)
+
 static json_object *jframes(int id, __u32 pid, bool user)
 {
 	static char fr[MAPSTAT_STACK_DEPTH][160];
@@ -116,10 +130,7 @@ static json_object *json_table(struct table *t)
 	json_object_object_add(o, "module", x);
 	if (ms_bpf.skel) {
 		x = json_object_new_object();
-		JU(x, "contended", v.cont);
-		JU(x, "wait_ns", v.wait);
-		JU(x, "contended_total", v.tcont);
-		JU(x, "wait_ns_total", v.twait);
+		JWAITS(x, &v, false);
 		JD(x, "wait_p50_ns", ms_view_pct(&v, 0.5));
 		JD(x, "wait_p99_ns", ms_view_pct(&v, 0.99));
 		JU(x, "wait_max_ns", v.max);
@@ -158,11 +169,7 @@ static json_object *json_table(struct table *t)
 				JU(x, "array_buckets", 1ULL << b->k.order);
 			json_object_object_add(x, "current_array",
 				json_object_new_boolean(b->k.order == v.order));
-			JU(x, "contended", b->cont);
-			JU(x, "wait_ns", b->wait);
-			JU(x, "wait_max_ns", b->max);
-			JU(x, "contended_total", b->tcont);
-			JU(x, "wait_ns_total", b->twait);
+			JWAITS(x, b, true);
 			JU(x, "module_acquisitions", b->v->mod_acquisitions);
 			JU(x, "module_contended", b->v->mod_contended);
 			if (b->v->matched)
@@ -190,11 +197,7 @@ static json_object *json_table(struct table *t)
 				json_object_object_add(x, "array_buckets", NULL);
 			else
 				JU(x, "array_buckets", 1ULL << k->border);
-			JU(x, "contended", k->cont);
-			JU(x, "wait_ns", k->wait);
-			JU(x, "wait_max_ns", k->max);
-			JU(x, "contended_total", k->tcont);
-			JU(x, "wait_ns_total", k->twait);
+			JWAITS(x, k, true);
 			json_object_array_add(arr, x);
 		}
 		json_object_object_add(o, "top_keys", arr);
@@ -206,10 +209,7 @@ static json_object *json_table(struct table *t)
 			JU(x, "pid", k->k.pid);
 			JU(x, "tid", k->k.tid);
 			JS(x, "comm", k->comm);
-			JU(x, "contended", k->cont);
-			JU(x, "wait_ns", k->wait);
-			JU(x, "contended_total", k->tcont);
-			JU(x, "wait_ns_total", k->twait);
+			JWAITS(x, k, false);
 			json_object_array_add(arr, x);
 		}
 		json_object_object_add(o, "top_tasks", arr);
@@ -218,10 +218,7 @@ static json_object *json_table(struct table *t)
 			const struct agg *k = &v.stacks[i];
 
 			x = json_object_new_object();
-			JU(x, "contended", k->cont);
-			JU(x, "wait_ns", k->wait);
-			JU(x, "contended_total", k->tcont);
-			JU(x, "wait_ns_total", k->twait);
+			JWAITS(x, k, false);
 			JS(x, "comm", k->comm);
 			json_object_object_add(x, "kernel", jframes(k->k.kstack, 0, false));
 			json_object_object_add(x, "user", jframes(k->k.ustack, k->k.pid, true));

@@ -38,7 +38,6 @@ fi
 
 pfx=ctltest$$
 t=$pfx-t
-fail=0
 out=
 err=
 rc=
@@ -51,16 +50,12 @@ run() {
 	rm -f /tmp/cmapctl.err.$$
 }
 
-# TAP: each check is one "ok N - ..." / "not ok N - ..." line
-tapn=0
-ok() {
-	tapn=$((tapn + 1))
-	echo "ok $tapn - ${1:-$last}"
-}
+# TAP: each check is one "ok N - ..." / "not ok N - ..." line; ok without
+# a description names the last command run
+. "$here/../tests/lib/tap.sh"
+pass() { ok "${1:-$last}"; }
 bad() {
-	fail=$((fail + 1))
-	tapn=$((tapn + 1))
-	echo "not ok $tapn - $*"
+	not_ok "$*"
 	echo "#   rc=$rc"
 	echo "#   stdout: $(printf %s "$out" | head -5)"
 	echo "#   stderr: $(printf %s "$err" | head -5)"
@@ -78,7 +73,7 @@ expect() {
 	elif [ -n "$want_err" ] && ! grep -Eq -- "$want_err" <<<"$err"; then
 		bad "cmapctl $* (stderr does not match /$want_err/)"
 	else
-		ok
+		pass
 	fi
 }
 
@@ -183,9 +178,9 @@ expect 0 $'^42\tanswer$' '' -- -t "$t" dump --u64
 expect 0 $'^big\tvvvv' '^9 entries$' -- -t "$t" dump --buf-size 16
 dump16=$(sort <<<"$out")
 run -t "$t" dump
-[ "$dump16" = "$(sort <<<"$out")" ] && ok || bad "dump --buf-size 16 differs from dump"
+[ "$dump16" = "$(sort <<<"$out")" ] && pass || bad "dump --buf-size 16 differs from dump"
 n=$(grep -c . <<<"$out")
-[ "$n" = 9 ] && ok || bad "dump printed $n non-empty lines, wanted 9"
+[ "$n" = 9 ] && pass || bad "dump printed $n non-empty lines, wanted 9"
 
 # -- stats
 expect 0 '^entries: 9$' '' -- -t "$t" stats
@@ -236,10 +231,10 @@ expect 0 '' '' -- create "$pfx-b"
 expect 0 '^ops: ' '' -- -t "$pfx-b" load --keys 20000 --value-size 100 --duration 0.3 --threads 2
 expect 0 '' '^20000 entries$' -- -t "$pfx-b" dump --u64
 n=$(cut -f1 <<<"$out" | sort -un | wc -l)
-[ "$n" = 20000 ] && ok || bad "dump --u64 printed $n distinct keys, wanted 20000"
+[ "$n" = 20000 ] && pass || bad "dump --u64 printed $n distinct keys, wanted 20000"
 first=$(cut -f1 <<<"$out" | sort -n | head -1)
 last=$(cut -f1 <<<"$out" | sort -n | tail -1)
-[ "$first/$last" = 0/19999 ] && ok || bad "dump keys span $first..$last, wanted 0..19999"
+[ "$first/$last" = 0/19999 ] && pass || bad "dump keys span $first..$last, wanted 0..19999"
 
 # -- load variants
 expect 0 '^value mismatches: 0$' '' -- -t "$pfx-b" load --keys 5000 --dist zipf --theta 0.9 --duration 0.5 --threads 3 --del-pct 10
@@ -265,6 +260,5 @@ expect 0 '' '' -- destroy "$pfx-small"
 run ls
 if grep -q "$pfx" <<<"$out"; then bad "tables left after destroy"; else ok "no tables left after destroy"; fi
 
-echo "1..$tapn"
-echo "# test_cmapctl: $((tapn - fail)) passed, $fail failed"
-[ "$fail" = 0 ]
+echo "# test_cmapctl: $((tap_n - tap_failed)) passed, $tap_failed failed"
+tap_done

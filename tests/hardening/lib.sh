@@ -21,23 +21,14 @@ KO=${CMAP_KO:-$HTOP/kmod/cmap.ko}
 HBIN=${CMAP_HARD_BIN:-$HTOP/build/hardening}
 HTMP=$(mktemp -d "${TMPDIR:-/tmp}/cmap-hard.XXXXXX") || exit 2
 HNAME=$(basename "$0")
-tn=0
-tfailed=0
 t0=$SECONDS
 
 # Kernel log lines that fail a test (the list, plus the usual).
 KLOG_BAD='WARNING:|BUG:|Oops|general protection|KASAN|lockdep|circular locking|leaking|unaccounted|RCU stall|rcu_.* self-detected stall|sleeping function called|UBSAN|refcount_t:|list_add corruption|list_del corruption'
 
-ok() { tn=$((tn + 1)); echo "ok $tn - $*"; }
-# todo: a known bug reported to its owner (TAP TODO: shown, not a failure)
-todo() { tn=$((tn + 1)); echo "not ok $tn - $*"; }
-notok() { tn=$((tn + 1)); tfailed=$((tfailed + 1)); echo "not ok $tn - $*"; }
-check() {	# check DESCRIPTION CMD...
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else notok "$d"; fi
-}
-note() { echo "# $*"; }
+# ok/notok/check/todo/note: TAP lines (a todo is a known bug reported to
+# its owner: shown, not a failure)
+. "$HTOP/tests/lib/tap.sh"
 
 # run_tap [-t SECONDS] CMD...: runs a helper that prints unnumbered TAP
 # ("ok - ", "not ok - ", "# "), numbers its lines into ours, and fails if
@@ -141,9 +132,8 @@ finish() {
 	loaded && rmmod cmap 2>/dev/null
 	[ -n "$hprintk" ] && dmesg -n "$hprintk" 2>/dev/null
 	rm -rf "$HTMP"
-	echo "# $HNAME: $((tn - tfailed)) ok, $tfailed not ok, $((SECONDS - t0)) s, kernel $(uname -r)"
-	echo "1..$tn"
-	[ "$tfailed" = 0 ]
+	echo "# $HNAME: $((tap_n - tap_failed)) ok, $tap_failed not ok, $((SECONDS - t0)) s, kernel $(uname -r)"
+	tap_done
 	exit $?
 }
 

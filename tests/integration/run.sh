@@ -41,19 +41,11 @@ export CMOCKA_MESSAGE_OUTPUT=TAP
 PATH=$PATH:/usr/sbin:/sbin
 export PATH
 
-n=0
-failed=0
-passed=0
+. tests/lib/tap.sh
+# the cmocka binaries' own results (ours: tap_n, tap_failed)
+cm_passed=0
+cm_failed=0
 skipped=0
-ok() { n=$((n + 1)); passed=$((passed + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-# check DESCRIPTION CMD...: ok if CMD succeeds
-check() {
-	d=$1
-	shift
-	if "$@"; then ok "$d"; else notok "$d"; fi
-}
-comment() { sed 's/^/# /'; }
 
 loaded() { grep -q '^cmap ' /proc/modules; }
 
@@ -63,8 +55,9 @@ finish() {
 		loaded && echo "# warning: cmap is still loaded"
 	fi
 	rm -rf "$tmp"
-	echo "# integration: $passed ok, $failed not ok, $skipped skipped (cmocka tests included)"
-	[ "$failed" = 0 ]
+	echo "# integration: $((tap_n - tap_failed + cm_passed)) ok," \
+		"$((tap_failed + cm_failed)) not ok, $skipped skipped (cmocka tests included)"
+	[ "$((tap_failed + cm_failed))" = 0 ]
 	exit $?
 }
 
@@ -115,7 +108,7 @@ echo "<6>$marker start" >/dev/kmsg 2>/dev/null || echo "# cannot write /dev/kmsg
 if insmod "$ko" 2>"$tmp/err"; then
 	ok "insmod $ko"
 else
-	comment <"$tmp/err"
+	diag <"$tmp/err"
 	notok "insmod $ko"
 	finish
 fi
@@ -141,8 +134,8 @@ for b in test_ops test_concurrency test_stress; do
 	# count cmocka's results in the summary and the exit status
 	# (cmocka 1.1 prints a skipped test as "not ok N # SKIP": a kernel
 	# without the feature, e.g. the debug kernel's missing PID_NS)
-	passed=$((passed + $(grep -c '^ok ' "$tmp/$b.out")))
-	failed=$((failed + $(grep '^not ok ' "$tmp/$b.out" | grep -vc '# SKIP')))
+	cm_passed=$((cm_passed + $(grep -c '^ok ' "$tmp/$b.out")))
+	cm_failed=$((cm_failed + $(grep '^not ok ' "$tmp/$b.out" | grep -vc '# SKIP')))
 	skipped=$((skipped + $(grep '^not ok ' "$tmp/$b.out" | grep -c '# SKIP')))
 	# cmocka prints its own ok / not ok lines; a crash, a timeout or an
 	# empty run would go unnoticed without these two checks
@@ -162,7 +155,7 @@ if [ -x "$helper" ] && loaded; then
 	exec 3<>/dev/cmap
 	rmmod cmap >"$tmp/err" 2>&1
 	check "rmmod refused while /dev/cmap is open" loaded
-	comment <"$tmp/err"
+	diag <"$tmp/err"
 	exec 3<&-
 
 	# 2. a file bound to a table with entries, in another process
@@ -186,7 +179,7 @@ if [ -x "$helper" ] && loaded; then
 		"$helper" fill "keepB$$" 5 >>"$tmp/err" 2>&1 &&
 		"$helper" fill "keepC$$" 0 >>"$tmp/err" 2>&1
 	check "tables created and filled for the unload" test $? = 0
-	comment <"$tmp/err"
+	diag <"$tmp/err"
 	cnt=$("$helper" entries "keepA$$" 2>"$tmp/err")
 	check "a table outlives its creator's file (entries: ${cnt:-?})" \
 		test "$cnt" = 3000
@@ -200,7 +193,7 @@ if [ -x "$helper" ] && loaded; then
 	# 4. now it goes
 	rmmod cmap >"$tmp/err" 2>&1
 	rc=$?
-	comment <"$tmp/err"
+	diag <"$tmp/err"
 	check "rmmod succeeds after close, with tables still defined" \
 		test "$rc" = 0
 	check "cmap is no longer in /proc/modules" sh -c '! grep -q "^cmap " /proc/modules'
@@ -215,7 +208,7 @@ if [ -x "$helper" ] && loaded; then
 		rmmod cmap 2>"$tmp/err"
 		check "rmmod of a fresh module" test $? = 0
 	else
-		comment <"$tmp/err"
+		diag <"$tmp/err"
 		notok "insmod again after rmmod"
 	fi
 else
@@ -230,7 +223,7 @@ awk -v m="$marker start" 'found { print } index($0, m) { found = 1 }' \
 	cp "$tmp/dmesg" "$tmp/dmesg.new"
 pat='WARNING:|BUG:|Oops|leak|general protection|RCU stall|rcu_sched self-detected stall|sleeping function|UBSAN|KASAN|list_add corruption|list_del corruption|refcount_t:|Call Trace'
 if grep -E "$pat" "$tmp/dmesg.new" >"$tmp/dmesg.bad"; then
-	comment <"$tmp/dmesg.new" | tail -n 80
+	diag <"$tmp/dmesg.new" | tail -n 80
 	notok "kernel log has no WARNING/BUG/Oops/leak lines"
 else
 	ok "kernel log has no WARNING/BUG/Oops/leak lines"
