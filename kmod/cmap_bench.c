@@ -72,6 +72,7 @@
 #include <linux/wait.h>
 
 #include <linux/cmap.h>
+#include <linux/cmap_bench.h>
 
 #include "cmap_compat.h"
 #include "cmap_core.h"

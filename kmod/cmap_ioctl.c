@@ -37,6 +37,7 @@
 #include <linux/xarray.h>
 
 #include <linux/cmap.h>
+#include <linux/cmap_bench.h>
 #include <cmap_version.h>
 
 #include "cmap_bench.h"
@@ -744,7 +745,9 @@ static const u8 cmap_cmds[] = {
 	CMAP_CMD(CMAP_IOC_BATCH),
 	CMAP_CMD(CMAP_IOC_ITER),
 	CMAP_CMD(CMAP_IOC_STATS),
+#ifdef CMAP_WITH_BENCH
 	CMAP_CMD(CMAP_IOC_BENCH),
+#endif
 	CMAP_CMD(CMAP_IOC_VERSION),
 };
 

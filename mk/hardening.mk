@@ -21,7 +21,7 @@ HARD_CFLAGS	:= -O2 -g -Wall -Wextra -fno-omit-frame-pointer -pthread \
 HARD_BINS	:= $(patsubst tests/hardening/%.c,$(HARD_OUT)/%,\
 		     $(wildcard tests/hardening/*.c)) $(HARD_OUT)/fuzz_ioctl
 HARD_HDRS	:= tests/lib/hard.h tests/lib/tap.h user/libcmap.h \
-		   include/uapi/linux/cmap.h
+		   include/uapi/linux/cmap.h include/uapi/linux/cmap_bench.h
 # the helpers' library and the client library (tests/Makefile, user/Makefile)
 HARD_LIBS	:= tests/.build/libcmaptest.a user/.build/libcmap.a
 

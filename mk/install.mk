@@ -3,7 +3,7 @@
 # Installing cmap like a module: the tools, the header, man pages, the udev
 # rule; the module directly or through DKMS; Debian packages.
 #
-#   make install       the tools to $(PREFIX)/sbin, <linux/cmap.h> to
+#   make install       the tools to $(PREFIX)/sbin, <linux/cmap*.h> to
 #                      $(PREFIX)/include, man pages, the udev rule
 #                      60-cmap.rules; with DESTDIR empty also cmap.ko for
 #                      KVER (modules_install into /lib/modules/KVER/extra/kmod,
@@ -34,10 +34,12 @@ DEB_VERSION	= $(shell sed -n '1{s/^[^(]*.//;s/[)].*//;p;}' debian/changelog)
 DKMS_SRCDIR	= /usr/src/cmap-$(CMAP_VERSION)
 
 CMAP_TOOLS	:= cmapctl mapstat racetrace
+# The UAPI: the table ABI and the benchmark's
+CMAP_UAPI	:= include/uapi/linux/cmap.h include/uapi/linux/cmap_bench.h
 CMAP_MANS	:= $(notdir $(wildcard docs/man/*.8))
 # What DKMS builds: the top Kbuild (obj-m += kmod/), kmod/ without the
 # test-only planted bugs, the UAPI header.
-DKMS_FILES	:= Kbuild kmod/Kbuild include/uapi/linux/cmap.h include/cmap_version.h \
+DKMS_FILES	:= Kbuild kmod/Kbuild $(CMAP_UAPI) include/cmap_version.h \
 		   $(filter-out kmod/cmap_plant.c,$(wildcard kmod/*.c kmod/*.h))
 
 .PHONY: tools install install-tools install-module install-group \
@@ -52,7 +54,7 @@ install-tools: tools
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(INCLUDEDIR)/linux \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UDEVRULESDIR)
 	$(INSTALL) -m 0755 $(addprefix user/,$(CMAP_TOOLS)) $(DESTDIR)$(SBINDIR)/
-	$(INSTALL) -m 0644 include/uapi/linux/cmap.h $(DESTDIR)$(INCLUDEDIR)/linux/cmap.h
+	$(INSTALL) -m 0644 $(CMAP_UAPI) $(DESTDIR)$(INCLUDEDIR)/linux/
 	$(INSTALL) -m 0644 $(addprefix docs/man/,$(CMAP_MANS)) $(DESTDIR)$(MANDIR)/man8/
 	$(INSTALL) -m 0644 udev/60-cmap.rules $(DESTDIR)$(UDEVRULESDIR)/60-cmap.rules
 
@@ -71,7 +73,7 @@ install-group:
 # (below DESTDIR only: never a system directory).
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(CMAP_TOOLS)) \
-		$(DESTDIR)$(INCLUDEDIR)/linux/cmap.h \
+		$(addprefix $(DESTDIR)$(INCLUDEDIR)/linux/,$(notdir $(CMAP_UAPI))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(CMAP_MANS)) \
 		$(DESTDIR)$(UDEVRULESDIR)/60-cmap.rules
 	@[ -z "$(DESTDIR)" ] || for d in $(DESTDIR)$(SBINDIR) $(DESTDIR)$(INCLUDEDIR)/linux \
@@ -100,7 +102,7 @@ DEB_OUT		:= build/deb
 DEB_INPUTS	:= $(wildcard debian/* debian/source/* user/*.c user/*.h \
 		     user/Makefile bpf/*.c bpf/Makefile kmod/* docs/man/*.8 \
 		     udev/* scripts/deb.sh scripts/btf-kdir.sh scripts/deps.sh) \
-		   Kbuild dkms.conf include/uapi/linux/cmap.h include/cmap_version.h \
+		   Kbuild dkms.conf $(CMAP_UAPI) include/cmap_version.h \
 		   Makefile mk/install.mk
 
 deb: $(DEB_OUT)/.stamp

@@ -123,7 +123,8 @@ $(US)/bench/bench: $(US_BENCH_SRCS) $(wildcard bench/user/*.h) $(US)/bench/libcm
 # names cannot capture the program's.
 US_FAKE_CPPFLAGS := -Iinclude/uapi -Iinclude -DKBUILD_MODNAME='"cmap"'
 US_FAKE_HDRS	:= kmod/cmap_ioctl.h kmod/cmap_uaccess.h kmod/cmap_bench.h \
-		   include/uapi/linux/cmap.h include/cmap_version.h
+		   include/uapi/linux/cmap.h include/uapi/linux/cmap_bench.h \
+		   include/cmap_version.h
 
 $(US)/fake/core/cmap_ioctl.o: kmod/cmap_ioctl.c $(US_FAKE_HDRS) $(US_HDRS)
 	@mkdir -p $(@D)

@@ -25,7 +25,8 @@
  * Limits.  The module's defaults, with max_memory half of RAM and the
  * defaults of max_entries and max_bytes from $FAKECMAP_MAX_ENTRIES and
  * $FAKECMAP_MAX_BYTES when set.  BENCH is the in-kernel benchmark, which
- * needs the kernel's rhashtable: it fails with -EOPNOTSUPP here.
+ * needs the kernel's rhashtable: built as with CMAP_BENCH=n, the fake
+ * answers -ENOTTY and VERSION does not list it.
  *
  * Persistence.  Without $FAKECMAP_STATE the tables live as long as the
  * process.  With it, the first open of the device locks the file (flock;
@@ -114,11 +115,6 @@ static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool fake_started;
 static pthread_rwlock_t fd_lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct cmap_file *fd_files[FAKE_MAX_FDS];
-
-long cmap_bench_ioctl(void __user *arg __maybe_unused)
-{
-	return -EOPNOTSUPP;
-}
 
 /* ---- threads: each one that calls in is an RCU reader ----------------- */
 

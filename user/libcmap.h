@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <linux/cmap.h>
+#include <linux/cmap_bench.h>
 
 /* Pseudo command for cmapc_errmsg(): opening the device node. */
 #define CMAPC_CMD_DEVOPEN	0UL
