@@ -96,6 +96,9 @@ double now(void);
 /* SIGINT/SIGTERM handler: stops the load workers; bench uses it so the
  * signal interrupts its ioctl */
 void on_signal(int sig);
+/* on_signal() for SIGINT and SIGTERM, once (a second one kills), without
+ * SA_RESTART: a signal also ends a long ioctl early */
+void catch_stop_signals(void);
 int cmd_load(void);
 
 /* ---- bench (cmapctl_bench.c) ------------------------------------------ */

@@ -260,7 +260,6 @@ int cmd_bench(void)
 	struct cmap_bench_result res[CMAP_MODE_COUNT + 1];
 	const struct cmap_bench_result *rcu, *rht;
 	struct cmap_bench req;
-	struct sigaction sa;
 	double ms = env.duration * 1000;
 	int fd, err;
 
@@ -292,12 +291,7 @@ int cmd_bench(void)
 
 	fd = open_device();
 	/* Ctrl-C ends the ioctl early with partial results: no SA_RESTART */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESETHAND;	/* a second Ctrl-C kills */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	catch_stop_signals();
 	verbose("modes %#x, %u threads; Ctrl-C stops with partial results",
 		req.modes, req.threads);
 	err = cmapc_bench(fd, &req);

@@ -62,6 +62,18 @@ void on_signal(int sig)
 	__atomic_store_n(&L.stop, 1, __ATOMIC_RELAXED);
 }
 
+void catch_stop_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESETHAND;	/* a second Ctrl-C kills */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 static inline uint64_t pick_key(uint64_t *rng)
 {
 	if (env.zipf)
@@ -416,7 +428,6 @@ static uint64_t total_ops(struct worker *w)
 int cmd_load(void)
 {
 	struct worker *w;
-	struct sigaction sa;
 	sigset_t block, old;
 	uint64_t seed, last_ops = 0;
 	double t0, t_end, t_last, elapsed, t;
@@ -431,12 +442,7 @@ int cmd_load(void)
 
 	fd = open_bound(&id);
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESETHAND;	/* a second Ctrl-C kills */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	catch_stop_signals();
 
 	if (env.zipf) {
 		t = now();
