@@ -17,6 +17,11 @@
 #   bail MSG...         "Bail out! MSG" and exit 1
 #   plan                the trailing plan line "1..N"
 #   tap_done            plan, then a status: 0 when nothing failed
+#   tap_count FILE      "PASSED FAILED SKIPPED" of the TAP lines in FILE,
+#                       results at the start of a line (\r: a VM console);
+#                       "# SKIP" (cmocka prints "not ok N # SKIP") is
+#                       neither passed nor failed, "not ok ... # TODO" is
+#                       not a failure
 #
 # State: tap_n (results so far), tap_failed (failures so far).  A suite that
 # already printed results some other way may add to both.
@@ -49,3 +54,10 @@ note() { echo "# $*"; }
 bail() { echo "Bail out! $*"; exit 1; }
 plan() { echo "1..$tap_n"; }
 tap_done() { plan; [ "$tap_failed" = 0 ]; }
+tap_count() {
+	awk '
+		{ sub(/\r+$/, ""); l = tolower($0) }
+		/^ok([ \t]|$)/ { if (l ~ /#[ \t]*skip/) s++; else p++ }
+		/^not ok([ \t]|$)/ { if (l ~ /#[ \t]*todo/) p++; else if (l ~ /#[ \t]*skip/) s++; else f++ }
+		END { print p + 0, f + 0, s + 0 }' "$1" 2>/dev/null || echo 0 0 0
+}
