@@ -570,8 +570,12 @@ static struct cmap_tbl *cmap_tbl_alloc(u32 order, gfp_t gfp)
 		return ERR_PTR(-ENOMEM);
 	}
 	tbl->order = order;
-	for (i = 0; i < (1U << order); i++)
+	for (i = 0; i < (1U << order); i++) {
 		spin_lock_init(&tbl->heads[i].lock);
+		/* 2^24 heads take a while: let others run between them. */
+		if ((i & 1023) == 1023)
+			cond_resched();
+	}
 	return tbl;
 }
 
