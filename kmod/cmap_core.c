@@ -1866,9 +1866,12 @@ static int cmap_rehash(struct cmap *t, struct cmap_tbl *old, u32 order)
 	cmap_spares_free(&sp);
 
 	rcu_assign_pointer(t->tbl, ntbl);
-	/* Nobody reaches @old after this: no lookup, no writer. */
-	synchronize_rcu();
-	cmap_tbl_free(t, old, false);
+	/*
+	 * Once the readers that may still be in @old are gone, nobody
+	 * reaches it.  Not waiting for them here lets the next resize (the
+	 * writers may already need one) start at once.
+	 */
+	cmap_tbl_free_rcu(old);
 	WRITE_ONCE(t->resizes, t->resizes + 1);
 	trace_resize_end(t->id, size, 1U << order, ktime_get_ns() - start);
 	return 0;
