@@ -1075,19 +1075,24 @@ static u32 cmap_order_for(u64 n)
 
 /*
  * The order a table of @order should move to: grow above 6.5 entries per
- * head bucket, one doubling at a time (the worker doubles again while the
- * count is still above the threshold, so a grow never leaves the array
- * below 3.25 entries per bucket for long); shrink below one per two, to
- * 3.25 per bucket (the gap between the thresholds keeps a table that
- * hovers around one size from resizing back and forth), never below
+ * head bucket to the smallest order that holds the count within that,
+ * which is one doubling when the worker keeps up with the writers (a grow
+ * leaves 3.25 to 6.5 entries per bucket) and several at once when it fell
+ * behind them (one migration, not one per doubling); shrink below one per
+ * two, to 3.25 per bucket (the gap between the thresholds keeps a table
+ * that hovers around one size from resizing back and forth), never below
  * min_order.
  */
 static u32 cmap_wanted_order(const struct cmap *t, u32 order)
 {
 	u64 n = atomic_long_read(&t->nelems);
 
-	if (n * CMAP_GROW_DEN > ((u64)CMAP_GROW_NUM << order))
-		return min_t(u32, order + 1, CMAP_MAX_ORDER);
+	if (n * CMAP_GROW_DEN > ((u64)CMAP_GROW_NUM << order)) {
+		while (order < CMAP_MAX_ORDER &&
+		       n * CMAP_GROW_DEN > ((u64)CMAP_GROW_NUM << order))
+			order++;
+		return order;
+	}
 	if (order > t->min_order && n < (1ULL << order) / 2)
 		return max(cmap_order_for(n), t->min_order);
 	return order;
