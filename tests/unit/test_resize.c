@@ -89,6 +89,30 @@ static void grow_at_threshold(void **state)
 }
 
 /*
+ * A worker that runs late (here: after 1000 puts into 4 buckets) grows in
+ * one migration straight to the order the count needs, 6.5 * 128 < 1000
+ * <= 6.5 * 256, not in one per doubling.  (Copy-on-write writes resize
+ * themselves, a doubling whenever one is due.)
+ */
+static void grow_behind_in_one_step(void **state)
+{
+	u32 mode = MODE(state);
+	struct cmap *t = ut_create(mode, 0);
+	unsigned long rs0 = shim_trace_resize_start;
+	struct cmap_table_stats st;
+
+	put_range(t, NULL, 0, 1000, 1);
+	expect_buckets(t, mode, 4, 256);
+	cmap_stats(t, &st);
+	assert_int_equal(st.resizes, mode == CMAP_SYNC_COW ? 6 : 1);
+	if (mode != CMAP_SYNC_COW)
+		assert_int_equal(shim_trace_resize_start - rs0, 1);
+	for (u64 k = 0; k < 1000; k++)
+		assert_int_equal(ut_get64(t, k, NULL), 1);
+	ut_destroy(t);
+}
+
+/*
  * One resize doubles as often as the count asks; shrink below 0.5 entries
  * per head bucket, to at most 3.25 per bucket, never below the minimum.
  */
@@ -878,6 +902,7 @@ int main(void)
 {
 	const struct CMUnitTest all_modes[] = {
 		cmocka_unit_test(grow_at_threshold),
+		cmocka_unit_test(grow_behind_in_one_step),
 		cmocka_unit_test(shrink_at_threshold),
 	};
 	/* Not copy-on-write: thousands of writes each copying the table
