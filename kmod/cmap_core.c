@@ -1062,15 +1062,21 @@ static struct cmap_elem *cmap_site_find(const struct cmap_site *s, u32 hash,
 			       hash, key, klen, bp, slot);
 }
 
-/* The array order that puts @n entries near half the grow threshold. */
-static u32 cmap_order_for(u64 n)
+/* The smallest order whose array holds @n entries within the grow limit. */
+static u32 cmap_order_within(u64 n)
 {
 	u32 order = 0;
 
 	while (order < CMAP_MAX_ORDER &&
-	       n * 2 * CMAP_GROW_DEN > ((u64)CMAP_GROW_NUM << order))
+	       n * CMAP_GROW_DEN > ((u64)CMAP_GROW_NUM << order))
 		order++;
 	return order;
+}
+
+/* The array order that puts @n entries near half the grow threshold. */
+static u32 cmap_order_for(u64 n)
+{
+	return cmap_order_within(2 * n);
 }
 
 /*
@@ -1087,12 +1093,8 @@ static u32 cmap_wanted_order(const struct cmap *t, u32 order)
 {
 	u64 n = atomic_long_read(&t->nelems);
 
-	if (n * CMAP_GROW_DEN > ((u64)CMAP_GROW_NUM << order)) {
-		while (order < CMAP_MAX_ORDER &&
-		       n * CMAP_GROW_DEN > ((u64)CMAP_GROW_NUM << order))
-			order++;
-		return order;
-	}
+	if (n * CMAP_GROW_DEN > ((u64)CMAP_GROW_NUM << order))
+		return cmap_order_within(n);
 	if (order > t->min_order && n < (1ULL << order) / 2)
 		return max(cmap_order_for(n), t->min_order);
 	return order;
