@@ -375,19 +375,26 @@ static int many_child(int id, int ntab, const char *prefix)
 
 				snprintf(v, sizeof(v), "%d-%d-%" PRIu64, id, i, kk);
 				rc = cmapc_put(fds[i], &kk, 8, v, strlen(v), 0);
-				if (rc && rc != -EBUSY && rc != -EIDRM)
+				if (rc && rc != -EBUSY && rc != -EIDRM) {
+					diag("many: process %d, table %d: PUT: %s",
+					     id, i, ename(rc));
 					errors++;
+				}
 			}
 		}
 		/* peek at a neighbour's table, and rebind back */
 		snprintf(other, sizeof(other), "%s%d_%d", prefix, (id + 1) % 1000, r % ntab);
 		rc = cmapc_open(fds[0], other, NULL);
-		if (rc && rc != -ENOENT)
+		if (rc && rc != -ENOENT) {
+			diag("many: process %d: OPEN %s: %s", id, other, ename(rc));
 			errors++;
+		}
 		snprintf(nm, sizeof(nm), "%s%d_0", prefix, id);
 		rc = cmapc_open(fds[0], nm, NULL);
-		if (rc && rc != -ENOENT)
+		if (rc && rc != -ENOENT) {
+			diag("many: process %d: OPEN %s: %s", id, nm, ename(rc));
 			errors++;
+		}
 	}
 	/* verify our own tables: every value is ours */
 	for (i = 1; i < ntab; i++) {
@@ -395,12 +402,21 @@ static int many_child(int id, int ntab, const char *prefix)
 
 		if (t_bound_id(fds[i]) == -EIDRM)
 			continue;
-		if (snap_take(fds[i], &s)) {
+		rc = snap_take(fds[i], &s);
+		/* (the parent may destroy it while we read it) */
+		if (rc && t_bound_id(fds[i]) == -EIDRM)
+			continue;
+		if (rc) {
+			diag("many: process %d, table %d: dump: %s", id, i,
+			     ename(rc));
 			errors++;
 			continue;
 		}
-		if (s.n != 600 && i % CMAP_MODE_COUNT != CMAP_MODE_RACECHECK)
+		if (s.n != 600 && i % CMAP_MODE_COUNT != CMAP_MODE_RACECHECK) {
+			diag("many: process %d, table %d: %zu entries, not 600",
+			     id, i, s.n);
 			errors++;
+		}
 		snap_free(&s);
 	}
 	for (i = 0; i < ntab; i++)
