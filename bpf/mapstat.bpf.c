@@ -110,6 +110,12 @@ const volatile char targ_comm[MAPSTAT_COMM_LEN] = {};
 __u64 drops[MAPSTAT_DROP_NR] = {};
 /* Tracepoint hits with an entry capture. */
 __u64 matched = 0;
+/*
+ * Tracepoint hits whose map updates are all done: bumped last, with a
+ * fully ordered atomic, so a reader that sees it unchanged across a walk
+ * of the maps (see ms_snap_read()) read every update it counts.
+ */
+__u64 settled = 0;
 /* Interval number, bumped by userspace: see mapstat.h. */
 __u32 epoch = 0;
 
@@ -255,8 +261,8 @@ static const struct mapstat_rec_val zero_rec;
  * the module's own measure of the wait.  Runs under that lock: keep it
  * short, and no atomics are needed on per-bucket data.
  */
-SEC("raw_tp/contention")
-int BPF_PROG(ms_contention, __u32 table_id, __u32 bucket, __u64 wait_ns)
+static __always_inline void record_contention(__u32 table_id, __u32 bucket,
+					      __u64 wait_ns)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct mapstat_bucket_key bk = { .table = table_id, .idx = bucket };
@@ -267,8 +273,6 @@ int BPF_PROG(ms_contention, __u32 table_id, __u32 bucket, __u64 wait_ns)
 	__u32 ep = epoch;
 	__u64 slot;
 
-	if (!current_wanted())
-		return 0;
 	c = bpf_task_storage_get(&captures, task, 0, 0);
 	if (!c) {
 		/*
@@ -299,7 +303,7 @@ int BPF_PROG(ms_contention, __u32 table_id, __u32 bucket, __u64 wait_ns)
 		bv = bpf_map_lookup_elem(&buckets, &bk);
 		if (!bv) {
 			drop(MAPSTAT_DROP_BUCKETS_FULL);
-			return 0;
+			return;
 		}
 	}
 	bv->contended++;
@@ -346,7 +350,7 @@ int BPF_PROG(ms_contention, __u32 table_id, __u32 bucket, __u64 wait_ns)
 	}
 	bv->last_acq = now;
 	if (!c)
-		return 0;
+		return;
 
 	c->rk.table = table_id;
 	rv = bpf_map_lookup_elem(&records, &c->rk);
@@ -355,7 +359,7 @@ int BPF_PROG(ms_contention, __u32 table_id, __u32 bucket, __u64 wait_ns)
 		rv = bpf_map_lookup_elem(&records, &c->rk);
 		if (!rv) {
 			drop(MAPSTAT_DROP_RECORDS_FULL);
-			return 0;
+			return;
 		}
 		bpf_get_current_comm(rv->comm, sizeof(rv->comm));
 	}
@@ -369,6 +373,23 @@ int BPF_PROG(ms_contention, __u32 table_id, __u32 bucket, __u64 wait_ns)
 	}
 	if (wait_ns > rv->iv_max)
 		rv->iv_max = wait_ns;
+	return;
+}
+
+SEC("raw_tp/contention")
+int BPF_PROG(ms_contention, __u32 table_id, __u32 bucket, __u64 wait_ns)
+{
+	__u64 n;
+
+	if (!current_wanted())
+		return 0;
+	record_contention(table_id, bucket, wait_ns);
+	/*
+	 * Last.  The result is used so that clang emits the BPF_FETCH
+	 * form, which (unlike a plain BPF_ADD) is fully ordered.
+	 */
+	n = __sync_fetch_and_add(&settled, 1);
+	barrier_var(n);
 	return 0;
 }
 

@@ -233,6 +233,14 @@ int ms_snap_read(struct snap *s)
 
 	memset(s, 0, sizeof(*s));
 	s->epoch = skel->bss->epoch;
+	/*
+	 * Before the walk: an event that lands during it changes settled,
+	 * so ms_snap_unchanged() sends the next interval back here rather
+	 * than keep a read that may hold its record but not its bucket.
+	 */
+	s->settled = __atomic_load_n(&skel->bss->settled, __ATOMIC_ACQUIRE);
+	memcpy(s->drops, (const void *)skel->bss->drops, sizeof(s->drops));
+	s->matched = skel->bss->matched;
 	n = read_map(bpf_map__fd(skel->maps.buckets),
 		     sizeof(struct mapstat_bucket_key),
 		     sizeof(struct mapstat_bucket_val),
@@ -255,8 +263,6 @@ int ms_snap_read(struct snap *s)
 	s->nr = (size_t)n;
 	/* Start the next interval's maxima. */
 	__atomic_add_fetch(&skel->bss->epoch, 1, __ATOMIC_RELAXED);
-	memcpy(s->drops, (const void *)skel->bss->drops, sizeof(s->drops));
-	s->matched = skel->bss->matched;
 	qsort(s->b, s->nb, sizeof(*s->b), bkt_cmp);
 	qsort(s->r, s->nr, sizeof(*s->r), rec_cmp);
 	return 0;
@@ -271,9 +277,10 @@ bool ms_snap_unchanged(const struct snap *s)
 {
 	const struct mapstat_bpf *skel = ms_bpf.skel;
 
-	if (!s->b && !s->r && !s->matched)
+	if (!s->b && !s->r)
 		return false;	/* never read */
-	return skel->bss->matched == s->matched &&
+	return __atomic_load_n(&skel->bss->settled, __ATOMIC_ACQUIRE) ==
+	       s->settled &&
 	       !memcmp((const void *)skel->bss->drops, s->drops, sizeof(s->drops));
 }
 

@@ -89,6 +89,7 @@ struct snap {
 	size_t nr;
 	__u64 drops[MAPSTAT_DROP_NR];
 	__u64 matched;
+	__u64 settled;		/* bss settled, read before the maps */
 	__u32 epoch;		/* epoch the maps were read in */
 };
 
