@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Attribute tcgprof's per-TB instruction counts to guest kernel functions.
+
+  symbolize.py [--top N] [--minus TBS2 [--ops A,B]] TBS KALLSYMS...
+
+TBS: the plugin's "vaddr insns execs" lines.  KALLSYMS: /proc/kallsyms
+snapshots of the guest (later files win for an address given twice).  A TB
+counts for the symbol whose range holds its start address.  --minus: a
+second run's TBS (e.g. the same command doing less work) subtracted per
+function; --ops A,B: operations done by the two runs, giving instructions
+per operation of the difference.
+"""
+import argparse
+import bisect
+import sys
+
+
+def load_syms(paths):
+    syms = {}
+    for path in paths:
+        with open(path) as f:
+            for line in f:
+                p = line.split()
+                if len(p) < 3 or p[1] not in "tTwW":
+                    continue
+                addr = int(p[0], 16)
+                if addr == 0:
+                    continue
+                name = p[2] + (" " + p[3] if len(p) > 3 else "")
+                syms[addr] = name
+    addrs = sorted(syms)
+    return addrs, [syms[a] for a in addrs]
+
+
+def load_tbs(path):
+    tbs = []
+    with open(path) as f:
+        for line in f:
+            p = line.split()
+            if len(p) == 3:
+                tbs.append((int(p[0], 16), int(p[1]), int(p[2])))
+    return tbs
+
+
+def per_function(tbs, addrs, names):
+    funcs = {}
+    for vaddr, insns, execs in tbs:
+        if vaddr < 0xffff800000000000:
+            name = "[user space]"
+        else:
+            i = bisect.bisect_right(addrs, vaddr) - 1
+            name = names[i] if i >= 0 else "[kernel, no symbol]"
+        f = funcs.setdefault(name, [0, 0])
+        f[0] += insns
+        f[1] += execs
+    return funcs
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--top", type=int, default=25)
+    ap.add_argument("--minus", metavar="TBS2")
+    ap.add_argument("--ops", metavar="A[,B]")
+    ap.add_argument("tbs")
+    ap.add_argument("kallsyms", nargs="+")
+    a = ap.parse_args()
+    addrs, names = load_syms(a.kallsyms)
+    if not addrs:
+        sys.exit("symbolize.py: no text symbols in %s (kallsyms read as non-root?)"
+                 % " ".join(a.kallsyms))
+    funcs = per_function(load_tbs(a.tbs), addrs, names)
+    total = sum(f[0] for f in funcs.values())
+    ops = None
+    if a.ops:
+        ops = [float(x) for x in a.ops.split(",")]
+    if a.minus:
+        base = per_function(load_tbs(a.minus), addrs, names)
+        btotal = sum(f[0] for f in base.values())
+        print("run %d instructions, minus baseline %d: %d" % (total, btotal, total - btotal))
+        for k, v in base.items():
+            f = funcs.setdefault(k, [0, 0])
+            f[0] -= v[0]
+            f[1] -= v[1]
+        total -= btotal
+        if ops and len(ops) > 1:
+            ops = [ops[0] - ops[1]]
+    else:
+        print("%d instructions" % total)
+    if ops:
+        print("%.0f operations: %.1f instructions per operation" % (ops[0], total / ops[0]))
+    hdr = "%16s %7s %14s" % ("instructions", "%", "TB execs")
+    if ops:
+        hdr += " %10s" % "insns/op"
+    print(hdr + "  function")
+    for name, (ins, ex) in sorted(funcs.items(), key=lambda kv: -kv[1][0])[:a.top]:
+        line = "%16d %6.2f%% %14d" % (ins, 100.0 * ins / total if total else 0, ex)
+        if ops:
+            line += " %10.1f" % (ins / ops[0])
+        print(line + "  " + name)
+
+
+if __name__ == "__main__":
+    main()
