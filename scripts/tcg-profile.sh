@@ -20,7 +20,8 @@
 # Options:
 #   --out DIR        results: DIR/tbs (vaddr insns execs per TB),
 #                    DIR/kallsyms*, DIR/report (default build/tcgprof/run)
-#   --top N          functions to list (default 25)
+#   --top N          functions to list (default 25; per block inside one
+#                    function: tools/tcgprof/symbolize.py --blocks FUNC)
 #   --minus DIR      subtract the profile in DIR (same kallsyms assumed:
 #                    module addresses must match, so load modules the same
 #                    way in both runs)

@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 """Attribute tcgprof's per-TB instruction counts to guest kernel functions.
 
-  symbolize.py [--top N] [--minus TBS2 [--ops A,B]] TBS KALLSYMS...
+  symbolize.py [--top N] [--minus TBS2 [--ops A,B]] [--blocks FUNC] TBS KALLSYMS...
 
 TBS: the plugin's "vaddr insns execs" lines.  KALLSYMS: /proc/kallsyms
 snapshots of the guest (later files win for an address given twice).  A TB
 counts for the symbol whose range holds its start address.  --minus: a
 second run's TBS (e.g. the same command doing less work) subtracted per
 function; --ops A,B: operations done by the two runs, giving instructions
-per operation of the difference.
+per operation of the difference.  --blocks FUNC: instead, the TBs that
+start in FUNC, by offset (to read against objdump -d of the function).
 """
 import argparse
 import bisect
@@ -57,12 +58,33 @@ def per_function(tbs, addrs, names):
     return funcs
 
 
+def blocks(tbs, addrs, names, func, ops):
+    rows = []
+    for vaddr, insns, execs in tbs:
+        i = bisect.bisect_right(addrs, vaddr) - 1
+        if i >= 0 and names[i].split()[0] == func:
+            rows.append((vaddr - addrs[i], insns, execs))
+    if not rows:
+        sys.exit("symbolize.py: no blocks ran in %s" % func)
+    total = sum(r[1] for r in rows)
+    print("%d instructions in %s" % (total, func))
+    print("%8s %14s %7s %14s %6s%s" % ("offset", "instructions", "%", "execs",
+                                      "insns", "  insns/op" if ops else ""))
+    for off, insns, execs in sorted(rows):
+        line = "%#8x %14d %6.2f%% %14d %6.1f" % (off, insns, 100.0 * insns / total,
+                                               execs, insns / execs if execs else 0)
+        if ops:
+            line += "  %8.2f" % (insns / ops)
+        print(line)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--minus", metavar="TBS2")
     ap.add_argument("--ops", metavar="A[,B]")
+    ap.add_argument("--blocks", metavar="FUNC")
     ap.add_argument("tbs")
     ap.add_argument("kallsyms", nargs="+")
     a = ap.parse_args()
@@ -70,6 +92,10 @@ def main():
     if not addrs:
         sys.exit("symbolize.py: no text symbols in %s (kallsyms read as non-root?)"
                  % " ".join(a.kallsyms))
+    if a.blocks:
+        ops = float(a.ops.split(",")[0]) if a.ops else None
+        blocks(load_tbs(a.tbs), addrs, names, a.blocks, ops)
+        return
     funcs = per_function(load_tbs(a.tbs), addrs, names)
     total = sum(f[0] for f in funcs.values())
     ops = None
