@@ -22,9 +22,8 @@
 #                    DIR/kallsyms*, DIR/report (default build/tcgprof/run)
 #   --top N          functions to list (default 25; per block inside one
 #                    function: tools/tcgprof/symbolize.py --blocks FUNC)
-#   --minus DIR      subtract the profile in DIR (same kallsyms assumed:
-#                    module addresses must match, so load modules the same
-#                    way in both runs)
+#   --minus DIR      subtract the profile in DIR per function (each run
+#                    symbolized with its own kallsyms)
 #   --ops A[,B]      operations the run (and the --minus run) did: adds
 #                    instructions per operation
 #   --report         only print the report of the results in --out DIR
@@ -112,8 +111,9 @@ report() {
 	[ -s "$out/kallsyms.modules" ] && ks+=("$out/kallsyms.modules")
 	if [ -n "$minus" ]; then
 		[ -s "$minus/tbs" ] || die "no profile in $minus/tbs"
-		args+=(--minus "$minus/tbs")
-		[ -s "$minus/kallsyms.modules" ] && ks=("$minus/kallsyms.modules" "${ks[@]}")
+		args+=(--minus "$minus/tbs" --minus-syms "$minus/kallsyms")
+		[ -s "$minus/kallsyms.modules" ] &&
+			args+=(--minus-syms "$minus/kallsyms.modules")
 	fi
 	[ -n "$ops" ] && args+=(--ops "$ops")
 	python3 "$top/tools/tcgprof/symbolize.py" "${args[@]}" "$out/tbs" "${ks[@]}"

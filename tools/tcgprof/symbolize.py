@@ -8,7 +8,8 @@ TBS: the plugin's "vaddr insns execs" lines.  KALLSYMS: /proc/kallsyms
 snapshots of the guest (later files win for an address given twice).  A TB
 counts for the symbol whose range holds its start address.  --minus: a
 second run's TBS (e.g. the same command doing less work) subtracted per
-function; --ops A,B: operations done by the two runs, giving instructions
+function (symbolized with --minus-syms files, each run's own kallsyms:
+KASLR moves the kernel between boots); --ops A,B: operations done by the two runs, giving instructions
 per operation of the difference.  --blocks FUNC: instead, the TBs that
 start in FUNC, by offset (to read against objdump -d of the function).
 """
@@ -84,6 +85,8 @@ def main():
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--minus", metavar="TBS2")
     ap.add_argument("--ops", metavar="A[,B]")
+    ap.add_argument("--minus-syms", metavar="KALLSYMS", action="append",
+                    help="the --minus run's kallsyms (default: the run's)")
     ap.add_argument("--blocks", metavar="FUNC")
     ap.add_argument("tbs")
     ap.add_argument("kallsyms", nargs="+")
@@ -102,7 +105,9 @@ def main():
     if a.ops:
         ops = [float(x) for x in a.ops.split(",")]
     if a.minus:
-        base = per_function(load_tbs(a.minus), addrs, names)
+        baddrs, bnames = (load_syms(a.minus_syms) if a.minus_syms
+                          else (addrs, names))
+        base = per_function(load_tbs(a.minus), baddrs, bnames)
         btotal = sum(f[0] for f in base.values())
         print("run %d instructions, minus baseline %d: %d" % (total, btotal, total - btotal))
         for k, v in base.items():
