@@ -15,6 +15,7 @@ start in FUNC, by offset (to read against objdump -d of the function).
 """
 import argparse
 import bisect
+import signal
 import sys
 
 
@@ -133,4 +134,5 @@ def main():
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet under | head
     main()
