@@ -284,7 +284,15 @@ static size_t cmap_elem_size(u32 klen, u32 vlen)
 #define CMAP_ELEM_ALIGN		8
 #define CMAP_ELEM_CACHE_MAX	256
 #define CMAP_ELEM_DATA		offsetof(struct cmap_elem, data)
-static struct kmem_cache *cmap_elem_caches[CMAP_ELEM_CACHE_MAX / CMAP_ELEM_ALIGN];
+#define CMAP_ELEM_CLASSES	(CMAP_ELEM_CACHE_MAX / CMAP_ELEM_ALIGN)
+static struct kmem_cache *cmap_elem_caches[CMAP_ELEM_CLASSES];
+/*
+ * What an element of each of those sizes really takes (its cache's object
+ * size, or kmalloc's size class): looked up by every write, which charges
+ * the new element and refunds the old, so worked out once at init.
+ */
+static u16 cmap_elem_sizes[CMAP_ELEM_CLASSES] __read_mostly;
+
 
 /* The cache an element of @size bytes comes from, or NULL for kmalloc(). */
 static struct kmem_cache *cmap_elem_cache(size_t size)
@@ -308,9 +316,10 @@ static struct kmem_cache *cmap_elem_cache(size_t size)
 size_t cmap_elem_alloc_size(u32 klen, u32 vlen)
 {
 	size_t size = cmap_elem_size(klen, vlen);
-	struct kmem_cache *c = cmap_elem_cache(size);
 
-	return c ? kmem_cache_size(c) : kmalloc_size_roundup(size);
+	if (size > CMAP_ELEM_CACHE_MAX)
+		return kmalloc_size_roundup(size);
+	return cmap_elem_sizes[DIV_ROUND_UP(size, CMAP_ELEM_ALIGN) - 1];
 }
 
 static void cmap_elem_caches_destroy(void)
@@ -331,8 +340,9 @@ static int cmap_elem_caches_create(void)
 	for (i = 0; i < ARRAY_SIZE(cmap_elem_caches); i++) {
 		size_t size = (i + 1) * CMAP_ELEM_ALIGN;
 
+		cmap_elem_sizes[i] = kmalloc_size_roundup(size);
 		if (size < sizeof(struct cmap_elem) + 1 ||
-		    kmalloc_size_roundup(size) == size)
+		    cmap_elem_sizes[i] == size)
 			continue;
 		snprintf(name, sizeof(name), "cmap_elem_%zu", size);
 		/* the ioctls copy keys and values straight to and from data[] */
@@ -344,6 +354,7 @@ static int cmap_elem_caches_create(void)
 			cmap_elem_caches_destroy();
 			return -ENOMEM;
 		}
+		cmap_elem_sizes[i] = kmem_cache_size(cmap_elem_caches[i]);
 	}
 	return 0;
 }
