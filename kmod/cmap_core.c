@@ -27,8 +27,13 @@
 #define CREATE_TRACE_POINTS
 #include "cmap_trace.h"
 
-/* Live elements and tables of all tables, checked for leaks at exit. */
-static struct percpu_counter cmap_live_elems;
+/*
+ * Live elements and tables of all tables, checked for leaks at exit.  The
+ * elements are counted by every write (a new element, a freed one): plain
+ * per-CPU counts, summed only by cmap_live_elements() and at exit; one
+ * CPU's count may be negative, the sum is exact.
+ */
+static long __percpu *cmap_live_elems;
 static atomic_long_t cmap_live_tables = ATOMIC_LONG_INIT(0);
 /*
  * Memory all tables hold (elements, bucket arrays, overflow buckets) and the
@@ -293,7 +298,6 @@ static struct kmem_cache *cmap_elem_caches[CMAP_ELEM_CLASSES];
  */
 static u16 cmap_elem_sizes[CMAP_ELEM_CLASSES] __read_mostly;
 
-
 /* The cache an element of @size bytes comes from, or NULL for kmalloc(). */
 static struct kmem_cache *cmap_elem_cache(size_t size)
 {
@@ -392,7 +396,7 @@ struct cmap_elem *cmap_elem_alloc(u32 klen, u32 vlen, gfp_t gfp)
 		return NULL;
 	e->klen = klen;
 	e->vlen = vlen;
-	percpu_counter_inc(&cmap_live_elems);
+	this_cpu_inc(*cmap_live_elems);
 	return e;
 }
 
@@ -404,7 +408,7 @@ void cmap_elem_free(struct cmap_elem *e)
 {
 	struct kmem_cache *c = cmap_elem_cache(cmap_elem_size(e->klen, e->vlen));
 
-	percpu_counter_dec(&cmap_live_elems);
+	this_cpu_dec(*cmap_live_elems);
 	if (c)
 		kmem_cache_free(c, e);
 	else
@@ -2127,11 +2131,11 @@ void cmap_stats(struct cmap *t, struct cmap_table_stats *st)
  */
 int cmap_core_init(void)
 {
-	int err = percpu_counter_init(&cmap_live_elems, 0, GFP_KERNEL);
-	int cpu;
+	int err, cpu;
 
-	if (err)
-		return err;
+	cmap_live_elems = alloc_percpu(long);
+	if (!cmap_live_elems)
+		return -ENOMEM;
 	err = percpu_counter_init(&cmap_mem_used, 0, GFP_KERNEL);
 	if (err)
 		goto free_elems;
@@ -2162,7 +2166,7 @@ free_caches:
 free_mem:
 	percpu_counter_destroy(&cmap_mem_used);
 free_elems:
-	percpu_counter_destroy(&cmap_live_elems);
+	free_percpu(cmap_live_elems);
 	return err;
 }
 
@@ -2183,7 +2187,7 @@ void cmap_core_exit(void)
 	/* Nothing can push any more: whatever cmap_free_work left. */
 	cmap_free_lists_drain();
 	free_percpu(cmap_free_lists);
-	elems = percpu_counter_sum(&cmap_live_elems);
+	elems = cmap_live_elements();
 	mem = percpu_counter_sum(&cmap_mem_used);
 
 	WARN(elems || atomic_long_read(&cmap_live_tables) || mem,
@@ -2191,7 +2195,7 @@ void cmap_core_exit(void)
 	     elems, atomic_long_read(&cmap_live_tables), mem);
 	cmap_elem_caches_destroy();	/* the element frees have run too */
 	percpu_counter_destroy(&cmap_mem_used);
-	percpu_counter_destroy(&cmap_live_elems);
+	free_percpu(cmap_live_elems);
 }
 
 /**
@@ -2204,5 +2208,10 @@ void cmap_core_exit(void)
  */
 s64 cmap_live_elements(void)
 {
-	return percpu_counter_sum(&cmap_live_elems);
+	s64 n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += *per_cpu_ptr(cmap_live_elems, cpu);
+	return n;
 }

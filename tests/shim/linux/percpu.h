@@ -37,5 +37,6 @@ unsigned int shim_this_cpu(void);
 			(size_t)shim_this_cpu() * SHIM_PCPU_STRIDE),	\
 			(val), __ATOMIC_RELAXED))
 #define this_cpu_inc(pcp)	this_cpu_add(pcp, 1)
+#define this_cpu_dec(pcp)	this_cpu_add(pcp, -1)
 
 #endif
