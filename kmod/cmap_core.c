@@ -1154,6 +1154,9 @@ static void cmap_after_write(struct cmap *t, u32 live_order)
 	    !cmap_resize_backoff(t))
 		queue_work(cmap_core_wq, &t->resize_work);
 
+	/* (a migration just started is the worker's: no RCU section) */
+	if (!READ_ONCE(t->migrating))
+		return;
 	rcu_read_lock();
 	tbl = rcu_dereference(t->tbl);
 	ntbl = rcu_dereference(tbl->future);
@@ -1872,6 +1875,7 @@ static int cmap_rehash(struct cmap *t, struct cmap_tbl *old, u32 order)
 	start = ktime_get_ns();
 	trace_resize_start(t->id, size, 1U << order,
 			   atomic_long_read(&t->nelems));
+	WRITE_ONCE(t->migrating, true);
 	rcu_assign_pointer(old->future, ntbl);
 
 	/* Claim buckets alongside the writers... */
@@ -1888,6 +1892,7 @@ static int cmap_rehash(struct cmap *t, struct cmap_tbl *old, u32 order)
 	cmap_spares_free(&sp);
 
 	rcu_assign_pointer(t->tbl, ntbl);
+	WRITE_ONCE(t->migrating, false);
 	/*
 	 * Once the readers that may still be in @old are gone, nobody
 	 * reaches it.  Not waiting for them here lets the next resize (the

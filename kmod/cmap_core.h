@@ -258,9 +258,14 @@ struct cmap {
 	u64 max_entries;
 	u64 max_bytes;
 	struct cmap_pcpu __percpu *pcpu;
-	/* Written by every insert and delete: a line of their own. */
+	/*
+	 * Written by every insert and delete: a line of their own, read by
+	 * every write after it (cmap_after_write()), as is @migrating: set
+	 * by the resize worker while an array has a future.
+	 */
 	atomic_long_t nelems ____cacheline_aligned;
 	atomic_long_t bytes;
+	bool migrating;
 	/* Resizes: written by the worker. */
 	struct mutex resize_mutex ____cacheline_aligned;
 	struct work_struct resize_work;
