@@ -491,7 +491,7 @@ static void cmap_free_work_fn(struct work_struct *work)
  * Free an element readers may still see, after a grace period.  Any
  * context; allocates nothing, so a removal never fails for memory.
  */
-static void cmap_elem_free_rcu(struct cmap_elem *e)
+static __always_inline void cmap_elem_free_rcu(struct cmap_elem *e)
 {
 	/* Any CPU's list will do: being preempted here is harmless. */
 	struct cmap_free_list *fl = raw_cpu_ptr(cmap_free_lists);
@@ -822,7 +822,8 @@ noinline void cmap_race_holder(struct cmap *t, u64 seq, enum cmap_race_op op)
  * racecheck: mark the table as being written, like Go's hashWriting flag.
  * A writer that finds the mark does not touch the table.
  */
-static bool cmap_race_enter(struct cmap *t, enum cmap_race_op op)
+static __always_inline bool cmap_race_enter(struct cmap *t,
+					    enum cmap_race_op op)
 {
 	int holder;
 
@@ -1061,10 +1062,9 @@ static u32 cmap_site_order(const struct cmap_site *s)
 }
 
 /* Find @key in a locked site; report its bucket and slot. */
-static struct cmap_elem *cmap_site_find(const struct cmap_site *s, u32 hash,
-					const void *key, u32 klen,
-					struct cmap_bucket **bp,
-					unsigned int *slot)
+static __always_inline struct cmap_elem *
+cmap_site_find(const struct cmap_site *s, u32 hash, const void *key, u32 klen,
+	       struct cmap_bucket **bp, unsigned int *slot)
 {
 	struct cmap_elem *e;
 
@@ -1104,7 +1104,7 @@ static u32 cmap_order_for(u64 n)
  * that hovers around one size from resizing back and forth), never below
  * min_order.
  */
-static u32 cmap_wanted_order(const struct cmap *t, u32 order)
+static __always_inline u32 cmap_wanted_order(const struct cmap *t, u32 order)
 {
 	u64 n = atomic_long_read(&t->nelems);
 
