@@ -280,8 +280,9 @@ static size_t cmap_elem_size(u32 klen, u32 vlen)
  * Elements of up to CMAP_ELEM_CACHE_MAX bytes come from caches of their
  * size rounded up to 8 bytes, not from kmalloc(): kmalloc's size classes
  * (32, 64, 96, 128, 192, 256) would give an element of 40 bytes (an 8-byte
- * key and a 16-byte value) 64 bytes.  Only the sizes kmalloc does not
- * serve exactly have a cache.  Their data[] is a usercopy region
+ * key and a 16-byte value) 64 bytes.  The sizes kmalloc serves exactly
+ * have a cache too: kmem_cache_alloc() skips kmalloc's size lookup (the
+ * write path allocates an element per put).  data[] is a usercopy region
  * (CONFIG_HARDENED_USERCOPY checks every copy to or from a slab object
  * against its cache's region; kmalloc caches allow the whole object).
  * Larger elements use kmalloc().
@@ -345,8 +346,7 @@ static int cmap_elem_caches_create(void)
 		size_t size = (i + 1) * CMAP_ELEM_ALIGN;
 
 		cmap_elem_sizes[i] = kmalloc_size_roundup(size);
-		if (size < sizeof(struct cmap_elem) + 1 ||
-		    cmap_elem_sizes[i] == size)
+		if (size < sizeof(struct cmap_elem) + 1)
 			continue;
 		snprintf(name, sizeof(name), "cmap_elem_%zu", size);
 		/* the ioctls copy keys and values straight to and from data[] */
