@@ -2216,7 +2216,8 @@ s64 cmap_live_elements(void)
 	s64 n = 0;
 	int cpu;
 
+	/* (READ_ONCE: the other CPUs count on meanwhile) */
 	for_each_possible_cpu(cpu)
-		n += *per_cpu_ptr(cmap_live_elems, cpu);
+		n += READ_ONCE(*per_cpu_ptr(cmap_live_elems, cpu));
 	return n;
 }
