@@ -294,8 +294,9 @@ static size_t cmap_elem_size(u32 klen, u32 vlen)
 static struct kmem_cache *cmap_elem_caches[CMAP_ELEM_CLASSES];
 /*
  * What an element of each of those sizes really takes (its cache's object
- * size, or kmalloc's size class): looked up by every write, which charges
- * the new element and refunds the old, so worked out once at init.
+ * size): looked up by every write, which charges the new element and
+ * refunds the old, so worked out once at init.  (The classes below the
+ * header's size hold no element: no cache, no size.)
  */
 static u16 cmap_elem_sizes[CMAP_ELEM_CLASSES] __read_mostly;
 
@@ -345,7 +346,6 @@ static int cmap_elem_caches_create(void)
 	for (i = 0; i < ARRAY_SIZE(cmap_elem_caches); i++) {
 		size_t size = (i + 1) * CMAP_ELEM_ALIGN;
 
-		cmap_elem_sizes[i] = kmalloc_size_roundup(size);
 		if (size < sizeof(struct cmap_elem) + 1)
 			continue;
 		snprintf(name, sizeof(name), "cmap_elem_%zu", size);
