@@ -373,7 +373,6 @@ static __always_inline void record_contention(__u32 table_id, __u32 bucket,
 	}
 	if (wait_ns > rv->iv_max)
 		rv->iv_max = wait_ns;
-	return;
 }
 
 SEC("raw_tp/contention")
