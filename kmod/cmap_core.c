@@ -245,30 +245,96 @@ static __always_inline void cmap_head_unlock(struct cmap_head *h)
 	spin_unlock(&h->lock);
 }
 
-/* Publish @e in empty slot @i: the slot first, then (release) its tag. */
-static void cmap_slot_set(struct cmap_bucket *b, unsigned int i,
-			  struct cmap_elem *e)
-{
-	union { u64 word; u8 tags[CMAP_SLOTS]; } t = { .word = b->tagword };
+/*
+ * An entry on its way into a chain: an element, or in an inline table a
+ * key and value (@e NULL); with its hash.
+ */
+struct cmap_ent {
+	struct cmap_elem *e;
+	struct cmap_kvpair kv;
+	u32 hash;
+};
 
-	rcu_assign_pointer(b->slots[i], e);
-	t.tags[i] = cmap_tag(e->hash);
+/* What an inline entry is charged against max_bytes: its key and value. */
+#define CMAP_KV_CHARGE		sizeof(struct cmap_kvpair)
+
+/* The slots of a bucket of an inline (@kv) table or of another. */
+static __always_inline unsigned int cmap_nslots(bool kv)
+{
+	return kv ? CMAP_KV_SLOTS : CMAP_SLOTS;
+}
+
+/* A bucket's tag word, as cmap_slot_set() and cmap_slot_clear() edit it. */
+union cmap_tagword {
+	u64 word;
+	u8 tags[CMAP_SLOTS];
+	struct {
+		u8 kvtags[CMAP_KV_SLOTS];
+		u32 kvseq;
+	};
+};
+
+/*
+ * Publish @x in empty slot @i of a bucket of an inline (@kv) table or of
+ * another: the slot first, then (release) its tag.
+ */
+static void cmap_slot_set(struct cmap_bucket *b, bool kv, unsigned int i,
+			  const struct cmap_ent *x)
+{
+	union cmap_tagword t = { .word = b->tagword };
+
+	if (kv) {
+		/*
+		 * The slot's last clearing before its new contents: a lookup
+		 * that copies them sees that clearing when it looks at the
+		 * tag word again (cmap_kv_bucket_lookup()).
+		 */
+		smp_wmb();
+		WRITE_ONCE(b->kv[i].key, x->kv.key);
+		WRITE_ONCE(b->kv[i].val, x->kv.val);
+	} else {
+		rcu_assign_pointer(b->slots[i], x->e);
+	}
+	t.tags[i] = cmap_tag(x->hash);
 	smp_store_release(&b->tagword, t.word);
 }
 
 /*
  * Empty slot @i: its tag first, then the slot.  Release: during migration
- * the element's publication in the future array (and the smp_wmb() before
+ * the entry's publication in the future array (and the smp_wmb() before
  * this) is ordered before the tag's clearing, which a lookup that misses
- * the tag pairs with (its smp_rmb() before reading the future array).
+ * the tag pairs with (its smp_rmb() before reading the future array).  An
+ * inline slot keeps its key and value (a lookup may be copying them); the
+ * same store bumps the bucket's count, which tells that lookup to retry.
  */
-static void cmap_slot_clear(struct cmap_bucket *b, unsigned int i)
+static void cmap_slot_clear(struct cmap_bucket *b, bool kv, unsigned int i)
 {
-	union { u64 word; u8 tags[CMAP_SLOTS]; } t = { .word = b->tagword };
+	union cmap_tagword t = { .word = b->tagword };
 
 	t.tags[i] = 0;
+	if (kv)
+		t.kvseq++;
 	smp_store_release(&b->tagword, t.word);
-	RCU_INIT_POINTER(b->slots[i], NULL);
+	if (!kv)
+		RCU_INIT_POINTER(b->slots[i], NULL);
+}
+
+/*
+ * The entry in full slot @i of @b, a chain the caller has locked or owns;
+ * an inline entry's hash is worked out again from its key.
+ */
+static __always_inline void cmap_slot_get(const struct cmap *t,
+					  struct cmap_bucket *b,
+					  unsigned int i, struct cmap_ent *x)
+{
+	if (t->kv) {
+		x->e = NULL;
+		x->kv = b->kv[i];
+		x->hash = cmap_hash(t, &x->kv.key, CMAP_KV_LEN);
+	} else {
+		x->e = rcu_dereference_protected(b->slots[i], 1);
+		x->hash = x->e->hash;
+	}
 }
 
 static size_t cmap_elem_size(u32 klen, u32 vlen)
@@ -568,8 +634,32 @@ static void cmap_charge_undo(struct cmap *t, long entries, long bytes)
 	cmap_mem_force(-bytes);
 }
 
-/* A bucket array: ERR_PTR(-ENOSPC) beyond the module-wide cap, or -ENOMEM. */
-static struct cmap_tbl *cmap_tbl_alloc(u32 order, gfp_t gfp)
+/* What an entry is charged against max_bytes. */
+static size_t cmap_ent_charge(const struct cmap_ent *x)
+{
+	return x->e ? cmap_elem_charge(x->e) : CMAP_KV_CHARGE;
+}
+
+/*
+ * Uncharge an entry that left @t, and free its element (if it has one) at
+ * once if nobody can see it any more (@now), else after a grace period.
+ */
+static void cmap_ent_drop(struct cmap *t, const struct cmap_ent *x, bool now)
+{
+	cmap_charge(t, -1, -cmap_ent_charge(x));
+	if (!x->e)
+		return;
+	if (now)
+		cmap_elem_free(x->e);
+	else
+		cmap_elem_free_rcu(x->e);
+}
+
+/*
+ * A bucket array, for an inline table if @kv: ERR_PTR(-ENOSPC) beyond the
+ * module-wide cap, or -ENOMEM.
+ */
+static struct cmap_tbl *cmap_tbl_alloc(u32 order, bool kv, gfp_t gfp)
 {
 	struct cmap_tbl *tbl;
 	u32 i;
@@ -585,6 +675,7 @@ static struct cmap_tbl *cmap_tbl_alloc(u32 order, gfp_t gfp)
 		return ERR_PTR(-ENOMEM);
 	}
 	tbl->order = order;
+	tbl->kv = kv;
 	for (i = 0; i < (1U << order); i++) {
 		spin_lock_init(&tbl->heads[i].lock);
 		/* 2^24 heads take a while: let others run between them. */
@@ -600,6 +691,8 @@ static struct cmap_tbl *cmap_tbl_alloc(u32 order, gfp_t gfp)
  */
 static void cmap_tbl_free(struct cmap *t, struct cmap_tbl *tbl, bool elems)
 {
+	unsigned int n = cmap_nslots(tbl->kv);
+	struct cmap_ent x;
 	u32 i, s;
 
 	for (i = 0; i < (1U << tbl->order); i++) {
@@ -607,13 +700,11 @@ static void cmap_tbl_free(struct cmap *t, struct cmap_tbl *tbl, bool elems)
 
 		for (; b; b = next) {
 			next = cmap_deref_owned(b->overflow);
-			for (s = 0; elems && s < CMAP_SLOTS; s++) {
-				struct cmap_elem *e = cmap_deref_owned(b->slots[s]);
-
-				if (!e)
+			for (s = 0; elems && s < n; s++) {
+				if (!b->tags[s])
 					continue;
-				cmap_charge(t, -1, -cmap_elem_charge(e));
-				cmap_elem_free(e);
+				cmap_slot_get(t, b, s, &x);
+				cmap_ent_drop(t, &x, true);
 			}
 			if (b != &tbl->heads[i].b) {
 				kfree(b);
@@ -644,7 +735,7 @@ static void cmap_tbl_free_rcu(struct cmap_tbl *tbl)
 }
 
 /*
- * Append @e to the chain of @h in @tbl: the first free slot, or a spare
+ * Append @x to the chain of @h in @tbl: the first free slot, or a spare
  * overflow bucket.  @owner is the locked head that protects the chain: @h
  * itself, or during a grow the old bucket that alone feeds @h; NULL for a
  * private array (copy-on-write) nobody else can reach yet.
@@ -652,16 +743,16 @@ static void cmap_tbl_free_rcu(struct cmap_tbl *tbl)
  * already has @limit overflow buckets (0: no limit).
  */
 static int cmap_chain_add(struct cmap_tbl *tbl, struct cmap_head *h,
-			  struct cmap_head *owner, struct cmap_elem *e,
+			  struct cmap_head *owner, const struct cmap_ent *x,
 			  struct cmap_spares *sp, unsigned int limit)
 {
 	struct cmap_bucket *b = &h->b, *last, *nb;
-	unsigned int i, n = 0;
+	unsigned int i, n = 0, slots = cmap_nslots(tbl->kv);
 
 	do {
-		for (i = 0; i < CMAP_SLOTS; i++) {
+		for (i = 0; i < slots; i++) {
 			if (!b->tags[i]) {
-				cmap_slot_set(b, i, e);
+				cmap_slot_set(b, tbl->kv, i, x);
 				return 0;
 			}
 		}
@@ -677,7 +768,7 @@ static int cmap_chain_add(struct cmap_tbl *tbl, struct cmap_head *h,
 		sp->want = 1;
 		return -EAGAIN;
 	}
-	cmap_slot_set(nb, 0, e);
+	cmap_slot_set(nb, tbl->kv, 0, x);
 	rcu_assign_pointer(last->overflow, nb);
 	atomic_long_inc(&tbl->nr_overflow);
 	return 0;
@@ -685,59 +776,67 @@ static int cmap_chain_add(struct cmap_tbl *tbl, struct cmap_head *h,
 
 /*
  * Find @key in the chain of @h, protected by the locked head @owner (@h
- * itself, or the old bucket that alone feeds it during a grow); report its
- * bucket and slot.
+ * itself, or the old bucket that alone feeds it during a grow; NULL: the
+ * caller keeps the chain's writers out otherwise); report its bucket and
+ * slot, and its element (NULL in an inline table).
  */
-static struct cmap_elem *cmap_chain_find(struct cmap_head *h,
-					 struct cmap_head *owner, u32 hash,
-					 const void *key, u32 klen,
-					 struct cmap_bucket **bp,
-					 unsigned int *slot)
+static bool cmap_chain_find(const struct cmap *t, struct cmap_head *h,
+			    struct cmap_head *owner, u32 hash,
+			    const void *key, u32 klen, struct cmap_bucket **bp,
+			    unsigned int *slot, struct cmap_elem **ep)
 {
+	unsigned int i, n = cmap_nslots(t->kv);
 	u8 tag = cmap_tag(hash);
 	struct cmap_bucket *b;
-	unsigned int i;
 
-	for (b = &h->b; b; b = cmap_deref_locked(b->overflow, owner)) {
-		for (i = 0; i < CMAP_SLOTS; i++) {
-			struct cmap_elem *e;
+	for (b = &h->b; b; b = cmap_deref_chain(b->overflow, owner)) {
+		for (i = 0; i < n; i++) {
+			struct cmap_elem *e = NULL;
 
 			if (b->tags[i] != tag)
 				continue;
-			e = cmap_deref_locked(b->slots[i], owner);
-			if (cmap_key_eq(e, hash, key, klen)) {
-				*bp = b;
-				*slot = i;
-				return e;
+			if (t->kv) {
+				if (b->kv[i].key != get_unaligned((const u64 *)key))
+					continue;
+			} else {
+				e = cmap_deref_chain(b->slots[i], owner);
+				if (!cmap_key_eq(e, hash, key, klen))
+					continue;
 			}
+			*bp = b;
+			*slot = i;
+			*ep = e;
+			return true;
 		}
 	}
-	return NULL;
+	return false;
 }
 
 /* Move the chain of @oh to @ntbl; @dh is the locked destination or NULL. */
-static int cmap_move_chain(struct cmap_head *oh, struct cmap_tbl *ntbl,
-			   struct cmap_head *dh, struct cmap_spares *sp)
+static int cmap_move_chain(struct cmap *t, struct cmap_head *oh,
+			   struct cmap_tbl *ntbl, struct cmap_head *dh,
+			   struct cmap_spares *sp)
 {
+	unsigned int i, n = cmap_nslots(t->kv);
 	struct cmap_bucket *b;
-	unsigned int i;
+	struct cmap_ent x;
 
 	for (b = &oh->b; b; b = cmap_deref_locked(b->overflow, oh)) {
-		for (i = 0; i < CMAP_SLOTS; i++) {
-			struct cmap_elem *e = cmap_deref_locked(b->slots[i], oh);
+		for (i = 0; i < n; i++) {
 			struct cmap_head *nh;
 
-			if (!e)
+			if (!b->tags[i])
 				continue;
-			nh = dh ?: &ntbl->heads[cmap_idx(ntbl, e->hash)];
-			if (cmap_chain_add(ntbl, nh, dh ?: oh, e, sp, 0)) {
+			cmap_slot_get(t, b, i, &x);
+			nh = dh ?: &ntbl->heads[cmap_idx(ntbl, x.hash)];
+			if (cmap_chain_add(ntbl, nh, dh ?: oh, &x, sp, 0)) {
 				/* Enough for the rest of this chain at once. */
 				sp->want = CMAP_SLOTS;
 				return -EAGAIN;
 			}
 			/* Pairs with smp_rmb() in cmap_lookup(). */
 			smp_wmb();
-			cmap_slot_clear(b, i);
+			cmap_slot_clear(b, t->kv, i);
 		}
 	}
 	oh->evacuated = 1;
@@ -771,11 +870,11 @@ static int cmap_evacuate(struct cmap *t, struct cmap_tbl *otbl,
 	int err;
 
 	if (ntbl->order >= otbl->order)
-		return cmap_move_chain(oh, ntbl, NULL, sp);
+		return cmap_move_chain(t, oh, ntbl, NULL, sp);
 	didx = oidx >> (otbl->order - ntbl->order);
 	cmap_head_lock(t, &ntbl->heads[didx], didx, NULL, 0,
 		       SINGLE_DEPTH_NESTING);
-	err = cmap_move_chain(oh, ntbl, &ntbl->heads[didx], sp);
+	err = cmap_move_chain(t, oh, ntbl, &ntbl->heads[didx], sp);
 	cmap_head_unlock(&ntbl->heads[didx]);
 	return err;
 }
@@ -901,6 +1000,52 @@ static void cmap_sync_unlock(struct cmap *t)
 	}
 }
 
+/*
+ * What a lookup takes besides RCU: the rwlock (read) or the spinlock, with
+ * contended acquisitions counted; racecheck reports a lookup that finds a
+ * writer inside.  Nothing in the other modes.
+ */
+static void cmap_sync_read_lock(struct cmap *t)
+	__acquires(sync_read)
+{
+	int holder;
+	u64 start;
+
+	if (t->sync == CMAP_SYNC_RWLOCK) {
+		if (!read_trylock(&t->rwlock)) {
+			start = ktime_get_ns();
+			read_lock(&t->rwlock);
+			cmap_sync_waited(t, start);
+		}
+		__release(&t->rwlock);	/* for sparse: "sync_read" */
+	} else if (t->sync == CMAP_SYNC_SPINLOCK) {
+		if (!spin_trylock(&t->glock)) {
+			start = ktime_get_ns();
+			spin_lock(&t->glock);
+			cmap_sync_waited(t, start);
+		}
+		__release(&t->glock);
+	} else if (t->sync == CMAP_SYNC_RACECHECK) {
+		holder = atomic_read(&t->writer_pid);
+		if (unlikely(holder))
+			cmap_race_report(t, CMAP_RACE_GET, holder);
+	}
+	__acquire(sync_read);
+}
+
+static void cmap_sync_read_unlock(struct cmap *t)
+	__releases(sync_read)
+{
+	__release(sync_read);
+	if (t->sync == CMAP_SYNC_RWLOCK) {
+		__acquire(&t->rwlock);
+		read_unlock(&t->rwlock);
+	} else if (t->sync == CMAP_SYNC_SPINLOCK) {
+		__acquire(&t->glock);
+		spin_unlock(&t->glock);
+	}
+}
+
 /**
  * cmap_lookup_sync - the lookup of the rwlock, spinlock and racecheck modes
  * @t:    the table
@@ -917,36 +1062,31 @@ static void cmap_sync_unlock(struct cmap *t)
 struct cmap_elem *cmap_lookup_sync(struct cmap *t, const void *key, u32 klen)
 {
 	struct cmap_elem *e;
-	int holder;
-	u64 start;
 
-	switch (t->sync) {
-	case CMAP_SYNC_RWLOCK:
-		if (!read_trylock(&t->rwlock)) {
-			start = ktime_get_ns();
-			read_lock(&t->rwlock);
-			cmap_sync_waited(t, start);
-		}
-		e = cmap_lookup_rcu(t, key, klen);
-		read_unlock(&t->rwlock);
-		return e;
-	case CMAP_SYNC_SPINLOCK:
-		if (!spin_trylock(&t->glock)) {
-			start = ktime_get_ns();
-			spin_lock(&t->glock);
-			cmap_sync_waited(t, start);
-		}
-		e = cmap_lookup_rcu(t, key, klen);
-		spin_unlock(&t->glock);
-		return e;
-	case CMAP_SYNC_RACECHECK:
-		holder = atomic_read(&t->writer_pid);
-		if (unlikely(holder))
-			cmap_race_report(t, CMAP_RACE_GET, holder);
-		fallthrough;
-	default:
-		return cmap_lookup_rcu(t, key, klen);
-	}
+	cmap_sync_read_lock(t);
+	e = cmap_lookup_rcu(t, key, klen);
+	cmap_sync_read_unlock(t);
+	return e;
+}
+
+/**
+ * cmap_kv_lookup_sync - cmap_lookup_sync() for inline tables
+ * @t:   the table (CMAP_F_INLINE)
+ * @key: the key's eight bytes, as a word
+ * @val: out: the value's, as a word
+ *
+ * Call under rcu_read_lock().
+ *
+ * Return: whether @key is present.
+ */
+bool cmap_kv_lookup_sync(struct cmap *t, u64 key, u64 *val)
+{
+	bool found;
+
+	cmap_sync_read_lock(t);
+	found = cmap_kv_lookup_rcu(t, key, val);
+	cmap_sync_read_unlock(t);
+	return found;
 }
 
 /**
@@ -1061,20 +1201,24 @@ static u32 cmap_site_order(const struct cmap_site *s)
 	return (s->ntbl ?: s->tbl)->order;
 }
 
-/* Find @key in a locked site; report its bucket and slot. */
-static __always_inline struct cmap_elem *
-cmap_site_find(const struct cmap_site *s, u32 hash, const void *key, u32 klen,
-	       struct cmap_bucket **bp, unsigned int *slot)
+/*
+ * Find @key in a locked site; report its bucket and slot and its element
+ * (NULL in an inline table).
+ */
+static __always_inline bool
+cmap_site_find(const struct cmap *t, const struct cmap_site *s, u32 hash,
+	       const void *key, u32 klen, struct cmap_bucket **bp,
+	       unsigned int *slot, struct cmap_elem **ep)
 {
-	struct cmap_elem *e;
-
-	e = cmap_chain_find(s->h, s->h, hash, key, klen, bp, slot);
-	if (e || !s->ntbl)
-		return e;
+	if (cmap_chain_find(t, s->h, s->h, hash, key, klen, bp, slot, ep))
+		return true;
+	if (!s->ntbl)
+		return false;
 	if (s->nh)
-		return cmap_chain_find(s->nh, s->nh, hash, key, klen, bp, slot);
-	return cmap_chain_find(&s->ntbl->heads[cmap_idx(s->ntbl, hash)], s->h,
-			       hash, key, klen, bp, slot);
+		return cmap_chain_find(t, s->nh, s->nh, hash, key, klen, bp,
+				       slot, ep);
+	return cmap_chain_find(t, &s->ntbl->heads[cmap_idx(s->ntbl, hash)],
+			       s->h, hash, key, klen, bp, slot, ep);
 }
 
 /* The smallest order whose array holds @n entries within the grow limit. */
@@ -1095,6 +1239,18 @@ static u32 cmap_order_for(u64 n)
 }
 
 /*
+ * @n entries, as the thresholds below count them: an inline table's
+ * buckets have half the slots, so each of its entries counts twice (a
+ * grow above 3.25 entries per head bucket, a shrink below one per four).
+ */
+static __always_inline u64 cmap_load(const struct cmap *t, u64 n)
+{
+	if (!t->kv)
+		return n;
+	return n > U64_MAX / 2 ? U64_MAX : 2 * n;
+}
+
+/*
  * The order a table of @order should move to: grow above 6.5 entries per
  * head bucket to the smallest order that holds the count within that,
  * which is one doubling when the worker keeps up with the writers (a grow
@@ -1106,7 +1262,7 @@ static u32 cmap_order_for(u64 n)
  */
 static __always_inline u32 cmap_wanted_order(const struct cmap *t, u32 order)
 {
-	u64 n = atomic_long_read(&t->nelems);
+	u64 n = cmap_load(t, atomic_long_read(&t->nelems));
 
 	if (n * CMAP_GROW_DEN > ((u64)CMAP_GROW_NUM << order))
 		return cmap_order_within(n);
@@ -1180,36 +1336,47 @@ static void cmap_after_write(struct cmap *t, u32 live_order)
 }
 
 
+/* The key of an entry on its way in, and its length. */
+static const void *cmap_ent_key(const struct cmap_ent *x, u32 *klen)
+{
+	*klen = x->e ? x->e->klen : CMAP_KV_LEN;
+	return x->e ? cmap_elem_key(x->e) : &x->kv.key;
+}
+
 /* The put of every mode but cow: under the key's bucket lock. */
-static int cmap_put_locked(struct cmap *t, struct cmap_elem *e,
+static int cmap_put_locked(struct cmap *t, const struct cmap_ent *x,
 			   enum cmap_put_mode mode)
 {
-	const void *key = cmap_elem_key(e);
-	long charge = cmap_elem_charge(e);
+	long charge = cmap_ent_charge(x);
 	struct cmap_spares sp = {};
-	struct cmap_elem *old;
+	struct cmap_ent old = {};
 	struct cmap_site s;
 	unsigned int waits = 0;
-	bool grow_wait;
-	u32 order = 0;
+	bool grow_wait, found;
+	const void *key;
+	u32 order = 0, klen;
 	int err;
 
+	key = cmap_ent_key(x, &klen);
 	for (;;) {
 		struct cmap_bucket *b;
 		unsigned int slot;
 
 		grow_wait = false;
-		cmap_lock_site(t, e->hash, key, e->klen, &sp, &s);
+		cmap_lock_site(t, x->hash, key, klen, &sp, &s);
 		err = 0;
-		old = cmap_site_find(&s, e->hash, key, e->klen, &b, &slot);
-		if (old) {
+		found = cmap_site_find(t, &s, x->hash, key, klen, &b, &slot,
+				       &old.e);
+		if (found) {
 			/* A replacement needs no migration: none waits. */
 			if (mode == CMAP_INSERT)
 				err = -EEXIST;
-			else if (!cmap_charge(t, 0, charge - cmap_elem_charge(old)))
+			else if (!cmap_charge(t, 0, charge - cmap_ent_charge(&old)))
 				err = -ENOSPC;
+			else if (t->kv)
+				WRITE_ONCE(b->kv[slot].val, x->kv.val);
 			else
-				rcu_assign_pointer(b->slots[slot], e);
+				rcu_assign_pointer(b->slots[slot], x->e);
 		} else if (mode == CMAP_REPLACE) {
 			err = -ENOENT;
 		} else if (s.ntbl) {
@@ -1218,7 +1385,7 @@ static int cmap_put_locked(struct cmap *t, struct cmap_elem *e,
 		} else if (!cmap_charge(t, 1, charge)) {
 			err = -ENOSPC;
 		} else {
-			err = cmap_chain_add(s.tbl, s.h, s.h, e, &sp,
+			err = cmap_chain_add(s.tbl, s.h, s.h, x, &sp,
 					     READ_ONCE(cmap_max_chain));
 			/*
 			 * A long chain in an array that is due to grow may
@@ -1252,51 +1419,57 @@ static int cmap_put_locked(struct cmap *t, struct cmap_elem *e,
 	}
 	cmap_spares_free(&sp);
 	if (err) {
-		cmap_elem_free(e);
+		if (x->e)
+			cmap_elem_free(x->e);
 		return err;
 	}
-	if (old)
-		cmap_elem_free_rcu(old);
+	if (old.e)
+		cmap_elem_free_rcu(old.e);
 	cmap_after_write(t, order);
 	return 0;
 }
 
-/* Copy-on-write: add @e to a private array, allocating as needed. */
-static int cmap_cow_add(struct cmap_tbl *tbl, struct cmap_elem *e,
+/* Copy-on-write: add @x to a private array, allocating as needed. */
+static int cmap_cow_add(struct cmap_tbl *tbl, const struct cmap_ent *x,
 			struct cmap_spares *sp)
 {
-	struct cmap_head *h = &tbl->heads[cmap_idx(tbl, e->hash)];
+	struct cmap_head *h = &tbl->heads[cmap_idx(tbl, x->hash)];
 
-	while (cmap_chain_add(tbl, h, NULL, e, sp, 0))
+	while (cmap_chain_add(tbl, h, NULL, x, sp, 0))
 		if (cmap_spares_fill(sp, GFP_KERNEL_ACCOUNT))
 			return -ENOMEM;
 	return 0;
 }
 
 /*
- * Copy-on-write: a private copy of @old at @order, without @skip and with
- * @add.  The elements are shared: they are immutable.  Returns the copy,
+ * Copy-on-write: a private copy of @t's array @old at @order, without the
+ * entry in slot @skip_slot of @skip (if @skip) and with @add (if set).
+ * The elements are shared: they are immutable.  Returns the copy,
  * ERR_PTR(-ENOSPC) at the module-wide memory cap, or ERR_PTR(-ENOMEM).
  */
-static struct cmap_tbl *cmap_cow_copy(struct cmap_tbl *old, u32 order,
-				      const struct cmap_elem *skip,
-				      struct cmap_elem *add)
+static struct cmap_tbl *cmap_cow_copy(struct cmap *t, struct cmap_tbl *old,
+				      u32 order,
+				      const struct cmap_bucket *skip,
+				      unsigned int skip_slot,
+				      const struct cmap_ent *add)
 {
+	unsigned int s, n = cmap_nslots(t->kv);
 	struct cmap_spares sp = {};
 	struct cmap_tbl *ntbl;
 	struct cmap_bucket *b;
-	unsigned int s;
+	struct cmap_ent x;
 	u32 i;
 
-	ntbl = cmap_tbl_alloc(order, GFP_KERNEL_ACCOUNT);
+	ntbl = cmap_tbl_alloc(order, t->kv, GFP_KERNEL_ACCOUNT);
 	if (IS_ERR(ntbl))
 		return ntbl;
 	for (i = 0; i < (1U << old->order); i++) {
 		for (b = &old->heads[i].b; b; b = cmap_deref_owned(b->overflow)) {
-			for (s = 0; s < CMAP_SLOTS; s++) {
-				struct cmap_elem *e = cmap_deref_owned(b->slots[s]);
-
-				if (e && e != skip && cmap_cow_add(ntbl, e, &sp))
+			for (s = 0; s < n; s++) {
+				if (!b->tags[s] || (b == skip && s == skip_slot))
+					continue;
+				cmap_slot_get(t, b, s, &x);
+				if (cmap_cow_add(ntbl, &x, &sp))
 					goto fail;
 			}
 		}
@@ -1326,56 +1499,60 @@ static void cmap_cow_remove(struct cmap *t, struct cmap_tbl *tbl, u32 hash,
 	u32 idx = cmap_idx(tbl, hash);
 	struct cmap_head *h = &tbl->heads[idx];
 	struct cmap_bucket *b;
+	struct cmap_elem *e;
 	unsigned int slot;
 
 	cmap_head_lock(t, h, idx, key, klen, 0);
-	if (cmap_chain_find(h, h, hash, key, klen, &b, &slot))
-		cmap_slot_clear(b, slot);
+	if (cmap_chain_find(t, h, h, hash, key, klen, &b, &slot, &e))
+		cmap_slot_clear(b, t->kv, slot);
 	cmap_head_unlock(h);
 }
 
 /*
- * Copy-on-write put (@e set, consumed) or delete (@e NULL): under the
- * writers' mutex, copy the current array (resized if the entry count asks
+ * Copy-on-write put (@x set, its element consumed) or delete (@x NULL):
+ * under the writers' mutex, copy the current array (resized if the entry count asks
  * for it) with the change applied, publish the copy, and free the old
  * array after a grace period.  Readers never wait: they see the old array
  * or the new one.  A delete that cannot get the copy removes the key in
  * place instead, so it never fails for want of memory.
  */
-static int cmap_cow_write(struct cmap *t, struct cmap_elem *e,
+static int cmap_cow_write(struct cmap *t, const struct cmap_ent *x,
 			  const void *key, u32 klen, u32 hash,
 			  enum cmap_put_mode mode)
 {
-	long charge = e ? cmap_elem_charge(e) : 0, entries, bytes;
+	long charge = x ? cmap_ent_charge(x) : 0, entries, bytes;
+	struct cmap_ent cur = {};
 	struct cmap_tbl *old, *ntbl;
-	struct cmap_elem *cur;
+	struct cmap_bucket *cb;
+	unsigned int cslot;
+	bool found;
 	u32 order;
 	int err = 0;
 
 	mutex_lock(&t->cow_mutex);
 	old = rcu_dereference_protected(t->tbl,
 					lockdep_is_held(&t->cow_mutex));
-	rcu_read_lock();
-	cur = cmap_chain_lookup(&old->heads[cmap_idx(old, hash)].b, hash,
-				key, klen);
-	rcu_read_unlock();
-	entries = !cur - !e;
-	bytes = charge - (cur ? cmap_elem_charge(cur) : 0);
-	if (e && cur && mode == CMAP_INSERT)
+	/* (the mutex keeps the array's writers out) */
+	found = cmap_chain_find(t, &old->heads[cmap_idx(old, hash)], NULL,
+				hash, key, klen, &cb, &cslot, &cur.e);
+	entries = !found - !x;
+	bytes = charge - (found ? cmap_ent_charge(&cur) : 0);
+	if (x && found && mode == CMAP_INSERT)
 		err = -EEXIST;
-	else if (!cur && (!e || mode == CMAP_REPLACE))
+	else if (!found && (!x || mode == CMAP_REPLACE))
 		err = -ENOENT;
 	else if (!cmap_charge(t, entries, bytes))
 		err = -ENOSPC;
 	if (err)
 		goto unlock;
 	order = min(cmap_wanted_order(t, old->order), t->max_order);
-	ntbl = cmap_cow_copy(old, order, cur, e);
-	if (IS_ERR(ntbl) && !e) {
+	ntbl = cmap_cow_copy(t, old, order, found ? cb : NULL, cslot, x);
+	if (IS_ERR(ntbl) && !x) {
 		/* A delete can do without a copy (already uncharged). */
 		cmap_cow_remove(t, old, hash, key, klen);
 		mutex_unlock(&t->cow_mutex);
-		cmap_elem_free_rcu(cur);
+		if (cur.e)
+			cmap_elem_free_rcu(cur.e);
 		return 0;
 	}
 	if (IS_ERR(ntbl)) {
@@ -1389,14 +1566,42 @@ static int cmap_cow_write(struct cmap *t, struct cmap_elem *e,
 unlock:
 	mutex_unlock(&t->cow_mutex);
 	if (err) {
-		if (e)
-			cmap_elem_free(e);
+		if (x && x->e)
+			cmap_elem_free(x->e);
 		return err;
 	}
 	cmap_tbl_free_rcu(old);
-	if (cur)
-		cmap_elem_free_rcu(cur);
+	if (cur.e)
+		cmap_elem_free_rcu(cur.e);
 	return 0;
+}
+
+/* cmap_put_elem() and cmap_put() of an element or an inline entry. */
+static int cmap_put_ent(struct cmap *t, struct cmap_ent *x,
+			enum cmap_put_mode mode)
+{
+	const void *key;
+	u32 klen;
+	int err;
+
+	might_sleep();
+
+	key = cmap_ent_key(x, &klen);
+	x->hash = cmap_hash(t, key, klen);
+	if (x->e)
+		x->e->hash = x->hash;
+	if (t->sync == CMAP_SYNC_COW) {
+		err = cmap_cow_write(t, x, key, klen, x->hash, mode);
+	} else if (!cmap_race_enter(t, CMAP_RACE_PUT)) {
+		if (x->e)
+			cmap_elem_free(x->e);
+		return -EBUSY;
+	} else {
+		err = cmap_put_locked(t, x, mode);
+		cmap_race_exit(t);
+	}
+	cmap_free_throttle();
+	return err;
 }
 
 /**
@@ -1415,30 +1620,29 @@ unlock:
  * (overflow buckets, for its chain or for migrating its bucket first): an
  * existing key is replaced where it is, migrated or not.
  *
+ * An inline table copies the key and value and frees @e at once.
+ *
  * Return: 0, -EEXIST, -ENOENT (per @mode), -ENOSPC at the table's limits
  * or the module-wide cap or on a full chain, -ENOMEM (a new key only, but
- * in cow mode), or in racecheck mode -EBUSY when another writer is inside.
+ * in cow mode), -EINVAL for an inline table and lengths other than
+ * CMAP_KV_LEN, or in racecheck mode -EBUSY when another writer is inside.
  */
 int cmap_put_elem(struct cmap *t, struct cmap_elem *e,
 		  enum cmap_put_mode mode)
 {
-	int err;
+	struct cmap_ent x = { .e = e };
 
-	might_sleep();
-
-	e->hash = cmap_hash(t, cmap_elem_key(e), e->klen);
-	if (t->sync == CMAP_SYNC_COW) {
-		err = cmap_cow_write(t, e, cmap_elem_key(e), e->klen, e->hash,
-				     mode);
-	} else if (!cmap_race_enter(t, CMAP_RACE_PUT)) {
+	if (t->kv) {
+		/* An inline table keeps the key and value, not the element. */
+		x.e = NULL;
+		if (e->klen != CMAP_KV_LEN || e->vlen != CMAP_KV_LEN) {
+			cmap_elem_free(e);
+			return -EINVAL;
+		}
+		memcpy(&x.kv, e->data, sizeof(x.kv));
 		cmap_elem_free(e);
-		return -EBUSY;
-	} else {
-		err = cmap_put_locked(t, e, mode);
-		cmap_race_exit(t);
 	}
-	cmap_free_throttle();
-	return err;
+	return cmap_put_ent(t, &x, mode);
 }
 
 /**
@@ -1455,7 +1659,19 @@ int cmap_put_elem(struct cmap *t, struct cmap_elem *e,
 int cmap_put(struct cmap *t, const void *key, u32 klen, const void *value,
 	     u32 vlen, enum cmap_put_mode mode)
 {
-	struct cmap_elem *e = cmap_elem_alloc(klen, vlen, GFP_KERNEL_ACCOUNT);
+	struct cmap_elem *e;
+
+	if (t->kv) {
+		/* No element: the key and value go into the bucket. */
+		struct cmap_ent x = {};
+
+		if (klen != CMAP_KV_LEN || vlen != CMAP_KV_LEN)
+			return -EINVAL;
+		x.kv.key = get_unaligned((const u64 *)key);
+		x.kv.val = get_unaligned((const u64 *)value);
+		return cmap_put_ent(t, &x, mode);
+	}
+	e = cmap_elem_alloc(klen, vlen, GFP_KERNEL_ACCOUNT);
 
 	if (IS_ERR_OR_NULL(e))
 		return e ? PTR_ERR(e) : -ENOMEM;
@@ -1472,23 +1688,23 @@ static int cmap_delete_locked(struct cmap *t, const void *key, u32 klen,
 			      u32 hash)
 {
 	struct cmap_spares none = {};
-	struct cmap_elem *e;
+	struct cmap_ent x = {};
 	struct cmap_bucket *b;
 	struct cmap_site s;
 	unsigned int slot;
+	bool found;
 	u32 order;
 
 	cmap_lock_site(t, hash, key, klen, &none, &s);
-	e = cmap_site_find(&s, hash, key, klen, &b, &slot);
-	if (e) {
-		cmap_slot_clear(b, slot);
-		cmap_charge(t, -1, -cmap_elem_charge(e));
+	found = cmap_site_find(t, &s, hash, key, klen, &b, &slot, &x.e);
+	if (found) {
+		cmap_slot_clear(b, t->kv, slot);
+		cmap_ent_drop(t, &x, false);
 	}
 	order = cmap_site_order(&s);
 	cmap_site_end(t, &s);
-	if (!e)
+	if (!found)
 		return -ENOENT;
-	cmap_elem_free_rcu(e);
 	cmap_after_write(t, order);
 	return 0;
 }
@@ -1504,15 +1720,17 @@ static int cmap_delete_locked(struct cmap *t, const void *key, u32 klen,
  * removed where it is (see cmap_lock_site()), and a cow table that cannot
  * be copied has the key removed in place.
  *
- * Return: 0, -ENOENT, -EINVAL for a bad length, or in racecheck mode
- * -EBUSY when another writer is inside.
+ * Return: 0, -ENOENT, -EINVAL for a bad length (in an inline table, any
+ * but CMAP_KV_LEN), or in racecheck mode -EBUSY when another writer is
+ * inside.
  */
 int cmap_delete(struct cmap *t, const void *key, u32 klen)
 {
 	u32 hash;
 	int err;
 
-	if (!klen || klen > CMAP_KEY_LEN_MAX)
+	if (!klen || klen > CMAP_KEY_LEN_MAX ||
+	    (t->kv && klen != CMAP_KV_LEN))
 		return -EINVAL;
 	hash = cmap_hash(t, key, klen);
 	if (t->sync == CMAP_SYNC_COW) {
@@ -1531,19 +1749,19 @@ int cmap_delete(struct cmap *t, const void *key, u32 klen)
 static void cmap_clear_range(struct cmap *t, struct cmap_head *h,
 			     struct cmap_head *owner, u64 start, u64 end)
 {
+	unsigned int i, n = cmap_nslots(t->kv);
 	struct cmap_bucket *b;
-	unsigned int i;
+	struct cmap_ent x;
 
 	for (b = &h->b; b; b = cmap_deref_locked(b->overflow, owner)) {
-		for (i = 0; i < CMAP_SLOTS; i++) {
-			struct cmap_elem *e = cmap_deref_locked(b->slots[i],
-								owner);
-
-			if (!e || e->hash < start || e->hash >= end)
+		for (i = 0; i < n; i++) {
+			if (!b->tags[i])
 				continue;
-			cmap_slot_clear(b, i);
-			cmap_charge(t, -1, -cmap_elem_charge(e));
-			cmap_elem_free_rcu(e);
+			cmap_slot_get(t, b, i, &x);
+			if (x.hash < start || x.hash >= end)
+				continue;
+			cmap_slot_clear(b, t->kv, i);
+			cmap_ent_drop(t, &x, false);
 		}
 	}
 }
@@ -1605,12 +1823,13 @@ static int cmap_clear_locked(struct cmap *t)
  */
 static int cmap_cow_clear(struct cmap *t)
 {
+	unsigned int s, n = cmap_nslots(t->kv);
 	struct cmap_tbl *old, *ntbl;
 	struct cmap_bucket *b;
-	unsigned int s;
+	struct cmap_ent x;
 	u32 i;
 
-	ntbl = cmap_tbl_alloc(t->min_order, GFP_KERNEL_ACCOUNT);
+	ntbl = cmap_tbl_alloc(t->min_order, t->kv, GFP_KERNEL_ACCOUNT);
 	mutex_lock(&t->cow_mutex);
 	old = rcu_dereference_protected(t->tbl,
 					lockdep_is_held(&t->cow_mutex));
@@ -1631,13 +1850,11 @@ static int cmap_cow_clear(struct cmap *t)
 	rcu_assign_pointer(t->tbl, ntbl);
 	for (i = 0; i < (1U << old->order); i++) {
 		for (b = &old->heads[i].b; b; b = cmap_deref_owned(b->overflow)) {
-			for (s = 0; s < CMAP_SLOTS; s++) {
-				struct cmap_elem *e = cmap_deref_owned(b->slots[s]);
-
-				if (!e)
+			for (s = 0; s < n; s++) {
+				if (!b->tags[s])
 					continue;
-				cmap_charge(t, -1, -cmap_elem_charge(e));
-				cmap_elem_free_rcu(e);
+				cmap_slot_get(t, b, s, &x);
+				cmap_ent_drop(t, &x, false);
 			}
 		}
 		cmap_free_throttle();
@@ -1684,26 +1901,51 @@ static int cmap_cmp_hash(const void *a, const void *b)
 	return x->hash < y->hash ? -1 : x->hash > y->hash;
 }
 
+/* An inline entry handed to cmap_iter()'s callback as an element. */
+#define CMAP_KV_ELEM_SIZE	struct_size_t(struct cmap_elem, data, \
+					      sizeof(struct cmap_kvpair))
+
+/*
+ * Where cmap_iter() gathers a range: @vec, room for @cap elements, and for
+ * an inline table @kvbuf, room for @cap copies of entries as elements.
+ */
+struct cmap_gather {
+	struct cmap_elem **vec;
+	u8 *kvbuf;
+	unsigned int cap;
+};
+
 /*
  * Gather the elements of [cursor, end) from the chain of @h (see @owner)
- * into @vec after the @n counted so far; count all.
+ * into @g after the @n counted so far; count all.
  */
-static unsigned int cmap_collect(struct cmap_head *h, struct cmap_head *owner,
-				 u64 cursor, u64 end, struct cmap_elem **vec,
-				 unsigned int cap, unsigned int n)
+static unsigned int cmap_collect(const struct cmap *t, struct cmap_head *h,
+				 struct cmap_head *owner, u64 cursor, u64 end,
+				 const struct cmap_gather *g, unsigned int n)
 {
+	unsigned int i, slots = cmap_nslots(t->kv);
 	struct cmap_bucket *b;
-	unsigned int i;
+	struct cmap_ent x;
 
 	for (b = &h->b; b; b = cmap_deref_locked(b->overflow, owner)) {
-		for (i = 0; i < CMAP_SLOTS; i++) {
-			struct cmap_elem *e = cmap_deref_locked(b->slots[i],
-								owner);
-
-			if (!e || e->hash < cursor || e->hash >= end)
+		for (i = 0; i < slots; i++) {
+			if (!b->tags[i])
 				continue;
-			if (n < cap)
-				vec[n] = e;
+			cmap_slot_get(t, b, i, &x);
+			if (x.hash < cursor || x.hash >= end)
+				continue;
+			if (n < g->cap && x.e) {
+				g->vec[n] = x.e;
+			} else if (n < g->cap) {
+				struct cmap_elem *e = (struct cmap_elem *)
+					(g->kvbuf + n * CMAP_KV_ELEM_SIZE);
+
+				e->hash = x.hash;
+				e->klen = CMAP_KV_LEN;
+				e->vlen = CMAP_KV_LEN;
+				memcpy(e->data, &x.kv, sizeof(x.kv));
+				g->vec[n] = e;
+			}
 			n++;
 		}
 	}
@@ -1711,22 +1953,48 @@ static unsigned int cmap_collect(struct cmap_head *h, struct cmap_head *owner,
 }
 
 /* Gather the elements of [cursor, s->end) from a locked site; count all. */
-static unsigned int cmap_site_collect(const struct cmap_site *s, u64 cursor,
-				      struct cmap_elem **vec, unsigned int cap)
+static unsigned int cmap_site_collect(const struct cmap *t,
+				      const struct cmap_site *s, u64 cursor,
+				      const struct cmap_gather *g)
 {
 	unsigned int n;
 	u32 i, last;
 
-	n = cmap_collect(s->h, s->h, cursor, s->end, vec, cap, 0);
+	n = cmap_collect(t, s->h, s->h, cursor, s->end, g, 0);
 	if (!s->ntbl)
 		return n;
 	if (s->nh)
-		return cmap_collect(s->nh, s->nh, cursor, s->end, vec, cap, n);
+		return cmap_collect(t, s->nh, s->nh, cursor, s->end, g, n);
 	last = cmap_idx(s->ntbl, s->end - 1);
 	for (i = cmap_idx(s->ntbl, cursor); i <= last; i++)
-		n = cmap_collect(&s->ntbl->heads[i], s->h, cursor, s->end, vec,
-				 cap, n);
+		n = cmap_collect(t, &s->ntbl->heads[i], s->h, cursor, s->end,
+				 g, n);
 	return n;
+}
+
+/*
+ * Room for @cap elements in @g: its own arrays, freed first unless
+ * @stack; false on -ENOMEM (then @g holds @stack and nothing else).
+ */
+static bool cmap_gather_alloc(const struct cmap *t, struct cmap_gather *g,
+			      struct cmap_elem **stack, unsigned int cap)
+{
+	if (g->vec != stack)
+		kvfree(g->vec);
+	kvfree(g->kvbuf);
+	g->vec = cmap_fault(GFP_KERNEL) ? NULL :
+		 kvmalloc_array(cap, sizeof(*g->vec), GFP_KERNEL | __GFP_NOWARN);
+	g->kvbuf = !g->vec || !t->kv ? NULL :
+		   kvmalloc_array(cap, CMAP_KV_ELEM_SIZE,
+				  GFP_KERNEL | __GFP_NOWARN);
+	g->cap = cap;
+	if (g->vec && (g->kvbuf || !t->kv))
+		return true;
+	kvfree(g->vec);
+	g->vec = stack;
+	g->kvbuf = NULL;
+	g->cap = 0;
+	return false;
 }
 
 /*
@@ -1772,45 +2040,43 @@ static unsigned int cmap_emit(struct cmap_elem **vec, unsigned int n,
  * end, or on a signal (after at least one range: every call moves the
  * cursor unless @fn refuses the first group).  May sleep between buckets.
  *
+ * An inline table's entries are handed to @fn as copies, in elements of
+ * the call's own.
+ *
  * Return: the number of elements @fn took, if any; otherwise 0 (at the
  * end, or stopped by a signal with *@cursor short of CMAP_ITER_END), or
  * @fn's error, -EINVAL for a cursor past the end, or -ENOMEM (only for a
- * range of more than 32 elements: buckets a resize has not migrated yet
- * are read where they are).
+ * range of more than 32 elements, or for an inline table: buckets a
+ * resize has not migrated yet are read where they are).
  */
 int cmap_iter(struct cmap *t, u64 *cursor, cmap_iter_fn fn, void *arg)
 {
-	struct cmap_elem *stack[32], **vec = stack;
-	unsigned int cap = ARRAY_SIZE(stack), taken = 0, n;
+	struct cmap_elem *stack[32];
+	struct cmap_gather g = { .vec = stack, .cap = ARRAY_SIZE(stack) };
+	unsigned int taken = 0, n;
 	struct cmap_spares none = {};
 	int err = 0;
 	u64 end;
 
 	if (*cursor > CMAP_ITER_END)
 		return -EINVAL;
+	if (t->kv && !cmap_gather_alloc(t, &g, stack, ARRAY_SIZE(stack)))
+		return -ENOMEM;
 	while (!err && *cursor < CMAP_ITER_END) {
 		struct cmap_site s;
 
 		cmap_lock_site(t, *cursor, NULL, 0, &none, &s);
-		n = cmap_site_collect(&s, *cursor, vec, cap);
+		n = cmap_site_collect(t, &s, *cursor, &g);
 		end = s.end;
 		cmap_site_unlock(t, &s);
-		if (n > cap) {
+		if (n > g.cap) {
 			rcu_read_unlock();
-			if (vec != stack)
-				kvfree(vec);
-			cap = n + CMAP_SLOTS;
-			vec = cmap_fault(GFP_KERNEL) ? NULL :
-			      kvmalloc_array(cap, sizeof(*vec),
-					     GFP_KERNEL | __GFP_NOWARN);
-			if (!vec) {
-				vec = stack;
+			if (!cmap_gather_alloc(t, &g, stack, n + CMAP_SLOTS))
 				err = -ENOMEM;
-			}
 			continue;
 		}
 		/* Still under rcu_read_lock(): the elements stay valid. */
-		taken += cmap_emit(vec, n, fn, arg, cursor, &err);
+		taken += cmap_emit(g.vec, n, fn, arg, cursor, &err);
 		rcu_read_unlock();
 		if (err)
 			break;
@@ -1824,8 +2090,9 @@ int cmap_iter(struct cmap *t, u64 *cursor, cmap_iter_fn fn, void *arg)
 			break;
 		cond_resched();
 	}
-	if (vec != stack)
-		kvfree(vec);
+	if (g.vec != stack)
+		kvfree(g.vec);
+	kvfree(g.kvbuf);
 	return taken ? taken : err;
 }
 
@@ -1869,7 +2136,8 @@ static int cmap_rehash(struct cmap *t, struct cmap_tbl *old, u32 order)
 	u64 start;
 
 	/* Optional work: never the OOM killer (a failure chains instead). */
-	ntbl = cmap_tbl_alloc(order, GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
+	ntbl = cmap_tbl_alloc(order, t->kv,
+			      GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
 	if (IS_ERR(ntbl))
 		return PTR_ERR(ntbl);
 	start = ktime_get_ns();
@@ -1905,9 +2173,9 @@ static int cmap_rehash(struct cmap *t, struct cmap_tbl *old, u32 order)
 }
 
 /* The entries a head bucket and max_chain overflow buckets hold. */
-static u64 cmap_chain_keys(void)
+static u64 cmap_chain_keys(bool kv)
 {
-	return ((u64)READ_ONCE(cmap_max_chain) + 1) * CMAP_SLOTS;
+	return ((u64)READ_ONCE(cmap_max_chain) + 1) * cmap_nslots(kv);
 }
 
 /*
@@ -1920,7 +2188,8 @@ static u64 cmap_chain_keys(void)
  */
 static u32 cmap_shrink_order(struct cmap_tbl *tbl, u32 order)
 {
-	u64 limit = cmap_chain_keys();
+	unsigned int slots = cmap_nslots(tbl->kv);
+	u64 limit = cmap_chain_keys(tbl->kv);
 	u32 levels = tbl->order - order, i, k;
 	u64 sum[32] = {}, most[32] = {};
 
@@ -1931,8 +2200,8 @@ static u32 cmap_shrink_order(struct cmap_tbl *tbl, u32 order)
 		unsigned int s;
 
 		for (; b; b = rcu_dereference(b->overflow))
-			for (s = 0; s < CMAP_SLOTS; s++)
-				n += !!rcu_access_pointer(b->slots[s]);
+			for (s = 0; s < slots; s++)
+				n += !!READ_ONCE(b->tags[s]);
 		for (k = 1; k <= levels; k++) {
 			sum[k] += n;
 			if (((i + 1) & ((1U << k) - 1)) == 0) {
@@ -1952,7 +2221,7 @@ static u32 cmap_shrink_order(struct cmap_tbl *tbl, u32 order)
 	 * for one more overflow bucket (a key that was accepted before the
 	 * shrink is accepted after it).
 	 */
-	for (k = levels; k > 0 && most[k] + CMAP_SLOTS > limit; k--)
+	for (k = levels; k > 0 && most[k] + slots > limit; k--)
 		;
 	return tbl->order - k;
 }
@@ -1978,7 +2247,7 @@ static void cmap_resize_work(struct work_struct *work)
 			if (t->shrink_held && n >= t->shrink_held)
 				break;
 			/* A chain of all entries fits: no scan. */
-			if (n > cmap_chain_keys())
+			if (n > cmap_chain_keys(t->kv))
 				order = cmap_shrink_order(tbl, order);
 			t->shrink_held = order == tbl->order ? n : 0;
 		} else if (order > tbl->order) {
@@ -2004,7 +2273,7 @@ static void cmap_resize_work(struct work_struct *work)
  * cmap_create - make an empty table
  * @params: its configuration
  *
- * Return: the table, ERR_PTR(-EINVAL) for an unknown sync mode,
+ * Return: the table, ERR_PTR(-EINVAL) for an unknown sync mode or flag,
  * ERR_PTR(-ENOSPC) at the module-wide memory cap, or ERR_PTR(-ENOMEM).
  */
 struct cmap *cmap_create(const struct cmap_params *params)
@@ -2015,7 +2284,7 @@ struct cmap *cmap_create(const struct cmap_params *params)
 	t = cmap_fault(GFP_KERNEL) ? NULL : kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
 	if (!t)
 		return ERR_PTR(-ENOMEM);
-	if (params->sync >= CMAP_SYNC_COUNT) {
+	if (params->sync >= CMAP_SYNC_COUNT || params->flags & ~CMAP_F_INLINE) {
 		kfree(t);
 		return ERR_PTR(-EINVAL);
 	}
@@ -2026,15 +2295,17 @@ struct cmap *cmap_create(const struct cmap_params *params)
 	}
 	t->id = params->id;
 	t->sync = params->sync;
+	t->kv = params->flags & CMAP_F_INLINE;
 	rwlock_init(&t->rwlock);
 	spin_lock_init(&t->glock);
 	mutex_init(&t->cow_mutex);
 	t->max_entries = params->max_entries;
 	t->max_bytes = params->max_bytes;
 	t->max_order = max_t(u32, CMAP_MIN_ORDER,
-			     cmap_order_for(params->max_entries) + 1);
+			     cmap_order_for(cmap_load(t, params->max_entries)) + 1);
 	t->max_order = min_t(u32, t->max_order, CMAP_MAX_ORDER);
-	t->min_order = clamp_t(u32, cmap_order_for(params->size_hint),
+	t->min_order = clamp_t(u32,
+			       cmap_order_for(cmap_load(t, params->size_hint)),
 			       CMAP_MIN_ORDER, t->max_order);
 	if (params->hash_key) {
 		t->key.key[0] = params->hash_key;
@@ -2044,7 +2315,7 @@ struct cmap *cmap_create(const struct cmap_params *params)
 	}
 	mutex_init(&t->resize_mutex);
 	INIT_WORK(&t->resize_work, cmap_resize_work);
-	tbl = cmap_tbl_alloc(t->min_order, GFP_KERNEL_ACCOUNT);
+	tbl = cmap_tbl_alloc(t->min_order, t->kv, GFP_KERNEL_ACCOUNT);
 	if (IS_ERR(tbl)) {
 		free_percpu(t->pcpu);
 		kfree(t);

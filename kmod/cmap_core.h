@@ -17,6 +17,17 @@
  *  - an iteration cursor is a position in hash space that survives resizes.
  * Tags use the LOW 8 bits of the hash, independent of the bucket index.
  *
+ * Inline tables (CMAP_F_INLINE: 8-byte keys and values only) keep Go's
+ * other trick: the keys and values sit in the buckets themselves, four
+ * 16-byte entries per bucket in place of the eight element pointers, so
+ * a lookup that hits one of the first three reads one cache line.  Their
+ * tag word holds four tags and, in its high half, a count that every
+ * clearing of a slot bumps in the same store: a lookup copies the value,
+ * then reads the word again and retries if it changed (a slot emptied and
+ * refilled meanwhile), so it never returns a value torn from another key.
+ * A replacement writes the new value in place (one word: old or new is
+ * seen); migration copies entries, rehashing their keys.
+ *
  * Concurrency:
  *  - Lookups run under rcu_read_lock() only: no lock, no atomic, no store.
  *    A lookup searches the current table, then (if a resize is in progress)
@@ -64,6 +75,10 @@
 #include "cmap_compat.h"
 
 #define CMAP_SLOTS		8
+#define CMAP_KV_SLOTS		4
+#define CMAP_KV_LEN		8
+/* The tag bytes of an inline bucket's cmap_tags_load() word. */
+#define CMAP_KV_TAG_BITS	0x80808080ULL
 #define CMAP_KEY_LEN_MAX	64
 #define CMAP_VALUE_LEN_MAX	4096
 /* Grow above 6.5 entries per head bucket (Go's load factor). */
@@ -90,18 +105,38 @@ struct cmap_elem {
 };
 
 /**
+ * struct cmap_kvpair - an entry of an inline table
+ * @key: the key's eight bytes, as a word
+ * @val: the value's eight bytes, as a word
+ */
+struct cmap_kvpair {
+	u64 key;
+	u64 val;
+};
+
+/**
  * struct cmap_bucket - eight slots with their tags, and the overflow link
  * @tags:     tag per slot, 0 = empty; written as one word under the lock
- * @tagword:  the eight tags as one word, for the lookup's SWAR match
+ * @kvtags:   inline tables: the tags of their four slots
+ * @kvseq:    inline tables: bumped by every clearing of a slot
+ * @tagword:  the tags as one word, for the lookup's SWAR match
  * @slots:    elements
+ * @kv:       inline tables: the entries
  * @overflow: next bucket of the chain
  */
 struct cmap_bucket {
 	union {
 		u8 tags[CMAP_SLOTS];
+		struct {
+			u8 kvtags[CMAP_KV_SLOTS];
+			u32 kvseq;
+		};
 		u64 tagword;
 	};
-	struct cmap_elem __rcu *slots[CMAP_SLOTS];
+	union {
+		struct cmap_elem __rcu *slots[CMAP_SLOTS];
+		struct cmap_kvpair kv[CMAP_KV_SLOTS];
+	};
 	struct cmap_bucket __rcu *overflow;
 };
 
@@ -133,6 +168,7 @@ struct cmap_head {
 /**
  * struct cmap_tbl - one bucket array
  * @order:        log2 of the number of head buckets
+ * @kv:           an inline table's array (struct cmap_bucket's @kv slots)
  * @future:       the table being migrated to, if a resize is in progress
  * @free_work:    frees a copy-on-write array after a grace period
  * @migrate_next: next bucket to claim for migration to @future
@@ -144,6 +180,7 @@ struct cmap_head {
  */
 struct cmap_tbl {
 	u32 order;
+	bool kv;
 	struct cmap_tbl __rcu *future;
 	struct rcu_work free_work;
 	atomic_t migrate_next ____cacheline_aligned;
@@ -183,15 +220,20 @@ enum cmap_race_op {
  * @sync:        enum cmap_sync
  * @hash_key:    0: a random hash key (always, outside tests); else a fixed
  *               key derived from it, so tests can make keys collide
+ * @flags:       CMAP_F_*
  */
 struct cmap_params {
 	u32 id;
 	u32 size_hint;
 	u32 sync;
+	u32 flags;
 	u64 hash_key;
 	u64 max_entries;
 	u64 max_bytes;
 };
+
+/* Inline entries: keys and values of 8 bytes, kept in the buckets. */
+#define CMAP_F_INLINE		(1U << 0)
 
 /**
  * struct cmap_pcpu - a table's lock counters, per CPU
@@ -214,6 +256,7 @@ struct cmap_pcpu {
  * @tbl:          the current bucket array
  * @key:          per-table random hash key
  * @sync:         enum cmap_sync, fixed at creation
+ * @kv:           an inline table (CMAP_F_INLINE)
  * @id:           see struct cmap_params
  * @min_order:    the table never shrinks below this
  * @max_order:    nor grows beyond this (from max_entries)
@@ -252,6 +295,7 @@ struct cmap {
 	struct cmap_tbl __rcu *tbl;
 	hsiphash_key_t key;
 	u32 sync;
+	bool kv;
 	u32 id;
 	u32 min_order;
 	u32 max_order;
@@ -365,6 +409,7 @@ int cmap_iter(struct cmap *t, u64 *cursor, cmap_iter_fn fn, void *arg);
 void cmap_stats(struct cmap *t, struct cmap_table_stats *st);
 
 struct cmap_elem *cmap_lookup_sync(struct cmap *t, const void *key, u32 klen);
+bool cmap_kv_lookup_sync(struct cmap *t, u64 key, u64 *val);
 void cmap_bucket_lock_contended(struct cmap *t, struct cmap_head *h, u32 idx,
 				const void *key, u32 klen, int subclass);
 
@@ -576,6 +621,103 @@ static inline struct cmap_elem *cmap_lookup_rcu(struct cmap *t,
 	return NULL;
 }
 
+/*
+ * Search one bucket of an inline table under RCU for @key (of tag @tag)
+ * and copy its value.  A hit counts only if the bucket's tag word did not
+ * change meanwhile (no slot cleared: see struct cmap_bucket); else it
+ * looks again.
+ */
+static __always_inline bool cmap_kv_bucket_lookup(struct cmap_bucket *b,
+						  u8 tag, u64 key, u64 *val)
+{
+	for (;;) {
+		u64 raw = smp_load_acquire(&b->tagword), m, v;
+		unsigned int i;
+
+		m = cmap_tag_match(le64_to_cpu((__force __le64)raw), tag) &
+		    CMAP_KV_TAG_BITS;
+		for (; m; m &= m - 1) {
+			i = cmap_match_slot(m);
+			if (READ_ONCE(b->kv[i].key) == key)
+				break;
+		}
+		if (!m)
+			return false;
+		v = READ_ONCE(b->kv[i].val);
+		/* The copy, then the second look (pairs with cmap_slot_set()) */
+		smp_rmb();
+		if (likely(READ_ONCE(b->tagword) == raw)) {
+			*val = v;
+			return true;
+		}
+	}
+}
+
+/**
+ * cmap_kv_lookup_rcu - find a key of an inline table, taking nothing but RCU
+ * @t:   the table (CMAP_F_INLINE)
+ * @key: the key's eight bytes, as a word
+ * @val: out: the value's eight bytes, as a word
+ *
+ * The lookup of CMAP_SYNC_RCU and CMAP_SYNC_COW for inline tables: like
+ * cmap_lookup_rcu(), but a hit copies the value out of the bucket (which
+ * a hit in one of the first three slots reads alone).  Call under
+ * rcu_read_lock().
+ *
+ * Return: whether @key is present.
+ */
+static __always_inline bool cmap_kv_lookup_rcu(struct cmap *t, u64 key,
+					       u64 *val)
+{
+	u32 hash = cmap_hash(t, &key, CMAP_KV_LEN);
+	u8 tag = cmap_tag(hash);
+	struct cmap_tbl *tbl = rcu_dereference(t->tbl);
+
+	do {
+		struct cmap_bucket *b = &tbl->heads[cmap_idx(tbl, hash)].b;
+
+		do {
+			if (cmap_kv_bucket_lookup(b, tag, key, val))
+				return true;
+			b = rcu_dereference(b->overflow);
+		} while (b);
+		/* As in cmap_lookup_rcu(). */
+		smp_rmb();
+		tbl = rcu_dereference(tbl->future);
+	} while (tbl);
+	return false;
+}
+
+/**
+ * cmap_kv_lookup - find a key of an inline table, as the table's mode says
+ * @t:    the table
+ * @key:  key bytes
+ * @klen: key length
+ * @val:  out: CMAP_KV_LEN value bytes
+ *
+ * Call under rcu_read_lock().
+ *
+ * Return: whether @key is present (never, in a table that is not inline
+ * or for a key of another length than CMAP_KV_LEN).
+ */
+static inline bool cmap_kv_lookup(struct cmap *t, const void *key, u32 klen,
+				  void *val)
+{
+	u64 k, v;
+	bool found;
+
+	if (unlikely(!t->kv || klen != CMAP_KV_LEN))
+		return false;
+	k = get_unaligned((const u64 *)key);
+	if (likely(t->sync == CMAP_SYNC_RCU || t->sync == CMAP_SYNC_COW))
+		found = cmap_kv_lookup_rcu(t, k, &v);
+	else
+		found = cmap_kv_lookup_sync(t, k, &v);
+	if (found)
+		put_unaligned(v, (u64 *)val);
+	return found;
+}
+
 /**
  * cmap_lookup - find a key, as the table's mode says
  * @t:    the table
@@ -586,11 +728,14 @@ static inline struct cmap_elem *cmap_lookup_rcu(struct cmap *t,
  * rcu_read_unlock().  In the rcu and cow modes this is cmap_lookup_rcu();
  * the other modes take their lock or check for a writer.
  *
- * Return: the element, or NULL.
+ * Return: the element, or NULL (always, for an inline table: see
+ * cmap_kv_lookup()).
  */
 static inline struct cmap_elem *cmap_lookup(struct cmap *t, const void *key,
 					    u32 klen)
 {
+	if (unlikely(t->kv))
+		return NULL;
 	if (likely(t->sync == CMAP_SYNC_RCU || t->sync == CMAP_SYNC_COW))
 		return cmap_lookup_rcu(t, key, klen);
 	return cmap_lookup_sync(t, key, klen);
