@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Userspace benchmark of the cmap core against liburcu's cds_lfht,
- * Concurrency Kit's ck_ht and an rwlock-protected chained table, on one
- * workload: 8-byte keys 1..n chosen uniformly, 8-byte values; lookups or
- * upserts (replacing a present key's value, so the size stays n) in a
- * given proportion; 1..N threads; tables prefilled with n keys.
+ * Userspace benchmark of the cmap core (an inline table, and one of
+ * elements) against liburcu's cds_lfht, Concurrency Kit's ck_ht and an
+ * rwlock-protected chained table, on one workload: 8-byte keys 1..n
+ * chosen uniformly, 8-byte values; lookups or upserts (replacing a present
+ * key's value, so the size stays n) in a given proportion; 1..N threads;
+ * tables prefilled with n keys.
  *
  * Then the growth test: one thread inserts 1..1M into an empty table
  * (other threads may resize in the background: cmap's resize worker,
@@ -25,7 +26,7 @@
 #include "bench.h"
 
 static const struct bench_impl *impls[] = {
-	&bench_cmap, &bench_lfht, &bench_ck, &bench_rwlock,
+	&bench_cmap, &bench_lfht, &bench_ck, &bench_rwlock, &bench_cmap_elem,
 };
 #define NIMPL	(sizeof(impls) / sizeof(impls[0]))
 
@@ -266,21 +267,22 @@ int main(int argc, char **argv)
 
 	/* The table of ratios. */
 	printf("Throughput, Mops/s (all threads), and cmap's ratio to each:\n");
-	printf("%8s %5s %3s | %8s %8s %8s %8s | %7s %7s %7s\n", "keys", "read%",
-	       "thr", "cmap", "cds_lfht", "ck_ht", "rwlock", "/lfht", "/ck",
-	       "/rwlock");
+	printf("%8s %5s %3s | %8s %8s %8s %8s %8s | %7s %7s %7s %7s\n", "keys",
+	       "read%", "thr", "cmap", "cds_lfht", "ck_ht", "rwlock", "cmap-el",
+	       "/lfht", "/ck", "/rwlock", "/cmap-el");
 	for (k = 0; k < nk; k++)
 		for (r = 0; r < nr; r++)
 			for (th = 1; th <= maxt; th++) {
 				double *m = &mops[0][k][r][th];
 				double c0 = mops[0][k][r][th], l = mops[1][k][r][th],
-				       ck = mops[2][k][r][th], rw = mops[3][k][r][th];
+				       ck = mops[2][k][r][th], rw = mops[3][k][r][th],
+				       el = mops[4][k][r][th];
 
 				(void)m;
-				printf("%8llu %5llu %3u | %8.2f %8.2f %8.2f %8.2f | %6.2fx %6.2fx %6.2fx\n",
+				printf("%8llu %5llu %3u | %8.2f %8.2f %8.2f %8.2f %8.2f | %6.2fx %6.2fx %6.2fx %7.2fx\n",
 				       (unsigned long long)keys[k],
 				       (unsigned long long)reads[r], th, c0, l, ck,
-				       rw, c0 / l, c0 / ck, c0 / rw);
+				       rw, el, c0 / l, c0 / ck, c0 / rw, c0 / el);
 			}
 	if (growth_keys) {
 		printf("\nGrowth from empty to %llu keys, one inserting thread, per insert:\n",

@@ -23,7 +23,8 @@ struct bench_impl {
 	void (*thread_stop)(void);
 };
 
-extern const struct bench_impl bench_cmap, bench_lfht, bench_ck, bench_rwlock;
+extern const struct bench_impl bench_cmap, bench_cmap_elem, bench_lfht,
+	bench_ck, bench_rwlock;
 
 /* cmap's hash of 8-byte keys, inline and through hsiphash(): ns each. */
 void bench_cmap_hash_ns(uint64_t n, double *inline_ns, double *call_ns);

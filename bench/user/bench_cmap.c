@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The cmap core (kmod/cmap_core.c on the shim, CMAP_SYNC_RCU). */
+/*
+ * The cmap core (kmod/cmap_core.c on the shim, CMAP_SYNC_RCU): an inline
+ * table (8-byte keys and values in the buckets, "cmap"), and a table of
+ * elements ("cmap-el", what keys and values of other sizes get).
+ */
 #include <linux/ktime.h>
 #include <linux/rcupdate.h>
 
@@ -7,12 +11,13 @@
 #include "shim.h"
 #include "bench.h"
 
-static void *cmap_b_create(uint64_t hint)
+static void *cmap_b_create_flags(uint64_t hint, u32 flags)
 {
 	struct cmap_params p = {
 		.id = 1,
 		.size_hint = hint,
 		.sync = CMAP_SYNC_RCU,
+		.flags = flags,
 		.max_entries = 1ULL << 32,
 		.max_bytes = 1ULL << 40,
 	};
@@ -26,6 +31,16 @@ static void *cmap_b_create(uint64_t hint)
 	return cmap_create(&p);
 }
 
+static void *cmap_b_create(uint64_t hint)
+{
+	return cmap_b_create_flags(hint, CMAP_F_INLINE);
+}
+
+static void *cmap_b_create_elem(uint64_t hint)
+{
+	return cmap_b_create_flags(hint, 0);
+}
+
 static void cmap_b_destroy(void *t)
 {
 	shim_wq_drain();
@@ -34,6 +49,19 @@ static void cmap_b_destroy(void *t)
 }
 
 static bool cmap_b_lookup(void *t, uint64_t key, uint64_t *val)
+{
+	bool found;
+	u64 v;
+
+	rcu_read_lock();
+	found = cmap_kv_lookup_rcu(t, key, &v);
+	rcu_read_unlock();
+	if (found)
+		*val = v;
+	return found;
+}
+
+static bool cmap_b_lookup_elem(void *t, uint64_t key, uint64_t *val)
 {
 	struct cmap_elem *e;
 
@@ -66,6 +94,16 @@ const struct bench_impl bench_cmap = {
 	.thread_stop = shim_thread_stop,
 };
 
+const struct bench_impl bench_cmap_elem = {
+	.name = "cmap-el",
+	.create = cmap_b_create_elem,
+	.destroy = cmap_b_destroy,
+	.lookup = cmap_b_lookup_elem,
+	.upsert = cmap_b_upsert,
+	.thread_start = cmap_b_thread_start,
+	.thread_stop = shim_thread_stop,
+};
+
 /* The same keyed hash as the core's, for the other tables. */
 uint32_t bench_hash(uint64_t key)
 {
@@ -83,7 +121,7 @@ uint32_t bench_hash(uint64_t key)
  */
 void bench_cmap_hash_ns(uint64_t n, double *inline_ns, double *call_ns)
 {
-	struct cmap *t = cmap_b_create(0);
+	struct cmap *t = cmap_b_create_elem(0);
 	volatile uint32_t sink = 0;
 	uint64_t k, t0, d, best_in = UINT64_MAX, best_call = UINT64_MAX;
 	uint64_t round = 100000, r;

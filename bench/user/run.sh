@@ -24,7 +24,7 @@ nr=$(echo "$reads" | wc -l)
 	echo "set terminal pngcairo noenhanced size $((420 * nr)),$((340 * nk)) font ',9'"
 	echo "set output '$out/throughput.png'"
 	echo "set datafile separator ','"
-	echo "set multiplot layout $nk,$nr title 'cmap core (userspace) vs cds_lfht, ck_ht, rwlock table: Mops/s'"
+	echo "set multiplot layout $nk,$nr title 'cmap core (userspace: inline table, and of elements) vs cds_lfht, ck_ht, rwlock table: Mops/s'"
 	echo "set xlabel 'threads'; set ylabel 'Mops/s'; set key top left; set grid"
 	echo "set xtics 1; set yrange [0:*]"
 	for k in $keys; do
@@ -32,7 +32,7 @@ nr=$(echo "$reads" | wc -l)
 			echo "set title '$k keys, $r% reads'"
 			printf "plot "
 			sep=""
-			for impl in cmap cds_lfht ck_ht rwlock; do
+			for impl in cmap cds_lfht ck_ht rwlock cmap-el; do
 				printf "%s'%s' using (\$2 == %s && \$4 == %s && strcol(1) eq '%s' ? \$3 : 1/0):5 with linespoints title '%s'" \
 					"$sep" "$out/results.csv" "$k" "$r" "$impl" "$impl"
 				sep=", "
