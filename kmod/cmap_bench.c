@@ -10,7 +10,9 @@
  *    (8-byte keys, values of value_size bytes that start with the key's
  *    bytes), each thread its own range (racecheck: thread 0 alone, it
  *    allows one writer), into a table of the default size so that growth
- *    is real.  Pending resizes are then let to finish.
+ *    is real; with CMAP_BENCH_INLINE the modes' tables are inline tables
+ *    (CMAP_F_INLINE: 8-byte values, in the buckets).  Pending resizes are
+ *    then let to finish.
  *  - timed phase: the threads, pinned to the online CPUs round-robin, start
  *    together and loop: pick a key (uniform, or zipfian with key 0 the
  *    hottest), then a lookup (read_pct percent: under rcu_read_lock(), the
@@ -522,7 +524,10 @@ static __always_inline int bench_get(struct bench_thread *th,
 	u32 vlen = 0;
 
 	rcu_read_lock();
-	if (kind == BENCH_CMAP) {
+	if (kind == BENCH_CMAP && (run->req->flags & CMAP_BENCH_INLINE)) {
+		found = cmap_kv_lookup(run->map, &key, sizeof(key), th->out);
+		vlen = CMAP_KV_LEN;
+	} else if (kind == BENCH_CMAP) {
 		const struct cmap_elem *e = cmap_lookup(run->map, &key,
 							sizeof(key));
 
@@ -779,6 +784,7 @@ static int bench_table_create(struct bench_run *run)
 		/* no limit (as CREATE clamps one); bench_check() bounds it */
 		.max_bytes = S64_MAX >> 1,
 		.sync = run->mode,
+		.flags = req->flags & CMAP_BENCH_INLINE ? CMAP_F_INLINE : 0,
 	});
 	if (IS_ERR(run->map))
 		return PTR_ERR(run->map);
@@ -1177,7 +1183,8 @@ static int bench_backends(const struct cmap_bench *req,
 static int bench_check(const struct cmap_bench *req)
 {
 	const u32 modes = GENMASK(CMAP_MODE_COUNT - 1, 0) | CMAP_BENCH_RHASHTABLE;
-	const u32 flags = CMAP_BENCH_NO_PRELOAD | CMAP_BENCH_GROWTH;
+	const u32 flags = CMAP_BENCH_NO_PRELOAD | CMAP_BENCH_GROWTH |
+			  CMAP_BENCH_INLINE;
 	bool growth = req->flags & CMAP_BENCH_GROWTH;
 	u64 per_key, ram;
 
@@ -1186,6 +1193,8 @@ static int bench_check(const struct cmap_bench *req)
 	    !req->keys || req->keys > BENCH_MAX_KEYS ||
 	    req->dist > CMAP_DIST_ZIPF || req->zipf_theta_milli >= 1000 ||
 	    req->value_size > CMAP_VALUE_MAX ||
+	    ((req->flags & CMAP_BENCH_INLINE) &&
+	     req->value_size != CMAP_KV_LEN) ||
 	    req->nresults < hweight32(req->modes) || !req->results ||
 	    memchr_inv(req->reserved, 0, sizeof(req->reserved)))
 		return -EINVAL;

@@ -65,6 +65,7 @@ enum {
 	OPT_MODES,
 	OPT_GROWTH,
 	OPT_CSV,
+	OPT_BENCH_INLINE,
 };
 
 struct env env = {
@@ -771,6 +772,9 @@ static error_t parse_sub(int key, char *arg, struct argp_state *state)
 	case OPT_GROWTH:
 		env.growth = true;
 		break;
+	case OPT_BENCH_INLINE:
+		env.bench_inline = true;
+		break;
 	case OPT_CSV:
 		env.csv = true;
 		break;
@@ -857,6 +861,7 @@ static const struct argp_option bench_opts[] = {
 	{ "value-size", OPT_VALUE_SIZE, "B", 0, "Value bytes, 0..4096 (default 8)", 0 },
 	{ "no-preload", OPT_NO_PRELOAD, NULL, 0, "Start from an empty table (default: insert every key first)", 0 },
 	{ "growth", OPT_GROWTH, NULL, 0, "Instead: time every insert of K fresh keys into an empty table (--read-pct, --duration ignored)", 0 },
+	{ "inline", OPT_BENCH_INLINE, NULL, 0, "The modes' tables are inline tables: 8-byte keys and values kept in the buckets (--value-size 8)", 0 },
 	{ "json", OPT_JSON, NULL, 0, "Print JSON", 0 },
 	{ "csv", OPT_CSV, NULL, 0, "Print CSV, with a header line", 0 },
 	{},
@@ -998,6 +1003,7 @@ static const struct command commands[] = {
 	  "Examples:\n"
 	  "  cmapctl bench --threads 2 --read-pct 100 --keys 1M --duration 2\n"
 	  "  cmapctl bench --modes rcu,rwlock,rhashtable --dist zipf --csv\n"
+	  "  cmapctl bench --modes rcu,rwlock,rhashtable --inline --keys 1M\n"
 	  "  cmapctl bench --modes rcu,rhashtable --growth --keys 1M") },
 	{ "version", NULL, cmd_version, 0, 0, SUB(NULL, NULL,
 	  "Print this tool's version and the loaded module's: its version, "

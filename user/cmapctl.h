@@ -58,6 +58,7 @@ struct env {
 	 * duration, preload, json) */
 	__u32 bench_modes;
 	bool growth;
+	bool bench_inline;
 	bool csv;
 };
 extern struct env env;

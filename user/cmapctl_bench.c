@@ -103,9 +103,11 @@ static void bench_print_table(const struct cmap_bench *req,
 
 #define U(x) ((unsigned long long)(x))
 	if (growth) {
-		printf("bench: growth from empty to %u keys, %u thread%s, %u-byte values%s\n",
+		printf("bench: growth from empty to %u keys, %u thread%s, %u-byte values%s%s\n",
 		       req->keys, req->threads, req->threads > 1 ? "s" : "",
-		       req->value_size, req->interrupted ? " (interrupted: partial results)" : "");
+		       req->value_size,
+		       req->flags & CMAP_BENCH_INLINE ? ", inline tables" : "",
+		       req->interrupted ? " (interrupted: partial results)" : "");
 		printf("%-10s  %10s  %10s  %8s  %8s  %8s  %9s  %10s  %7s  %7s  %7s  %7s\n",
 		       "MODE", "INSERTS", "INSERTS/S", "MEAN_NS", "P50", "P99",
 		       "P99.9", "MAX", "FAILED", "BUSY", "RESIZES", "B/ENTRY");
@@ -126,8 +128,9 @@ static void bench_print_table(const struct cmap_bench *req,
 	       req->dist == CMAP_DIST_ZIPF ? "zipf" : "uniform");
 	if (req->dist == CMAP_DIST_ZIPF)
 		printf(" (theta %.3f)", req->zipf_theta_milli / 1000.0);
-	printf(", %u-byte values, %.3f s per mode%s%s\n", req->value_size,
+	printf(", %u-byte values, %.3f s per mode%s%s%s\n", req->value_size,
 	       req->duration_ms / 1000.0,
+	       req->flags & CMAP_BENCH_INLINE ? ", inline tables" : "",
 	       req->flags & CMAP_BENCH_NO_PRELOAD ? ", no preload" : "",
 	       req->interrupted ? " (interrupted: partial results)" : "");
 	printf("%-10s  %10s  %7s  %8s  %7s  %7s  %9s  %9s  %7s  %6s  %7s  %7s  %7s  %7s  %7s\n",
@@ -162,7 +165,7 @@ struct bench_field {
 	bool is_d;
 };
 
-#define BENCH_FIELDS 34
+#define BENCH_FIELDS 35
 
 /* the fields of result @r, in --csv column order */
 static size_t bench_fields(const struct cmap_bench *req,
@@ -210,6 +213,7 @@ static size_t bench_fields(const struct cmap_bench *req,
 	FD("read_vs_rcu", bench_read_ratio(r, rcu));
 	FD("ops_vs_rhashtable", bench_ops_ratio(r, rht));
 	FD("read_vs_rhashtable", bench_read_ratio(r, rht));
+	FU("inline", !!(req->flags & CMAP_BENCH_INLINE));
 #undef FS
 #undef FU
 #undef FD
@@ -276,8 +280,12 @@ int cmd_bench(void)
 
 	memset(&req, 0, sizeof(req));
 	req.size = sizeof(req);
+	if (env.bench_inline && env.value_size != 8)
+		die("--inline: values must be 8 bytes (--value-size %u)",
+		    env.value_size);
 	req.flags = (env.preload ? 0 : CMAP_BENCH_NO_PRELOAD) |
-		    (env.growth ? CMAP_BENCH_GROWTH : 0);
+		    (env.growth ? CMAP_BENCH_GROWTH : 0) |
+		    (env.bench_inline ? CMAP_BENCH_INLINE : 0);
 	req.modes = env.bench_modes ? env.bench_modes : BENCH_ALL;
 	req.threads = env.threads;
 	req.duration_ms = env.growth ? 0 : (__u32)(ms + 0.5);

@@ -83,6 +83,10 @@ struct cmap_bench_result {
 						 * keys into an empty table
 						 * (growth run: read_pct and
 						 * duration ignored) */
+#define CMAP_BENCH_INLINE	(1U << 2)	/* the modes' tables keep keys
+						 * and values in their buckets
+						 * (inline tables: @value_size
+						 * must be 8) */
 
 /**
  * struct cmap_bench - CMAP_IOC_BENCH: the in-kernel benchmark
@@ -98,7 +102,7 @@ struct cmap_bench_result {
  *              __u64 (as cmapctl load and its --u64 option use them)
  * @dist:       enum cmap_dist
  * @zipf_theta_milli: zipf's theta times 1000 (default 990 when 0)
- * @value_size: 0..CMAP_VALUE_MAX
+ * @value_size: 0..CMAP_VALUE_MAX (8 with CMAP_BENCH_INLINE)
  * @nresults:   in: capacity of @results; out: results written
  * @interrupted: out: 1 if a signal stopped the run (results are partial)
  * @results:    user pointer to struct cmap_bench_result[@nresults]
