@@ -1005,7 +1005,7 @@ static void cmap_sync_unlock(struct cmap *t)
  * contended acquisitions counted; racecheck reports a lookup that finds a
  * writer inside.  Nothing in the other modes.
  */
-static void cmap_sync_read_lock(struct cmap *t)
+static __always_inline void cmap_sync_read_lock(struct cmap *t)
 	__acquires(sync_read)
 {
 	int holder;
@@ -1033,7 +1033,7 @@ static void cmap_sync_read_lock(struct cmap *t)
 	__acquire(sync_read);
 }
 
-static void cmap_sync_read_unlock(struct cmap *t)
+static __always_inline void cmap_sync_read_unlock(struct cmap *t)
 	__releases(sync_read)
 {
 	__release(sync_read);

@@ -152,9 +152,10 @@ struct cmap_bucket {
  * Cache-line aligned: a head owns its lines, so a writer of one bucket
  * (its lock, its counters, its tags) never writes a line a lookup in
  * another bucket reads.  @b comes first: the tags and the first seven
- * slots share the first line, which a lookup that hits there is the only
- * line of the head it reads; the lock and counters that every writer of
- * the bucket writes sit behind them, on the second line.
+ * slots (in an inline table, the first three entries) share the first
+ * line, which a lookup that hits there is the only line of the head it
+ * reads; the lock and counters that every writer of the bucket writes sit
+ * behind them, on the second line.
  */
 struct cmap_head {
 	struct cmap_bucket b;
