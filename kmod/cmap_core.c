@@ -589,7 +589,10 @@ static void cmap_free_throttle(void)
  * table's limits and the module-wide cap, under the entry's bucket lock.
  * A charge that would pass a limit is undone and refused.  A refund is
  * never refused: writers on other buckets may have a charge of their own
- * in flight that puts a counter over its limit for a moment.
+ * in flight that puts a counter over its limit for a moment.  An inline
+ * table's entries count against its max_bytes (16 bytes each) but not
+ * against the module-wide cap: they take no memory besides the buckets,
+ * which are charged.
  */
 static bool cmap_charge(struct cmap *t, long entries, long bytes)
 {
@@ -604,13 +607,15 @@ static bool cmap_charge(struct cmap *t, long entries, long bytes)
 	if (bytes <= 0) {
 		if (bytes) {
 			atomic_long_add(bytes, &t->bytes);
-			cmap_mem_charge(bytes);
+			if (!t->kv)
+				cmap_mem_charge(bytes);
 		}
 		return true;
 	}
 	if (atomic_long_add_return(bytes, &t->bytes) > (long)t->max_bytes)
 		goto undo_bytes;
-	if (!cmap_mem_charge(bytes))
+	/* (an inline entry lives in a bucket: that memory is charged) */
+	if (!t->kv && !cmap_mem_charge(bytes))
 		goto undo_bytes;
 	return true;
 
@@ -631,7 +636,8 @@ static void cmap_charge_undo(struct cmap *t, long entries, long bytes)
 {
 	atomic_long_sub(entries, &t->nelems);
 	atomic_long_sub(bytes, &t->bytes);
-	cmap_mem_force(-bytes);
+	if (!t->kv)
+		cmap_mem_force(-bytes);
 }
 
 /* What an entry is charged against max_bytes. */
@@ -2377,7 +2383,8 @@ void cmap_stats(struct cmap *t, struct cmap_table_stats *st)
 	st->overflow_buckets = atomic_long_read(&tbl->nr_overflow);
 	st->resizing = ntbl;
 	st->resizes = READ_ONCE(t->resizes);
-	st->bytes = atomic_long_read(&t->bytes) +
+	/* (an inline table's entries are in its buckets) */
+	st->bytes = (t->kv ? 0 : atomic_long_read(&t->bytes)) +
 		    struct_size(tbl, heads, 1UL << tbl->order) +
 		    st->overflow_buckets * sizeof(struct cmap_bucket);
 	if (ntbl)
