@@ -11,7 +11,11 @@
 # {1, 2} x keys {1K, 1M}, SEC seconds per cell (default 2); then growth from
 # empty to 1M keys, rcu beside rhashtable.  cow is left out of the 1M cells:
 # a cow table is filled one copy-on-write insert at a time, O(n) each, so
-# preloading 1M keys would copy ~5*10^11 entries.
+# preloading 1M keys would copy ~5*10^11 entries.  The keys and values are
+# 8 bytes, so the modes run on inline tables (cmapctl bench --inline: keys
+# and values in the buckets); then the layout run: rcu on a table of
+# elements (what other sizes get) beside rhashtable at 1M keys, 2 threads,
+# 100% and 90% reads, which the report sets against the inline figures.
 #
 # Runs in the test VM (tests/vm/run: 2 vCPUs, TSC clocksource) unless
 # --native (or NATIVE=1: this machine, as root, must load modules); about
@@ -76,7 +80,7 @@ run_matrix() {
 	done
 	rm -f "$out/probe.err"
 	[ ${#modes[@]} -gt 0 ] || { rmmod cmap; die "cmapctl bench fails for every mode"; }
-	echo "# modes: ${modes[*]} and rhashtable; ${dur} s per cell; cow not at 1M keys (O(n) per insert: preload O(n^2))"
+	echo "# modes: ${modes[*]} and rhashtable; ${dur} s per cell; cow not at 1M keys (O(n) per insert: preload O(n^2)); inline tables"
 
 	t0=$SECONDS
 	for keys in 1000 1000000; do
@@ -87,9 +91,9 @@ run_matrix() {
 				printf '# %4ss  %s keys, %s thread(s), %3s%% reads: %s,rhashtable\n' \
 					$((SECONDS - t0)) "$([ "$keys" = 1000 ] && echo 1K || echo 1M)" \
 					"$t" "$pct" "$cell"
-				$ctl bench --csv --modes "$cell,rhashtable" --threads "$t" \
-					--read-pct "$pct" --keys "$keys" --duration "$dur" \
-					>"$out/cell.csv" || { fail=1; break 3; }
+				$ctl bench --csv --inline --modes "$cell,rhashtable" \
+					--threads "$t" --read-pct "$pct" --keys "$keys" \
+					--duration "$dur" >"$out/cell.csv" || { fail=1; break 3; }
 				[ -s "$csv" ] || head -n1 "$out/cell.csv" >"$csv"
 				tail -n +2 "$out/cell.csv" >>"$csv"
 			done
@@ -97,10 +101,18 @@ run_matrix() {
 	done
 	if [ $fail = 0 ]; then
 		printf '# %4ss  growth to 1M keys, 2 threads: rcu,rhashtable\n' $((SECONDS - t0))
-		$ctl bench --csv --growth --modes rcu,rhashtable --threads 2 \
-			--keys 1000000 >"$out/cell.csv" || fail=1
+		$ctl bench --csv --inline --growth --modes rcu,rhashtable \
+			--threads 2 --keys 1000000 >"$out/cell.csv" || fail=1
 		tail -n +2 "$out/cell.csv" >>"$csv"
 	fi
+	for pct in 100 90; do
+		[ $fail = 0 ] || break
+		printf '# %4ss  layout: 1M keys, 2 threads, %s%% reads: rcu of elements,rhashtable\n' \
+			$((SECONDS - t0)) "$pct"
+		$ctl bench --csv --modes rcu,rhashtable --threads 2 --read-pct "$pct" \
+			--keys 1000000 --duration "$dur" >"$out/cell.csv" || fail=1
+		tail -n +2 "$out/cell.csv" | grep '^rcu,' >>"$csv"
+	done
 	rm -f "$out/cell.csv"
 	printf '# %4ss  done\n' $((SECONDS - t0))
 	rmmod cmap || fail=1
@@ -135,10 +147,14 @@ csv_to_json() {
 awk_cols() {
 	head -n1 "$csv" | tr , '\n' | awk '{ printf "-v c_%s=%d ", $1, NR }'
 }
+# For those awk programs: a row of a cmap table of elements (the layout
+# run; a CSV from before the inline column has no such row).
+# shellcheck disable=SC2016 # (awk code: its $ are awk's)
+awk_el='function el() { return c_inline != "" && $c_inline == 0 && $c_mode != "rhashtable" }'
 
 report_tables() {
 	# shellcheck disable=SC2046
-	awk -F, $(awk_cols) 'NR > 1 && $c_growth == 0 {
+	awk -F, $(awk_cols) 'NR > 1 && $c_growth == 0 && !el() {
 		cell = $c_threads " thread" ($c_threads > 1 ? "s" : "") ", " \
 		       $c_read_pct "% reads, " ($c_keys >= 1000000 ? $c_keys / 1000000 "M" : $c_keys / 1000 "K") " keys"
 		if (cell != last) {
@@ -153,7 +169,8 @@ report_tables() {
 		       r($c_ops_vs_rcu), r($c_read_vs_rcu), \
 		       r($c_ops_vs_rhashtable), r($c_read_vs_rhashtable), $c_failed
 	}
-	function r(v) { return v == "" ? "-" : sprintf("%.2f", v) }' "$csv"
+	function r(v) { return v == "" ? "-" : sprintf("%.2f", v) }
+	'"$awk_el" "$csv"
 	echo
 	echo "x columns: speed against rcu / rhashtable in the same cell, >1 is faster"
 	echo "(ops/s over theirs; read: their ns per lookup over ours).  ns/op: mean of"
@@ -166,10 +183,40 @@ report_memory() {
 	# shellcheck disable=SC2046
 	awk -F, $(awk_cols) 'NR > 1 && $c_growth == 0 && $c_keys == 1000000 &&
 		$c_threads == 2 && $c_read_pct == 100 {
-		printf "  %-10s %8.1f bytes/entry  (%d entries, %d bytes)\n", $c_mode, \
+		printf "  %-15s %8.1f bytes/entry  (%d entries, %d bytes)\n", \
+		       $c_mode (el() ? " (elements)" : ""), \
 		       $c_bytes_per_entry, $c_entries, $c_bytes
-	}' "$csv"
+	}
+	'"$awk_el" "$csv"
 	echo "  cow: not measured at 1M keys (no 1M cow preload, see above)"
+}
+
+# The layout run: rcu on elements against rcu inline, 1M keys, 2 threads.
+report_layout() {
+	echo
+	echo "Layout, 1M keys, 2 threads: rcu on an inline table against rcu on a table"
+	echo "of elements (a lookup reads the bucket, then the element), each with its"
+	echo "rhashtable of the same invocation:"
+	# shellcheck disable=SC2046
+	awk -F, $(awk_cols) 'NR > 1 && $c_growth == 0 && $c_keys == 1000000 &&
+		$c_threads == 2 && $c_mode == "rcu" {
+		l = el() ? "elements" : "inline"
+		ops[l, $c_read_pct] = $c_ops_per_sec
+		rd[l, $c_read_pct] = $c_read_ns
+		xr[l, $c_read_pct] = $c_read_vs_rhashtable
+	}
+	END {
+		for (p = 100; p >= 90; p -= 10) {
+			if (!ops["elements", p] || !ops["inline", p])
+				continue
+			printf "  %3d%% reads: inline %d ops/s, %d read ns (%.2fx rhashtable);", \
+			       p, ops["inline", p], rd["inline", p], xr["inline", p]
+			printf " elements %d ops/s, %d read ns (%.2fx); inline/elements %.2fx\n", \
+			       ops["elements", p], rd["elements", p], xr["elements", p], \
+			       ops["inline", p] / ops["elements", p]
+		}
+	}
+	'"$awk_el" "$csv"
 }
 
 report_growth() {
@@ -191,7 +238,7 @@ report_goals() {
 	echo "clock, so it carries the host's preemptions of the vCPUs); per-op: the ratio of"
 	echo "mean sampled operation times (fastest 99%), which leaves those out:"
 	# shellcheck disable=SC2046
-	awk -F, $(awk_cols) 'NR > 1 && $c_growth == 0 && $c_threads == 2 {
+	awk -F, $(awk_cols) 'NR > 1 && $c_growth == 0 && $c_threads == 2 && !el() {
 		k = $c_keys "/" $c_read_pct
 		ops[$c_mode, k] = $c_ops_per_sec
 		if ($c_ops)
@@ -232,7 +279,8 @@ report_goals() {
 			printf "  growth to 1M keys, rcu: %d failed inserts (goal 0): %s; rhashtable: %d failed, %d -EBUSY\n", \
 			       gf["rcu"], (gf["rcu"] ? "MISSED" : "met"), gf["rhashtable"], \
 			       gb["rhashtable"]
-	}' "$csv"
+	}
+	'"$awk_el" "$csv"
 }
 
 report_chart() {
@@ -245,7 +293,7 @@ report_chart() {
 	for k in 1000 1000000; do
 		# shellcheck disable=SC2046
 		awk -F, $(awk_cols) -v k="$k" 'NR > 1 && $c_growth == 0 &&
-			$c_threads == 2 && $c_keys == k {
+			$c_threads == 2 && $c_keys == k && !el() {
 			if (!($c_mode in seen)) { seen[$c_mode] = 1; order[++nm] = $c_mode }
 			v[$c_read_pct, $c_mode] = $c_ops_per_sec
 		}
@@ -264,7 +312,8 @@ report_chart() {
 				printf "\n"
 			}
 			printf "\n\n"
-		}' "$csv"
+		}
+		'"$awk_el" "$csv"
 	done >"$dat"
 	# a panel per block; one colour per mode, the same in both panels
 	while read -r first rest; do
@@ -308,6 +357,7 @@ report() {
 	echo "cmap benchmark: $csv, ${csv%.csv}.json"
 	report_tables
 	report_memory
+	report_layout
 	report_growth
 	report_goals
 	report_chart
