@@ -295,7 +295,7 @@ struct cmap {
 	/* Read-mostly: what every lookup and write reads. */
 	struct cmap_tbl __rcu *tbl;
 	hsiphash_key_t key;
-	u32 sync;
+	u16 sync;
 	bool kv;
 	u32 id;
 	u32 min_order;
