@@ -131,13 +131,14 @@ static void ut_end_checks(void)
 			 ut_sanitizer_reports() - base.reports);
 }
 
-struct cmap *ut_create_limits(u32 sync, u32 size_hint, u64 max_entries,
-			      u64 max_bytes)
+struct cmap *ut_create_flags(u32 sync, u32 size_hint, u32 flags,
+			     u64 max_entries, u64 max_bytes)
 {
 	struct cmap_params p = {
 		.id = 7,
 		.size_hint = size_hint,
 		.sync = sync,
+		.flags = flags,
 		.max_entries = max_entries,
 		.max_bytes = max_bytes,
 	};
@@ -145,6 +146,12 @@ struct cmap *ut_create_limits(u32 sync, u32 size_hint, u64 max_entries,
 
 	assert_false(IS_ERR_OR_NULL(t));
 	return t;
+}
+
+struct cmap *ut_create_limits(u32 sync, u32 size_hint, u64 max_entries,
+			      u64 max_bytes)
+{
+	return ut_create_flags(sync, size_hint, 0, max_entries, max_bytes);
 }
 
 struct cmap *ut_create(u32 sync, u32 size_hint)

@@ -42,6 +42,9 @@ extern unsigned long ut_expected_warnings;
 struct cmap *ut_create(u32 sync, u32 size_hint);
 struct cmap *ut_create_limits(u32 sync, u32 size_hint, u64 max_entries,
 			      u64 max_bytes);
+/* The same with struct cmap_params.flags (CMAP_F_*). */
+struct cmap *ut_create_flags(u32 sync, u32 size_hint, u32 flags,
+			     u64 max_entries, u64 max_bytes);
 void ut_destroy(struct cmap *t);
 
 /* Run pending work (resizes, deferred frees) until there is none. */
