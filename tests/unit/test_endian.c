@@ -77,11 +77,65 @@ static void be_match_full_bucket(void **state)
 	kfree(b);
 }
 
+/*
+ * An inline bucket: four tags in the low half of the word, the count in
+ * the high half.  Here the count's bytes mirror the tags (so that the
+ * emulation's swapped acquire load, which the lookup compares with a
+ * plain reload, sees the same word), which puts a byte equal to the tag
+ * looked for in the high half too: a match there is no slot.  Each entry
+ * is found in its own slot with its value.
+ */
+static void kv_mirror_count(struct cmap_bucket *b)
+{
+	u8 *w = (u8 *)&b->tagword;
+	unsigned int i;
+
+	for (i = 0; i < CMAP_KV_SLOTS; i++)
+		w[7 - i] = w[i];
+}
+
+static void be_kv_match(void **state)
+{
+	struct cmap_bucket *b = kzalloc(sizeof(*b), GFP_KERNEL);
+	unsigned int s, full;
+	u64 v;
+
+	(void)state;
+	for (full = 0; full < 2; full++) {
+		for (s = 0; s < CMAP_KV_SLOTS; s++) {
+			u8 tag = 0x40 + s;
+
+			if (!full)
+				memset(b, 0, sizeof(*b));
+			b->kvtags[s] = tag;
+			kv_mirror_count(b);
+			b->kv[s].key = 300 + s;
+			b->kv[s].val = 0x5000 + s;
+			rcu_read_lock();
+			v = 0;
+			assert_true(cmap_kv_bucket_lookup(b, tag, 300 + s, &v));
+			assert_int_equal(v, 0x5000 + s);
+			assert_false(cmap_kv_bucket_lookup(b, tag, 400 + s, &v));
+			assert_false(cmap_kv_bucket_lookup(b, tag + 8, 300 + s,
+							   &v));
+			rcu_read_unlock();
+		}
+	}
+	rcu_read_lock();
+	for (s = 0; s < CMAP_KV_SLOTS; s++) {
+		assert_true(cmap_kv_bucket_lookup(b, 0x40 + s, 300 + s, &v));
+		assert_int_equal(v, 0x5000 + s);
+	}
+	rcu_read_unlock();
+	kfree(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(be_match_finds_its_slot),
 		cmocka_unit_test(be_match_full_bucket),
+		cmocka_unit_test(be_kv_match),
 	};
 	const struct ut_suite suites[] = { { tests, ARRAY_SIZE(tests), 0 } };
 
