@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/ktime.h>
+
 #include "unit_util.h"
 
 #define MODE(state)	(*(u32 *)*(state))
@@ -1466,6 +1468,99 @@ static void torn_reads(void **state)
 	free(w);
 }
 
+/*
+ * Lookups racing resizes for real: the worker runs in its own thread and
+ * grows and shrinks the table under a writer's inserts and deletes, while
+ * a reader looks up keys present throughout: each is found every time,
+ * with its value (migration publishes an entry in the new array before it
+ * clears it from the old one).
+ */
+#define STABLE_KEYS	200
+
+struct stable {
+	struct cmap *t;
+	bool stop;
+	long lookups, misses, bad;
+};
+
+static void *stable_reader(void *arg)
+{
+	struct stable *r = arg;
+	long lookups = 0, misses = 0, bad = 0;
+	u64 k;
+
+	shim_thread_start("stable-r");
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		for (k = 0; k < STABLE_KEYS; k++) {
+			bool found;
+			u64 v;
+
+			rcu_read_lock();
+			found = cmap_kv_lookup(r->t, &k, 8, &v);
+			rcu_read_unlock();
+			lookups++;
+			if (!found)
+				misses++;
+			else if (v != kv_val(k, 1))
+				bad++;
+		}
+	}
+	r->lookups = lookups;
+	r->misses = misses;
+	r->bad = bad;
+	shim_thread_stop();
+	return NULL;
+}
+
+static void resize_under_readers(void **state)
+{
+	u32 mode = MODE(state);
+	struct stable *r = calloc(1, sizeof(*r));
+	u64 deadline, k, from, rounds = 0;
+	struct cmap_table_stats st;
+	pthread_t th;
+
+	assert_non_null(r);
+	r->t = kv_create(mode, 0);
+	put_range(r->t, NULL, 0, STABLE_KEYS, 1);
+	shim_wq_resume();			/* the worker thread runs */
+	assert_int_equal(pthread_create(&th, NULL, stable_reader, r), 0);
+	deadline = ktime_get_ns() +
+		   (mode == CMAP_SYNC_RCU ? 500000000ULL : 200000000ULL);
+	do {
+		from = 1000 + (rounds % 4) * 2000;
+		/* up to 64 then 512 buckets, and back */
+		for (k = from; k < from + 1500; k++)
+			assert_int_equal(cmap_put(r->t, &k, 8, &k, 8,
+						  CMAP_INSERT), 0);
+		for (k = from; k < from + 1500; k++)
+			assert_int_equal(cmap_delete(r->t, &k, 8), 0);
+		rounds++;
+	} while (ktime_get_ns() < deadline);
+	__atomic_store_n(&r->stop, true, __ATOMIC_RELAXED);
+	pthread_join(th, NULL);
+	shim_wq_drain();
+	shim_wq_pause();
+	cmap_stats(r->t, &st);
+	print_message("# resize_under_readers/%s: %llu rounds, %llu resizes, %ld lookups\n",
+		      ut_sync_names[mode], (unsigned long long)rounds,
+		      (unsigned long long)st.resizes, r->lookups);
+	if (r->misses || r->bad)
+		fail_msg("keys present throughout: %ld misses, %ld wrong values",
+			 r->misses, r->bad);
+	assert_true(st.resizes >= 2);
+	assert_true(r->lookups > 0);
+	assert_int_equal(st.entries, STABLE_KEYS);
+	for (k = 0; k < STABLE_KEYS; k++) {
+		u64 v;
+
+		assert_true(kv_get(r->t, k, &v));
+		assert_int_equal(v, kv_val(k, 1));
+	}
+	ut_destroy(r->t);
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest all_modes[] = {
@@ -1482,6 +1577,7 @@ int main(void)
 		cmocka_unit_test(clear_and_destroy),
 		cmocka_unit_test(fault_delete_clear),
 		cmocka_unit_test(torn_reads),
+		cmocka_unit_test(resize_under_readers),
 	};
 	/* Migrations stopped part way, and allocation-free writes: the
 	 * modes whose resizes go through the worker. */
