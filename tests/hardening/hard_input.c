@@ -698,7 +698,8 @@ static void test_stats(void)
 	struct cmap_stats tmpl;
 	struct req r = {
 		REQ("STATS", CMAP_IOC_STATS, tmpl),
-		.rsv = { { offsetof(struct cmap_stats, reserved), 32 } },
+		.rsv = { { offsetof(struct cmap_stats, reserved),
+			   sizeof(tmpl.reserved) } },
 		.nrsv = 1, .writes_back = true,
 	};
 

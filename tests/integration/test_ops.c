@@ -917,8 +917,8 @@ static void test_list(void **state)
 	assert_int_equal(ti.files, 1);
 	assert_int_equal(ti.entries, f->entries);
 	assert_true(ti.bytes > 0);
+	assert_int_equal(ti.create_flags, 0);
 	assert_int_equal(ti.reserved[0], 0);
-	assert_int_equal(ti.reserved[1], 0);
 	assert_ok(cm_list_find(f->fd, id2, &ti));
 	assert_string_equal(ti.name, n2);
 	assert_int_equal(ti.entries, 2);
@@ -2332,10 +2332,10 @@ static void test_version(void **state)
 	assert_errno(cmapc_ioctl(fd, CMAP_IOC_VERSION, &v), EINVAL);
 	assert_int_equal(v.abi_version, 0);
 	v.flags = 0;
-	v.reserved[3] = 1;
+	v.reserved[ARRAY_LEN(v.reserved) - 1] = 1;
 	assert_errno(cmapc_ioctl(fd, CMAP_IOC_VERSION, &v), EINVAL);
 	assert_int_equal(v.abi_version, 0);
-	v.reserved[3] = 0;
+	v.reserved[ARRAY_LEN(v.reserved) - 1] = 0;
 	v.size = 4;
 	assert_errno(cmapc_ioctl(fd, CMAP_IOC_VERSION, &v), EINVAL);
 	assert_errno(cmapc_ioctl(fd, CMAP_IOC_VERSION, NULL), EFAULT);

@@ -17,7 +17,8 @@
  *    built against an older or newer version of this header issues the
  *    same commands.  A known number with another direction than below, or
  *    an unknown number, is -ENOTTY.
- *  - CMAP_IOC_VERSION tells which commands and modes a module knows.
+ *  - CMAP_IOC_VERSION tells which commands, modes and CREATE flags a
+ *    module knows.
  *  - Reserved fields and padding must be zero (-EINVAL otherwise).  Fields
  *    documented as "out" are ignored on input, so a request struct can be
  *    reused from call to call (an ITER loop just passes it back).
@@ -106,7 +107,8 @@ enum cmap_mode {
  * @max_entries: limit on live entries, PUT beyond it fails with -ENOSPC
  *               (0: the module's default, parameter default_max_entries)
  * @max_bytes:   limit on bytes held by entries (keys, values and element
- *               overhead), -ENOSPC beyond it (0: default_max_bytes)
+ *               overhead; 16 per entry of an inline table), -ENOSPC beyond
+ *               it (0: default_max_bytes)
  * @reserved:    must be zero
  */
 struct cmap_config {
@@ -117,10 +119,31 @@ struct cmap_config {
 	__u64 reserved[4];
 };
 
+/*
+ * struct cmap_create.flags.
+ *
+ * CMAP_CREATE_INLINE: an inline table.  Its keys and values are exactly 8
+ * bytes (CMAP_INLINE_LEN) and live in the buckets themselves rather than
+ * in an element per entry, so a lookup reads one cache line where other
+ * tables read two; in exchange no other length fits.  PUT with a key or
+ * value of another length, GET or DELETE with a key of another length
+ * fail with -EINVAL and change nothing (in BATCH such an op is malformed:
+ * the whole call fails, no op is carried out).  GET needs a buffer of 8
+ * bytes (-ENOBUFS and @value_len 8 otherwise).  Every mode supports it;
+ * ITER, CLEAR, BATCH and the limits work as on any table.  An entry is
+ * charged 16 bytes against max_bytes, and STATS' @bytes counts only the
+ * bucket arrays (which hold the entries).  An inline table grows at half
+ * the load of others (@load_factor_milli 3250: four slots per bucket, not
+ * eight).  STATS and LIST report the flags a table was created with.
+ */
+#define CMAP_CREATE_INLINE	(1U << 0)
+#define CMAP_INLINE_LEN		8	/* key and value bytes of an inline table */
+
 /**
  * struct cmap_create - CMAP_IOC_CREATE: make a table and bind the file to it
  * @size:   sizeof(struct cmap_create)
- * @flags:  must be zero
+ * @flags:  CMAP_CREATE_* (others: -EINVAL); see CMAP_IOC_VERSION's
+ *          @create_flags for what a module accepts
  * @name:   NUL-terminated, 1..31 bytes of printable ASCII without '/';
  *          the bytes after the NUL must be zero
  * @config: the table's configuration
@@ -308,11 +331,13 @@ struct cmap_iter {
  * @entries:       live entries
  * @buckets:       head buckets of the current bucket array
  * @overflow_buckets: overflow buckets chained in the current array
- * @load_factor_milli: entries per head bucket, times 1000 (grows at 6500)
+ * @load_factor_milli: entries per head bucket, times 1000 (grows at 6500;
+ *                 an inline table at 3250)
  * @resizes:       resizes completed
  * @resizing:      1 while a migration is in progress
  * @bytes:         bytes held: entries (as charged against max_bytes) plus
- *                 bucket arrays
+ *                 bucket arrays (an inline table: the bucket arrays, which
+ *                 hold its entries)
  * @max_entries:   the table's limit
  * @max_bytes:     the table's limit
  * @puts:          PUT calls (single and batched), successful or not
@@ -330,6 +355,8 @@ struct cmap_iter {
  * @pad:           ignored in, zero out
  * @races:         racecheck: writes refused because another was inside
  * @read_races:    racecheck: lookups that ran during a write
+ * @create_flags:  out: the CMAP_CREATE_* flags the table was created with
+ *                 (a module older than the field: zero)
  * @reserved:      must be zero in, zero out
  */
 struct cmap_stats {
@@ -360,7 +387,8 @@ struct cmap_stats {
 	__u32 pad;
 	__u64 races;
 	__u64 read_races;
-	__u64 reserved[4];
+	__u64 create_flags;
+	__u64 reserved[3];
 };
 
 /**
@@ -374,6 +402,8 @@ struct cmap_stats {
  * @creator_comm: the creator's comm
  * @entries:      live entries
  * @bytes:        bytes held, as in struct cmap_stats
+ * @create_flags: the CMAP_CREATE_* flags the table was created with (a
+ *                module older than the field: zero)
  * @reserved:     zero
  */
 struct cmap_table_info {
@@ -385,7 +415,8 @@ struct cmap_table_info {
 	char creator_comm[16];
 	__u64 entries;
 	__u64 bytes;
-	__u64 reserved[2];
+	__u64 create_flags;
+	__u64 reserved[1];
 };
 
 /**
@@ -419,6 +450,8 @@ struct cmap_list {
  * @patch:       ...
  * @pad:         zero
  * @version:     out: the same version as a NUL-terminated string
+ * @create_flags: out: the CMAP_CREATE_* flags CREATE accepts (a module
+ *               older than the field: zero, it accepts none)
  * @reserved:    must be zero in, zero out
  *
  * The file need not be bound to a table.  A module older than this
@@ -435,7 +468,8 @@ struct cmap_version {
 	__u32 patch;
 	__u32 pad;
 	char version[32];
-	__u64 reserved[4];
+	__u64 create_flags;
+	__u64 reserved[3];
 };
 
 #define CMAP_IOC_MAGIC		0xCA
