@@ -65,6 +65,7 @@ struct cmap_op_stats {
  * @map:       the core table
  * @id:        unique while the module is loaded
  * @mode:      enum cmap_mode
+ * @flags:     CMAP_CREATE_* it was created with
  * @ref:       registry + bound files + ioctls in flight
  * @files:     bound files
  * @dead:      destroyed: ops on still-bound files fail with -EIDRM
@@ -78,6 +79,7 @@ struct cmap_obj {
 	struct cmap *map;
 	u32 id;
 	u32 mode;
+	u32 flags;
 	refcount_t ref;
 	atomic_t files;
 	bool dead;
@@ -204,6 +206,9 @@ static struct cmap_obj *cmap_find_locked(const char *name, u32 id)
 	return NULL;
 }
 
+/* The CREATE flags this module accepts (VERSION reports them). */
+#define CMAP_CREATE_FLAGS	CMAP_CREATE_INLINE
+
 /* The largest max_entries and max_bytes a table keeps (see CREATE). */
 #define CMAP_LIMIT_MAX		(S64_MAX >> 1)
 
@@ -226,7 +231,8 @@ static long cmap_ioc_create(struct cmap_file *f, void __user *arg)
 	err = cmap_copy_req(&req, sizeof(req), arg, &usize);
 	if (err)
 		return err;
-	if (req.flags || req.pad || !cmap_zeroed(req.reserved, sizeof(req.reserved)) ||
+	if (req.flags & ~CMAP_CREATE_FLAGS || req.pad ||
+	    !cmap_zeroed(req.reserved, sizeof(req.reserved)) ||
 	    !cmap_zeroed(req.config.reserved, sizeof(req.config.reserved)) ||
 	    req.config.mode >= CMAP_MODE_COUNT)
 		return -EINVAL;
@@ -251,6 +257,7 @@ static long cmap_ioc_create(struct cmap_file *f, void __user *arg)
 	get_task_comm(obj->comm, current);
 	obj->pid = get_task_pid(current, PIDTYPE_TGID);
 	obj->mode = req.config.mode;
+	obj->flags = req.flags;
 	refcount_set(&obj->ref, 2);	/* the registry's and the file's */
 
 	/* cmap:race reports the core's op kinds as UAPI cmap_op values. */
@@ -258,7 +265,10 @@ static long cmap_ioc_create(struct cmap_file *f, void __user *arg)
 		     (int)CMAP_RACE_GET != (int)CMAP_OP_GET ||
 		     (int)CMAP_RACE_DELETE != (int)CMAP_OP_DELETE ||
 		     (int)CMAP_RACE_CLEAR != (int)CMAP_OP_CLEAR);
+	BUILD_BUG_ON(CMAP_INLINE_LEN != CMAP_KV_LEN);
 	params.sync = cmap_sync_of_mode[req.config.mode];
+	if (req.flags & CMAP_CREATE_INLINE)
+		params.flags |= CMAP_F_INLINE;
 	params.hash_key = READ_ONCE(cmap_test_hash_key);
 	params.size_hint = req.config.size_hint;
 	params.max_entries = req.config.max_entries ?: READ_ONCE(cmap_default_max_entries);
@@ -402,6 +412,7 @@ static long cmap_ioc_list(void __user *arg)
 		strscpy(p->creator_comm, obj->comm, sizeof(p->creator_comm));
 		p->entries = cmap_nr_entries(obj->map);
 		p->bytes = cmap_nr_bytes(obj->map);
+		p->create_flags = obj->flags;
 		n++;
 	}
 	mutex_unlock(&cmap_reg_mutex);
@@ -417,14 +428,22 @@ static long cmap_ioc_list(void __user *arg)
 	return cmap_copy_resp(arg, &req, sizeof(req), usize);
 }
 
-/* Validate the common fields of a PUT, GET or DELETE. */
-static int cmap_check_kv(u32 op, u32 flags, u64 value, u32 klen, u32 vlen)
+/*
+ * Validate the common fields of a PUT, GET or DELETE on @obj: up front, so
+ * that a request the table would refuse (an inline table's lengths) fails
+ * before anything is counted, allocated or copied.
+ */
+static int cmap_check_kv(const struct cmap_obj *obj, u32 op, u32 flags,
+			 u64 value, u32 klen, u32 vlen)
 {
-	if (!klen || klen > CMAP_KEY_MAX)
+	bool inl = obj->flags & CMAP_CREATE_INLINE;
+
+	if (!klen || klen > CMAP_KEY_MAX || (inl && klen != CMAP_INLINE_LEN))
 		return -EINVAL;
 	switch (op) {
 	case CMAP_OP_PUT:
-		if (flags > CMAP_PUT_EXIST || vlen > CMAP_VALUE_MAX)
+		if (flags > CMAP_PUT_EXIST || vlen > CMAP_VALUE_MAX ||
+		    (inl && vlen != CMAP_INLINE_LEN))
 			return -EINVAL;
 		return 0;
 	case CMAP_OP_GET:
@@ -442,6 +461,50 @@ static const enum cmap_put_mode cmap_put_modes[] = {
 };
 
 /*
+ * cmap_do_op() on an inline table, its lengths checked: the key and value
+ * are words, copied in and out; nothing is allocated.
+ */
+static int cmap_do_inline_op(struct cmap_obj *obj, u32 op, u32 flags,
+			     u64 ukey, u64 uvalue, u32 *vlen)
+{
+	struct cmap_op_stats __percpu *ops = obj->ops;
+	u64 key, val;
+	bool found;
+	u32 len;
+
+	if (op == CMAP_OP_PUT) {
+		this_cpu_inc(ops->puts);
+		if (copy_from_user(&key, u64_to_user_ptr(ukey), sizeof(key)) ||
+		    copy_from_user(&val, u64_to_user_ptr(uvalue), sizeof(val)))
+			return -EFAULT;
+		return cmap_put(obj->map, &key, sizeof(key), &val, sizeof(val),
+				cmap_put_modes[flags]);
+	}
+
+	if (copy_from_user(&key, u64_to_user_ptr(ukey), sizeof(key)))
+		return -EFAULT;
+	if (op == CMAP_OP_DELETE) {
+		this_cpu_inc(ops->deletes);
+		return cmap_delete(obj->map, &key, sizeof(key));
+	}
+
+	this_cpu_inc(ops->gets);
+	rcu_read_lock();
+	found = cmap_kv_lookup(obj->map, &key, sizeof(key), &val);
+	rcu_read_unlock();
+	if (!found)
+		return -ENOENT;
+	this_cpu_inc(ops->hits);
+	len = *vlen;
+	*vlen = sizeof(val);
+	if (len < sizeof(val))
+		return -ENOBUFS;
+	if (copy_to_user(u64_to_user_ptr(uvalue), &val, sizeof(val)))
+		return -EFAULT;
+	return 0;
+}
+
+/*
  * One checked PUT, GET or DELETE against @obj; GET updates *vlen to the
  * value's length.
  */
@@ -455,6 +518,8 @@ static int cmap_do_op(struct cmap_obj *obj, u32 op, u32 flags, u64 ukey,
 	u32 len;
 	int err;
 
+	if (obj->flags & CMAP_CREATE_INLINE)
+		return cmap_do_inline_op(obj, op, flags, ukey, uvalue, vlen);
 	if (op == CMAP_OP_PUT) {
 		this_cpu_inc(ops->puts);
 		e = cmap_elem_alloc(klen, *vlen, GFP_KERNEL_ACCOUNT);
@@ -516,7 +581,8 @@ static long cmap_ioc_kv(struct cmap_obj *obj, u32 op, void __user *arg)
 		return err;
 	if (!cmap_zeroed(req.reserved, sizeof(req.reserved)))
 		return -EINVAL;
-	err = cmap_check_kv(op, req.flags, req.value, req.key_len, req.value_len);
+	err = cmap_check_kv(obj, op, req.flags, req.value, req.key_len,
+			    req.value_len);
 	if (err)
 		return err;
 	ret = cmap_do_op(obj, op, req.flags, req.key, req.value, req.key_len,
@@ -555,8 +621,8 @@ static long cmap_ioc_batch(struct cmap_obj *obj, void __user *arg)
 		struct cmap_batch_op *op = &ops[i];
 
 		err = op->reserved ? -EINVAL :
-		      cmap_check_kv(op->op, op->flags, op->value, op->key_len,
-				    op->value_len);
+		      cmap_check_kv(obj, op->op, op->flags, op->value,
+				    op->key_len, op->value_len);
 		if (err)
 			goto out;
 	}
@@ -712,6 +778,7 @@ static long cmap_ioc_stats(struct cmap_file *f, void __user *arg)
 	req.lock_wait_ns = ts.wait_ns;
 	req.races = ts.races;
 	req.read_races = ts.read_races;
+	req.create_flags = obj->flags;
 	for_each_possible_cpu(cpu) {
 		struct cmap_op_stats *s = per_cpu_ptr(obj->ops, cpu);
 
@@ -772,6 +839,7 @@ static long cmap_ioc_version(void __user *arg)
 	req.patch = CMAP_VERSION_PATCH;
 	strscpy(req.version, CMAP_VERSION, sizeof(req.version));
 	req.modes = (1U << CMAP_MODE_COUNT) - 1;
+	req.create_flags = CMAP_CREATE_FLAGS;
 	for (i = 0; i < ARRAY_SIZE(cmap_cmds); i++)
 		if (cmap_cmds[i])
 			req.ioctls |= 1ULL << i;

@@ -878,6 +878,7 @@ static void test_create(void)
 	struct cmap_create tmpl, c;
 	struct req r = {
 		REQ("CREATE", CMAP_IOC_CREATE, tmpl),
+		.flags_ok_mask = CMAP_CREATE_INLINE,
 		.rsv = { { offsetof(struct cmap_create, config.reserved), 32 },
 			 { offsetof(struct cmap_create, pad), 4 },
 			 { offsetof(struct cmap_create, reserved), 16 } },

@@ -611,7 +611,7 @@ static void test_create_bad_config(void **state)
 		switch (variant) {
 		case 0: c.config.mode = CMAP_MODE_COUNT; break;
 		case 1: c.config.mode = 0xffffffffu; break;
-		case 2: c.flags = 1; break;
+		case 2: c.flags = CMAP_CREATE_INLINE << 1; break;
 		case 3: c.flags = 0x80000000u; break;
 		case 4: c.pad = 1; break;
 		case 5: c.reserved[0] = 1; break;
@@ -2310,6 +2310,7 @@ static void test_version(void **state)
 	assert_int_equal(v.modes, (1U << CMAP_MODE_COUNT) - 1);
 	assert_int_equal(v.ioctls, want_ioctls);
 	assert_int_equal(v.pad, 0);
+	assert_int_equal(v.create_flags, CMAP_CREATE_INLINE);
 	assert_true(v.major < 1000 && v.minor < 1000 && v.patch < 1000);
 	assert_true(memchr(v.version, 0, sizeof(v.version)) != NULL);
 	snprintf(str, sizeof(str), "%u.%u.%u", v.major, v.minor, v.patch);
