@@ -9,7 +9,8 @@
  *    type) and random numbers;
  *  - struct contents: sizes around and far from sizeof, random flag bits,
  *    reserved bytes, edge lengths and counts (0, 1, max, max + 1, ~0),
- *    cursors, modes, names (valid ones from a small pool, and garbage);
+ *    cursors, modes, CREATE flags (a quarter of the tables inline), names
+ *    (valid ones from a small pool, and garbage);
  *  - pointers, for the struct and for the buffers inside it: valid, NULL,
  *    unmapped, kernel direct map and text, non-canonical, read-only
  *    mappings (for what the kernel writes), misaligned, straddling into an
@@ -209,6 +210,8 @@ static size_t build(int slot, unsigned char *p, size_t room, struct mem *m,
 		struct cmap_create *c = (void *)p;
 
 		pool_name(c->name, s);
+		/* a quarter of the tables are inline (8-byte keys, values) */
+		c->flags = rnd_next(s) % 4 ? 0 : CMAP_CREATE_INLINE;
 		c->config.mode = rnd_next(s) % 8 ? rnd_next(s) % CMAP_MODE_COUNT :
 			(__u32)rnd_next(s);
 		c->config.size_hint = rnd_next(s) % 4 ? rnd_next(s) % 5000 :
@@ -240,7 +243,8 @@ static size_t build(int slot, unsigned char *p, size_t room, struct mem *m,
 			kv->flags = 0;
 		pick_key(m, s, &kv->key, &kv->key_len);
 		kv->value_len = slot == 7 && rnd_next(s) % 4 ? 0 :
-			pick_len(s, CMAP_VALUE_MAX);
+			rnd_next(s) % 3 ? pick_len(s, CMAP_VALUE_MAX) :
+			CMAP_INLINE_LEN;
 		kv->value = slot == 7 && rnd_next(s) % 4 ? 0 :
 			pick_ptr(m, s, kv->value_len);
 		break;
@@ -258,7 +262,8 @@ static size_t build(int slot, unsigned char *p, size_t room, struct mem *m,
 			pick_key(m, s, &ops[i].key, &ops[i].key_len);
 			if (ops[i].op == CMAP_OP_DELETE && rnd_next(s) % 4)
 				continue;
-			ops[i].value_len = rnd_next(s) % 4 ? rnd_next(s) % 600 :
+			ops[i].value_len = rnd_next(s) % 3 == 0 ? CMAP_INLINE_LEN :
+				rnd_next(s) % 4 ? rnd_next(s) % 600 :
 				pick_len(s, CMAP_VALUE_MAX);
 			ops[i].value = rnd_next(s) % 4 ? uptr(m->rw + PG + rnd_next(s) % PG) :
 				pick_ptr(m, s, ops[i].value_len);
@@ -361,6 +366,7 @@ static size_t build(int slot, unsigned char *p, size_t room, struct mem *m,
 
 		snprintf(c->name, CMAP_NAME_LEN, "fz%02u", (unsigned)(rnd_next(s) % NAME_POOL));
 		c->config.mode %= CMAP_MODE_COUNT;
+		c->flags &= CMAP_CREATE_INLINE;
 	}
 	if (tl_valid && slot >= 1 && slot <= 12 && slot != 8)
 		*(__u32 *)p = sz;
@@ -378,7 +384,7 @@ static size_t build(int slot, unsigned char *p, size_t room, struct mem *m,
 		}
 		if (rnd_next(s) % 8 == 0)
 			*flags = 1U << (rnd_next(s) % 32);
-		else if (slot != 5 && slot != 12)
+		else if (slot != 1 && slot != 5 && slot != 12)
 			*flags = 0;
 		/* a byte of a reserved tail or padding, now and then */
 		if (rnd_next(s) % 16 == 0)
