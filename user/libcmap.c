@@ -80,14 +80,15 @@ static int copy_name(char dst[CMAP_NAME_LEN], const char *name)
 	return 0;
 }
 
-int cmapc_create(int fd, const char *name, const struct cmap_config *cfg,
-		__u32 *id)
+int cmapc_create_flags(int fd, const char *name, __u32 flags,
+		       const struct cmap_config *cfg, __u32 *id)
 {
 	struct cmap_create req;
 	int err;
 
 	memset(&req, 0, sizeof(req));
 	req.size = sizeof(req);
+	req.flags = flags;
 	if (copy_name(req.name, name))
 		return -EINVAL;
 	if (cfg)
@@ -96,6 +97,12 @@ int cmapc_create(int fd, const char *name, const struct cmap_config *cfg,
 	if (!err && id)
 		*id = req.id;
 	return err;
+}
+
+int cmapc_create(int fd, const char *name, const struct cmap_config *cfg,
+		__u32 *id)
+{
+	return cmapc_create_flags(fd, name, 0, cfg, id);
 }
 
 static int open_req(int fd, unsigned long cmd, const char *name, __u32 in_id,

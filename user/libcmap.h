@@ -102,6 +102,20 @@ int cmapc_create(int fd, const char *name, const struct cmap_config *cfg,
 		 __u32 *id);
 
 /**
+ * cmapc_create_flags() - CMAP_IOC_CREATE with CREATE flags
+ * @fd:    a file of the device
+ * @name:  as for cmapc_create()
+ * @flags: CMAP_CREATE_* (e.g. CMAP_CREATE_INLINE); a module that does not
+ *         know one answers -EINVAL (see cmapc_version()'s create_flags)
+ * @cfg:   as for cmapc_create()
+ * @id:    as for cmapc_create()
+ *
+ * Return: 0, or -errno.
+ */
+int cmapc_create_flags(int fd, const char *name, __u32 flags,
+		       const struct cmap_config *cfg, __u32 *id);
+
+/**
  * cmapc_open() - CMAP_IOC_OPEN by name: bind @fd to an existing table
  * @fd:   a file of the device
  * @name: the table's name (longer than CMAPC_NAME_MAX: -EINVAL)
