@@ -648,6 +648,7 @@ static void test_create_config_reported(void **state)
 	assert_int_equal(st.mode, cm_default_mode);
 	assert_int_equal(st.max_entries, 12345);
 	assert_int_equal(st.max_bytes, 7654321);
+	assert_int_equal(st.create_flags, 0);
 	assert_int_equal(st.entries, 0);
 	assert_true(st.buckets > 0);
 	/* the same through the id from another file */
@@ -2279,6 +2280,373 @@ static void test_size_small(void **state)
 	expect_gone(f->fd, "tiny");
 }
 
+/* ---------------------------------------------------------- inline tables */
+
+/*
+ * Inline tables (CMAP_CREATE_INLINE): 8-byte keys and values kept in the
+ * buckets.  Their keys here are tag << 40 | index, their values a mix of
+ * the key, so that a dump can check every value and which keys it saw.
+ */
+#define INL_KEY(tag, i)	((__u64)(tag) << 40 | (i))
+
+static __u64 inl_val(__u64 key)
+{
+	return (key ^ 0xa5a5a5a5a5a5a5a5ULL) * 0x9e3779b97f4a7c15ULL;
+}
+
+/*
+ * @n ops @code (PUT with @flags, GET or DELETE) on the keys INL_KEY(@tag,
+ * @from..@from+@n), in BATCHes; every op must give @want, and a GET that
+ * finds its key the key's inl_val() (8 bytes).
+ */
+static void inl_batch(int fd, __u32 code, __u32 flags, __u32 tag, __u32 from,
+		      __u32 n, int want)
+{
+	static struct cmap_batch_op ops[CMAP_BATCH_MAX];
+	static __u64 keys[CMAP_BATCH_MAX], vals[CMAP_BATCH_MAX];
+	__u32 i, j, m, done;
+
+	for (i = 0; i < n; i += m) {
+		m = n - i < CMAP_BATCH_MAX ? n - i : CMAP_BATCH_MAX;
+		for (j = 0; j < m; j++) {
+			keys[j] = INL_KEY(tag, from + i + j);
+			vals[j] = code == CMAP_OP_PUT ? inl_val(keys[j]) : 0;
+			if (code == CMAP_OP_DELETE)
+				cm_bop(&ops[j], code, 0, &keys[j], 8, NULL, 0);
+			else
+				cm_bop(&ops[j], code, flags, &keys[j], 8,
+				       &vals[j], 8);
+		}
+		assert_ok(cmapc_batch(fd, ops, m, &done));
+		assert_int_equal(done, m);
+		for (j = 0; j < m; j++) {
+			if (ops[j].result != want)
+				fail_msg("op %u on key %#llx: %s, expected %s",
+					 code, (unsigned long long)keys[j],
+					 errname(-ops[j].result), errname(-want));
+			if (code != CMAP_OP_GET || want)
+				continue;
+			if (ops[j].value_len != 8 || vals[j] != inl_val(keys[j]))
+				fail_msg("GET of key %#llx: %u bytes, %#llx, expected 8, %#llx",
+					 (unsigned long long)keys[j],
+					 ops[j].value_len,
+					 (unsigned long long)vals[j],
+					 (unsigned long long)inl_val(keys[j]));
+		}
+	}
+}
+
+/*
+ * Waits (60 s at most: TCG) until the bound table is not resizing, has at
+ * most @max_buckets head buckets and a load factor of at most @max_lf;
+ * returns its stats in @st.
+ */
+static void inl_settle(int fd, __u64 max_buckets, __u64 max_lf,
+		       struct cmap_stats *st)
+{
+	double t0 = now_sec();
+
+	do {
+		assert_ok(cmapc_stats(fd, 0, st));
+		if (!st->resizing && st->buckets <= max_buckets &&
+		    st->load_factor_milli <= max_lf)
+			return;
+		usleep(10000);
+	} while (now_sec() - t0 < 60);
+	fail_msg("after 60 s: %llu entries, %llu buckets (want <= %llu), load %llu (want <= %llu), resizing %llu",
+		 (unsigned long long)st->entries,
+		 (unsigned long long)st->buckets,
+		 (unsigned long long)max_buckets,
+		 (unsigned long long)st->load_factor_milli,
+		 (unsigned long long)max_lf,
+		 (unsigned long long)st->resizing);
+}
+
+struct inl_dump {
+	__u32 tag;
+	__u32 n;		/* keys INL_KEY(tag, 0..n) may appear */
+	__u32 step;		/* of which those with index % step == 0 must */
+	__u8 *seen;
+	__u64 records;
+};
+
+static const char *inl_dump_cb(const __u8 *key, __u32 klen, const __u8 *val,
+			       __u32 vlen, __u32 hash, void *arg)
+{
+	struct inl_dump *d = arg;
+	__u64 k, v;
+
+	(void)hash;
+	if (klen != 8 || vlen != 8)
+		return "a record of an inline table is not 8 + 8 bytes";
+	memcpy(&k, key, 8);
+	memcpy(&v, val, 8);
+	if (k >> 40 != d->tag || (k & ((1ULL << 40) - 1)) >= d->n ||
+	    (k & ((1ULL << 40) - 1)) % d->step)
+		return "a key that was not put (or was deleted)";
+	if (v != inl_val(k))
+		return "a value that was not put under its key";
+	if (d->seen[k & ((1ULL << 40) - 1)]++)
+		return "a key dumped twice";
+	d->records++;
+	return NULL;
+}
+
+/* A full dump holds exactly the keys of @tag with index < @n, % @step == 0. */
+static void inl_check_dump(int fd, __u32 tag, __u32 n, __u32 step)
+{
+	struct inl_dump d = { .tag = tag, .n = n, .step = step };
+	unsigned long calls;
+	char msg[256];
+	__u32 i;
+
+	d.seen = calloc(n, 1);
+	assert_non_null(d.seen);
+	if (cm_dump(fd, 65536, inl_dump_cb, &d, msg, sizeof(msg), &calls))
+		fail_msg("dump: %s", msg);
+	for (i = 0; i < n; i += step)
+		if (d.seen[i] != 1)
+			fail_msg("key %#llx dumped %u times",
+				 (unsigned long long)INL_KEY(tag, i), d.seen[i]);
+	assert_int_equal(d.records, (n + step - 1) / step);
+	free(d.seen);
+}
+
+/*
+ * Every data command on an inline table in the fixture's mode: PUT in its
+ * three modes, GET (into a big buffer, a missing key, a buffer too small),
+ * DELETE, BATCH, ITER, STATS, LIST and CLEAR; other lengths are -EINVAL,
+ * counted nowhere, changing nothing, and make a BATCH fail as a whole.
+ */
+static void test_inline_ops(void **state)
+{
+	struct fx *f = fx_of(state);
+	int fd = fx_fd(f);
+	char *name = fx_extra_name(f, "inl");
+	static const __u32 bad_lens[] = { 1, 3, 4, 7, 9, 16, CMAP_KEY_MAX };
+	__u8 bytes[CMAP_VALUE_MAX];
+	struct cmap_batch_op ops[4];
+	struct cmap_table_info ti;
+	struct cmap_stats a, b;
+	__u64 k, v, g[2], nokey = INL_KEY(1, 999);
+	__u32 id, vlen, done, i, n = 64;
+
+	assert_ok(cm_create_flags(fd, name, CMAP_CREATE_INLINE, 0, 0, 0, &id));
+	assert_ok(cmapc_stats(fd, 0, &a));
+	assert_int_equal(a.create_flags, CMAP_CREATE_INLINE);
+	assert_int_equal(a.mode, cm_default_mode);
+	assert_int_equal(a.entries, 0);
+	assert_ok(cm_list_find(f->fd, id, &ti));
+	assert_int_equal(ti.create_flags, CMAP_CREATE_INLINE);
+	assert_int_equal(ti.mode, cm_default_mode);
+
+	/* PUT and GET, single */
+	for (i = 0; i < n; i++) {
+		k = INL_KEY(1, i);
+		v = inl_val(k);
+		assert_ok(cmapc_put(fd, &k, 8, &v, 8, CMAP_PUT_NOEXIST));
+	}
+	for (i = 0; i < n; i++) {
+		k = INL_KEY(1, i);
+		memset(g, 0xee, sizeof(g));
+		vlen = sizeof(g);
+		assert_ok(cmapc_get(fd, &k, 8, g, &vlen));
+		assert_int_equal(vlen, 8);
+		assert_int_equal(g[0], inl_val(k));
+		assert_int_equal(g[1], 0xeeeeeeeeeeeeeeeeULL);
+	}
+	k = INL_KEY(1, 0);
+	v = 42;
+	assert_errno(cmapc_put(fd, &k, 8, &v, 8, CMAP_PUT_NOEXIST), EEXIST);
+	assert_errno(cmapc_put(fd, &nokey, 8, &v, 8, CMAP_PUT_EXIST), ENOENT);
+	assert_ok(cmapc_put(fd, &k, 8, &v, 8, CMAP_PUT_EXIST));
+	vlen = 8;
+	assert_ok(cmapc_get(fd, &k, 8, g, &vlen));
+	assert_int_equal(g[0], 42);
+	v = inl_val(k);
+	assert_ok(cmapc_put(fd, &k, 8, &v, 8, CMAP_PUT_ANY));
+	vlen = 8;
+	assert_errno(cmapc_get(fd, &nokey, 8, g, &vlen), ENOENT);
+	/* a buffer too small: -ENOBUFS, the length needed, nothing written */
+	memset(g, 0x77, sizeof(g));
+	vlen = 7;
+	assert_errno(cmapc_get(fd, &k, 8, g, &vlen), ENOBUFS);
+	assert_int_equal(vlen, 8);
+	assert_int_equal(g[0], 0x7777777777777777ULL);
+	inl_batch(fd, CMAP_OP_GET, 0, 1, 0, n, 0);
+
+	/*
+	 * Other lengths: -EINVAL, before anything is counted or done.  The
+	 * bad keys start with a present key's bytes: a length ignored would
+	 * hit it.
+	 */
+	memset(bytes, 0, sizeof(bytes));
+	k = INL_KEY(1, 3);
+	memcpy(bytes, &k, 8);
+	v = 1;
+	assert_ok(cmapc_stats(fd, 0, &a));
+	for (i = 0; i < ARRAY_LEN(bad_lens); i++) {
+		__u32 l = bad_lens[i];
+
+		assert_errno(cmapc_put(fd, bytes, l, &v, 8, CMAP_PUT_ANY), EINVAL);
+		assert_errno(cmapc_put(fd, bytes, l, bytes, l, CMAP_PUT_ANY), EINVAL);
+		assert_errno(cmapc_put(fd, &k, 8, bytes, l, CMAP_PUT_ANY), EINVAL);
+		vlen = sizeof(g);
+		assert_errno(cmapc_get(fd, bytes, l, g, &vlen), EINVAL);
+		assert_errno(cmapc_delete(fd, bytes, l), EINVAL);
+	}
+	assert_errno(cmapc_put(fd, &k, 8, bytes, 0, CMAP_PUT_ANY), EINVAL);
+	assert_errno(cmapc_put(fd, &k, 8, bytes, CMAP_VALUE_MAX, CMAP_PUT_ANY),
+		     EINVAL);
+	assert_ok(cmapc_stats(fd, 0, &b));
+	assert_int_equal(b.entries, n);
+	assert_int_equal(b.puts, a.puts);
+	assert_int_equal(b.gets, a.gets);
+	assert_int_equal(b.deletes, a.deletes);
+	inl_batch(fd, CMAP_OP_GET, 0, 1, 0, n, 0);
+
+	/* BATCH: mixed ops */
+	k = INL_KEY(1, n);
+	v = inl_val(k);
+	g[0] = g[1] = 0;
+	cm_bop(&ops[0], CMAP_OP_PUT, CMAP_PUT_NOEXIST, &k, 8, &v, 8);
+	cm_bop(&ops[1], CMAP_OP_GET, 0, &k, 8, &g[0], 8);
+	cm_bop(&ops[2], CMAP_OP_DELETE, 0, &k, 8, NULL, 0);
+	cm_bop(&ops[3], CMAP_OP_GET, 0, &k, 8, &g[1], 8);
+	assert_ok(cmapc_batch(fd, ops, 4, &done));
+	assert_int_equal(done, 4);
+	assert_int_equal(ops[0].result, 0);
+	assert_int_equal(ops[1].result, 0);
+	assert_int_equal(ops[1].value_len, 8);
+	assert_int_equal(g[0], v);
+	assert_int_equal(ops[2].result, 0);
+	assert_int_equal(ops[3].result, -ENOENT);
+	assert_int_equal(g[1], 0);
+	/* one op of another length: the whole batch is -EINVAL, none done */
+	cm_bop(&ops[0], CMAP_OP_PUT, 0, &k, 8, &v, 8);
+	cm_bop(&ops[1], CMAP_OP_DELETE, 0, bytes, 8, NULL, 0);
+	cm_bop(&ops[2], CMAP_OP_GET, 0, bytes, 8, g, 4);	/* fine: ENOBUFS */
+	cm_bop(&ops[3], CMAP_OP_PUT, 0, &nokey, 8, &v, 4);
+	assert_errno(cmapc_batch(fd, ops, 4, &done), EINVAL);
+	cm_bop(&ops[3], CMAP_OP_GET, 0, bytes, 12, g, 8);
+	assert_errno(cmapc_batch(fd, ops, 4, &done), EINVAL);
+	assert_int_equal(cm_entries(fd), n);
+	vlen = 8;
+	assert_errno(cmapc_get(fd, &k, 8, g, &vlen), ENOENT);
+	inl_batch(fd, CMAP_OP_GET, 0, 1, 0, n, 0);
+
+	/* ITER: 8-byte keys and values, each key once */
+	inl_check_dump(fd, 1, n, 1);
+
+	/* STATS: 16 bytes charged per entry; a dump counted */
+	assert_ok(cmapc_stats(fd, 0, &b));
+	assert_int_equal(b.entries, n);
+	assert_int_equal(b.create_flags, CMAP_CREATE_INLINE);
+	assert_true(b.bytes > 0);
+	assert_true(b.iters > a.iters);
+	assert_ok(cm_list_find(f->fd, id, &ti));
+	assert_int_equal(ti.entries, n);
+	assert_int_equal(ti.bytes, 16 * n);
+
+	/* DELETE every other key, then CLEAR */
+	for (i = 0; i < n; i += 2) {
+		k = INL_KEY(1, i);
+		assert_ok(cmapc_delete(fd, &k, 8));
+		assert_errno(cmapc_delete(fd, &k, 8), ENOENT);
+		vlen = 8;
+		assert_errno(cmapc_get(fd, &k, 8, g, &vlen), ENOENT);
+	}
+	assert_int_equal(cm_entries(fd), n / 2);
+	for (i = 1; i < n; i += 2) {
+		k = INL_KEY(1, i);
+		vlen = 8;
+		assert_ok(cmapc_get(fd, &k, 8, g, &vlen));
+		assert_int_equal(g[0], inl_val(k));
+	}
+	assert_ok(cmapc_clear(fd));
+	assert_int_equal(cm_entries(fd), 0);
+	inl_batch(fd, CMAP_OP_GET, 0, 1, 0, n, -ENOENT);
+	check_unchanged(f);
+}
+
+/*
+ * max_entries and max_bytes of an inline table: an entry is charged 16
+ * bytes.  A PUT beyond either is -ENOSPC, a replacement is not refused.
+ */
+static void test_inline_limits(void **state)
+{
+	struct fx *f = fx_of(state);
+	int fd = fx_fd(f);
+	char *n1 = fx_extra_name(f, "inle"), *n2 = fx_extra_name(f, "inlb");
+	__u64 k, v = 5;
+
+	assert_ok(cm_create_flags(fd, n1, CMAP_CREATE_INLINE, 0, 10, 0, NULL));
+	inl_batch(fd, CMAP_OP_PUT, CMAP_PUT_NOEXIST, 2, 0, 10, 0);
+	inl_batch(fd, CMAP_OP_PUT, 0, 2, 10, 1, -ENOSPC);
+	inl_batch(fd, CMAP_OP_PUT, 0, 2, 0, 10, 0);
+	k = INL_KEY(2, 10);
+	assert_errno(cmapc_put(fd, &k, 8, &v, 8, CMAP_PUT_ANY), ENOSPC);
+
+	assert_ok(cm_create_flags(fd, n2, CMAP_CREATE_INLINE, 0, 0, 16 * 10, NULL));
+	inl_batch(fd, CMAP_OP_PUT, CMAP_PUT_NOEXIST, 3, 0, 10, 0);
+	inl_batch(fd, CMAP_OP_PUT, 0, 3, 10, 1, -ENOSPC);
+	inl_batch(fd, CMAP_OP_PUT, CMAP_PUT_EXIST, 3, 0, 10, 0);
+	inl_batch(fd, CMAP_OP_GET, 0, 3, 0, 10, 0);
+	assert_int_equal(cm_entries(fd), 10);
+	check_unchanged(f);
+}
+
+/*
+ * An inline table grown to 100k keys (cow: 4k, each write copies it) and
+ * shrunk back by deleting all but one in a hundred: every value right
+ * after each resize, the dump exact; then destroyed with its entries (the
+ * harness checks for leaks at the unload).
+ */
+static void test_inline_resize(void **state)
+{
+	struct fx *f = fx_of(state);
+	int fd = fx_fd(f);
+	char *name = fx_extra_name(f, "inlr");
+	__u32 i, n = cow() ? 4096 : 100000, step = cow() ? 16 : 100;
+	struct cmap_stats a, b, c;
+
+	assert_ok(cm_create_flags(fd, name, CMAP_CREATE_INLINE, 0, 0, 0, NULL));
+	assert_ok(cmapc_stats(fd, 0, &a));
+	inl_batch(fd, CMAP_OP_PUT, CMAP_PUT_NOEXIST, 4, 0, n, 0);
+	/* grown: within the inline grow threshold, 3.25 per head bucket */
+	inl_settle(fd, n, 3250, &b);
+	assert_int_equal(b.entries, n);
+	assert_true(b.resizes > a.resizes);
+	assert_true(b.buckets > a.buckets);
+	inl_batch(fd, CMAP_OP_GET, 0, 4, 0, n, 0);
+	inl_check_dump(fd, 4, n, 1);
+
+	/* back: keep one key in @step */
+	for (i = 0; i < n; i += step)
+		inl_batch(fd, CMAP_OP_DELETE, 0, 4, i + 1, step - 1 < n - i - 1 ?
+			  step - 1 : n - i - 1, 0);
+	/* shrunk: at least one entry per four head buckets, or the minimum */
+	inl_settle(fd, 4 * ((n + step - 1) / step) > a.buckets ?
+		   4 * ((n + step - 1) / step) : a.buckets, 3250, &c);
+	assert_int_equal(c.entries, (n + step - 1) / step);
+	assert_true(c.buckets < b.buckets);
+	assert_true(c.resizes > b.resizes);
+	for (i = 0; i < n; i += step)
+		inl_batch(fd, CMAP_OP_GET, 0, 4, i, 1, 0);
+	inl_batch(fd, CMAP_OP_GET, 0, 4, 1, step - 1, -ENOENT);
+	inl_check_dump(fd, 4, n, step);
+	fprintf(stderr, "# inline %u keys: %llu buckets, %llu bytes; %llu keys: %llu buckets (%llu resizes)\n",
+		n, (unsigned long long)b.buckets, (unsigned long long)b.bytes,
+		(unsigned long long)c.entries, (unsigned long long)c.buckets,
+		(unsigned long long)c.resizes);
+
+	/* grown again, then destroyed with its entries */
+	inl_batch(fd, CMAP_OP_PUT, CMAP_PUT_ANY, 4, 0, n, 0);
+	inl_batch(fd, CMAP_OP_GET, 0, 4, 0, n, 0);
+	assert_ok(cmapc_destroy(fd, name, NULL));
+	check_unchanged(f);
+}
+
 /* ---------------------------------------------------------------- VERSION */
 
 static void test_version(void **state)
@@ -2573,6 +2941,9 @@ static const struct {
 	T(test_growth_tiny_hint),
 	T(test_enospc_entries),
 	T(test_enospc_bytes),
+	T(test_inline_ops),
+	T(test_inline_limits),
+	T(test_inline_resize),
 	T(test_efault_kv),
 	T(test_efault_struct),
 	T(test_enotty),

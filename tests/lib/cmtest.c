@@ -82,8 +82,8 @@ unsigned int cm_scaled(unsigned int n)
 	return v < 1 ? 1 : v > 1e8 ? 100000000u : (unsigned int)v;
 }
 
-int cm_create(int fd, const char *name, __u32 size_hint, __u64 max_entries,
-	      __u64 max_bytes, __u32 *id)
+int cm_create_flags(int fd, const char *name, __u32 flags, __u32 size_hint,
+		    __u64 max_entries, __u64 max_bytes, __u32 *id)
 {
 	struct cmap_config cfg;
 
@@ -92,7 +92,14 @@ int cm_create(int fd, const char *name, __u32 size_hint, __u64 max_entries,
 	cfg.mode = cm_default_mode;
 	cfg.max_entries = max_entries;
 	cfg.max_bytes = max_bytes;
-	return cmapc_create(fd, name, &cfg, id);
+	return cmapc_create_flags(fd, name, flags, &cfg, id);
+}
+
+int cm_create(int fd, const char *name, __u32 size_hint, __u64 max_entries,
+	      __u64 max_bytes, __u32 *id)
+{
+	return cm_create_flags(fd, name, 0, size_hint, max_entries, max_bytes,
+			       id);
 }
 
 void cm_kv(struct cmap_kv *kv, __u32 flags, const void *key,

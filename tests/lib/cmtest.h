@@ -104,6 +104,10 @@ unsigned int cm_scaled(unsigned int n);
 int cm_create(int fd, const char *name, __u32 size_hint,
 	      __u64 max_entries, __u64 max_bytes, __u32 *id);
 
+/* cm_create() with CMAP_CREATE_* @flags (CMAP_CREATE_INLINE). */
+int cm_create_flags(int fd, const char *name, __u32 flags, __u32 size_hint,
+		    __u64 max_entries, __u64 max_bytes, __u32 *id);
+
 /* Fills a PUT/GET/DELETE request. */
 void cm_kv(struct cmap_kv *kv, __u32 flags, const void *key,
 	   __u32 klen, const void *val, __u32 vlen);
