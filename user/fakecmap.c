@@ -32,7 +32,7 @@
  * process.  With it, the first open of the device locks the file (flock;
  * processes sharing it run their device use one at a time) and re-creates
  * the tables it holds through the real ioctls: CREATE with the saved name,
- * mode, max_entries and max_bytes, as the saved creator (the shim's
+ * flags, mode, max_entries and max_bytes, as the saved creator (the shim's
  * current->tgid and comm are set for the call) and with the registry's id
  * cursor set to the saved id, so the table keeps its id; then one PUT per
  * record.  At exit the tables are saved through the real ioctls too: LIST,
@@ -91,7 +91,7 @@ struct fake_table {
 	u32 id;
 	u32 mode;
 	s32 creator_pid;
-	u32 pad;
+	u32 flags;		/* CREATE's; 0 in files of before the flags */
 	char name[CMAP_NAME_LEN];
 	char creator_comm[16];
 	u64 max_entries;
@@ -212,6 +212,7 @@ static int fake_load_table(FILE *in, const struct fake_table *t)
 		return -ENOMEM;
 	}
 	memcpy(req.name, t->name, sizeof(req.name));
+	req.flags = t->flags;
 	req.config.mode = t->mode;
 	req.config.max_entries = t->max_entries;
 	req.config.max_bytes = t->max_bytes;
@@ -335,6 +336,7 @@ static int fake_save_table(FILE *out, struct cmap_file *f,
 	}
 	t.id = info->id;
 	t.mode = st.mode;
+	t.flags = st.create_flags;
 	t.creator_pid = info->creator_pid;
 	memcpy(t.name, info->name, sizeof(t.name));
 	memcpy(t.creator_comm, info->creator_comm, sizeof(t.creator_comm));
