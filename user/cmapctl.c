@@ -66,6 +66,7 @@ enum {
 	OPT_GROWTH,
 	OPT_CSV,
 	OPT_BENCH_INLINE,
+	OPT_INLINE,
 };
 
 struct env env = {
@@ -176,6 +177,31 @@ int open_bound(__u32 *id)
 	return fd;
 }
 
+bool table_is_inline(int fd)
+{
+	struct cmap_stats st;
+
+	return !cmapc_stats(fd, 0, &st) &&
+	       (st.create_flags & CMAP_CREATE_INLINE);
+}
+
+/*
+ * A PUT, GET or DELETE of the bound table @fd failed with -EINVAL: if the
+ * table is inline and a length is not 8, say so (the module's -EINVAL
+ * alone does not tell why).  @vlen is the PUT's value length, or -1.
+ */
+static void explain_einval(int fd, __u32 klen, long vlen)
+{
+	if ((klen == CMAP_INLINE_LEN && (vlen < 0 || vlen == CMAP_INLINE_LEN)) ||
+	    !table_is_inline(fd))
+		return;
+	if (klen != CMAP_INLINE_LEN)
+		die("table '%s' is inline: keys are exactly %d bytes, this one is %u (--u64 makes a number an 8-byte key)",
+		    env.table, CMAP_INLINE_LEN, klen);
+	die("table '%s' is inline: values are exactly %d bytes, this one is %ld",
+	    env.table, CMAP_INLINE_LEN, vlen);
+}
+
 static __u32 parse_key(const char *s, unsigned char key[CMAP_KEY_MAX])
 {
 	size_t len;
@@ -281,12 +307,21 @@ static int cmd_create(void)
 		die("no table name given");
 	check_table_name(name);
 	fd = open_device();
-	err = cmapc_create(fd, name, &env.cfg, &id);
+	err = cmapc_create_flags(fd, name, env.create_flags, &env.cfg, &id);
+	if (err == -EINVAL && (env.create_flags & CMAP_CREATE_INLINE)) {
+		struct cmap_version v;
+
+		if (cmapc_version(fd, &v) ||
+		    !(v.create_flags & CMAP_CREATE_INLINE))
+			die("this cmap.ko does not support inline tables (--inline)");
+	}
 	if (err)
 		die_err(CMAP_IOC_CREATE, 0, err, name);
 	mode = cmapc_mode_name(env.cfg.mode);
-	verbose("created table '%s' (id %u, mode %s, size hint %u, max entries %llu, max bytes %llu; 0 = default)",
-		name, id, mode ? mode : "?", env.cfg.size_hint,
+	verbose("created table '%s' (id %u, mode %s%s, size hint %u, max entries %llu, max bytes %llu; 0 = default)",
+		name, id, mode ? mode : "?",
+		env.create_flags & CMAP_CREATE_INLINE ? ", inline" : "",
+		env.cfg.size_hint,
 		(unsigned long long)env.cfg.max_entries,
 		(unsigned long long)env.cfg.max_bytes);
 	printf("%u\n", id);
@@ -336,6 +371,9 @@ static int cmd_ls(void)
 			json_object_object_add(o, "name", json_strn(t[i].name, sizeof(t[i].name)));
 			json_object_object_add(o, "mode", mode ? json_object_new_string(mode) :
 					       json_object_new_int64(t[i].mode));
+			json_object_object_add(o, "inline",
+					       json_object_new_boolean(t[i].create_flags &
+								       CMAP_CREATE_INLINE));
 			json_object_object_add(o, "entries", json_object_new_uint64(t[i].entries));
 			json_object_object_add(o, "bytes", json_object_new_uint64(t[i].bytes));
 			json_object_object_add(o, "files", json_object_new_int64(t[i].files));
@@ -350,22 +388,29 @@ static int cmd_ls(void)
 			int l = (int)strnlen(t[i].name, sizeof(t[i].name));
 
 			const char *mode = cmapc_mode_name(t[i].mode);
+			int ml = mode ? (int)strlen(mode) : 10;
 
+			if (t[i].create_flags & CMAP_CREATE_INLINE)
+				ml += (int)strlen("+inline");
 			if (l > w)
 				w = l;
-			if (mode && (int)strlen(mode) > mw)
-				mw = (int)strlen(mode);
+			if (ml > mw)
+				mw = ml;
 		}
 		printf("%5s  %-*s  %-*s  %10s  %12s  %5s  %7s  %s\n", "ID", w,
 		       "NAME", mw, "MODE", "ENTRIES", "BYTES", "FILES", "PID", "COMM");
 		for (i = 0; i < n; i++) {
 			const char *mode = cmapc_mode_name(t[i].mode);
-			char mbuf[16];
+			char mbuf[32];
 
-			if (!mode) {
+			/* an inline table: its mode, then "+inline" */
+			if (mode)
+				snprintf(mbuf, sizeof(mbuf), "%s", mode);
+			else
 				snprintf(mbuf, sizeof(mbuf), "%u", t[i].mode);
-				mode = mbuf;
-			}
+			if (t[i].create_flags & CMAP_CREATE_INLINE)
+				strcat(mbuf, "+inline");
+			mode = mbuf;
 			printf("%5u  %-*.*s  %-*s  %10llu  %12llu  %5u  %7d  %.*s\n",
 			       t[i].id, w, (int)sizeof(t[i].name), t[i].name, mw, mode,
 			       (unsigned long long)t[i].entries,
@@ -392,6 +437,8 @@ static int cmd_put(void)
 	vlen = parse_value(env.args[1], value);
 	fd = open_bound(&id);
 	err = cmapc_put(fd, key, klen, value, vlen, env.put_flags);
+	if (err == -EINVAL)
+		explain_einval(fd, klen, vlen);
 	if (err)
 		die_err(CMAP_IOC_PUT, env.put_flags, err, env.table);
 	verbose("put %u-byte key, %u-byte value", klen, vlen);
@@ -409,6 +456,8 @@ static int cmd_get(void)
 	klen = parse_key(env.args[0], key);
 	fd = open_bound(&id);
 	err = cmapc_get_alloc(fd, key, klen, &value, &vlen);
+	if (err == -EINVAL)
+		explain_einval(fd, klen, -1);
 	if (err)
 		die_err(CMAP_IOC_GET, 0, err, env.table);
 	verbose("%u-byte value", vlen);
@@ -429,6 +478,8 @@ static int cmd_del(void)
 	klen = parse_key(env.args[0], key);
 	fd = open_bound(&id);
 	err = cmapc_delete(fd, key, klen);
+	if (err == -EINVAL)
+		explain_einval(fd, klen, -1);
 	if (err)
 		die_err(CMAP_IOC_DELETE, 0, err, env.table);
 	close(fd);
@@ -557,6 +608,10 @@ static int cmd_stats(void)
 		json_object_object_add(o, "id", json_object_new_int64(id));
 		json_object_object_add(o, "name", json_strn(st.name, sizeof(st.name)));
 		json_object_object_add(o, "mode", json_object_new_string(mode));
+		json_object_object_add(o, "inline",
+				       json_object_new_boolean(st.create_flags &
+							       CMAP_CREATE_INLINE));
+		JU(create_flags);
 		JU(entries);
 		JU(buckets);
 		JU(overflow_buckets);
@@ -590,6 +645,7 @@ static int cmd_stats(void)
 	printf("name: %.*s\n", (int)sizeof(st.name), st.name);
 	printf("id: %u\n", id);
 	printf("mode: %s\n", mode);
+	printf("inline: %s\n", st.create_flags & CMAP_CREATE_INLINE ? "yes" : "no");
 	printf("entries: %llu\n", U(entries));
 	printf("buckets: %llu\n", U(buckets));
 	printf("overflow_buckets: %llu\n", U(overflow_buckets));
@@ -775,6 +831,9 @@ static error_t parse_sub(int key, char *arg, struct argp_state *state)
 	case OPT_BENCH_INLINE:
 		env.bench_inline = true;
 		break;
+	case OPT_INLINE:
+		env.create_flags |= CMAP_CREATE_INLINE;
+		break;
 	case OPT_CSV:
 		env.csv = true;
 		break;
@@ -808,6 +867,7 @@ static const struct argp_option create_opts[] = {
 	{ "max-entries", OPT_MAX_ENTRIES, "N", 0, "Limit on live entries (default: the module's default_max_entries)", 0 },
 	{ "max-bytes", OPT_MAX_BYTES, "N", 0, "Limit on bytes held, e.g. 64M (default: the module's default_max_bytes)", 0 },
 	{ "mode", OPT_MODE, "MODE", 0, "Synchronization mode: rcu (default), rwlock, spinlock, cow or racecheck", 0 },
+	{ "inline", OPT_INLINE, NULL, 0, "Inline table: keys and values of exactly 8 bytes, kept in the buckets (one cache line per lookup)", 0 },
 	{},
 };
 
@@ -922,6 +982,12 @@ static int cmd_version(void)
 		else
 			printf(" #%d", i);
 	}
+	printf("\ncreate flags:");
+	if (v.create_flags & CMAP_CREATE_INLINE)
+		printf(" inline");
+	for (i = 1; i < 64; i++)
+		if (v.create_flags & ~(__u64)CMAP_CREATE_INLINE & 1ULL << i)
+			printf(" #%d", i);
 	printf("\n");
 	check_stdout();
 	return 0;
@@ -937,21 +1003,25 @@ static const struct command commands[] = {
 	{ "create", NULL, cmd_create, 0, 1, SUB(create_opts, "NAME",
 	  "Create a table (named NAME, or by -t) and print its id.\v"
 	  "Names are 1..31 bytes of printable ASCII without '/'. Sizes take "
-	  "suffixes k, M, G (--max-bytes: powers of 1024).\n\n"
+	  "suffixes k, M, G (--max-bytes: powers of 1024). An --inline table "
+	  "takes only 8-byte keys and values (--u64 keys, 8-character or "
+	  "--hex values); its entries are charged 16 bytes each.\n\n"
 	  "Examples:\n"
 	  "  cmapctl create t1\n"
-	  "  cmapctl create bench --size-hint 1M --max-entries 2M --max-bytes 512M") },
+	  "  cmapctl create bench --size-hint 1M --max-entries 2M --max-bytes 512M\n"
+	  "  cmapctl create ids --inline && cmapctl -t ids --u64 put 42 8bytes!!") },
 	{ "destroy", NULL, cmd_destroy, 0, 1, SUB(NULL, "NAME",
 	  "Destroy a table (named NAME, or by -t). Files still bound to it get "
 	  "EIDRM.\v"
 	  "Example:\n  cmapctl destroy t1") },
 	{ "ls", "list", cmd_ls, 0, 0, SUB(json_opts, NULL,
-	  "List the tables: id, name, mode, entries, bytes, bound files, "
-	  "creator pid and comm.") },
+	  "List the tables: id, name, mode (\"+inline\" for an inline table), "
+	  "entries, bytes, bound files, creator pid and comm.") },
 	{ "put", "set", cmd_put, 2, 2, SUB(put_opts, "KEY VALUE",
 	  "Insert or replace KEY with VALUE in the -t table.\v"
-	  "KEY is 1..64 bytes, VALUE 0..4096 bytes, given as text, or as hex "
-	  "with --hex. Use -- before a VALUE that starts with '-'.\n\n"
+	  "KEY is 1..64 bytes, VALUE 0..4096 bytes (in an inline table both "
+	  "exactly 8), given as text, or as hex with --hex. Use -- before a "
+	  "VALUE that starts with '-'.\n\n"
 	  "Examples:\n"
 	  "  cmapctl -t t1 put hello world\n"
 	  "  cmapctl -t t1 put --nx hello world     # fails if hello exists\n"
@@ -1007,7 +1077,7 @@ static const struct command commands[] = {
 	  "  cmapctl bench --modes rcu,rhashtable --growth --keys 1M") },
 	{ "version", NULL, cmd_version, 0, 0, SUB(NULL, NULL,
 	  "Print this tool's version and the loaded module's: its version, "
-	  "ABI version, and the commands and modes it supports.") },
+	  "ABI version, and the commands, modes and CREATE flags it supports.") },
 	{ "race-demo", NULL, cmd_race_demo, 0, 0,
 	  { race_demo_opts, race_demo_parse, NULL, RACE_DEMO_DOC, common_child, NULL, NULL } },
 	{},

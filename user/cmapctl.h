@@ -33,6 +33,7 @@ struct env {
 	int nargs;
 	/* create */
 	struct cmap_config cfg;
+	__u32 create_flags;
 	/* put */
 	__u32 put_flags;
 	/* ls, stats */
@@ -77,6 +78,11 @@ void check_stdout(void);
 int open_device(void);
 /* open the device and bind to the -t table */
 int open_bound(__u32 *id);
+/*
+ * Whether the table bound to @fd is inline (CMAP_CREATE_INLINE); false if
+ * that cannot be told (a module older than the flag has none)
+ */
+bool table_is_inline(int fd);
 
 /*
  * --json output is built with json-c, which escapes the strings (table

@@ -441,6 +441,9 @@ int cmd_load(void)
 	L.del_thr = (uint32_t)((env.read_pct + env.del_pct) * 10000 + 0.5);
 
 	fd = open_bound(&id);
+	if (env.value_size != CMAP_INLINE_LEN && table_is_inline(fd))
+		die("table '%s' is inline: values are exactly %d bytes (use --value-size %d)",
+		    env.table, CMAP_INLINE_LEN, CMAP_INLINE_LEN);
 
 	catch_stop_signals();
 

@@ -81,6 +81,7 @@ cleanup() {
 	"$CMAPCTL" destroy "$t" 2>/dev/null
 	"$CMAPCTL" destroy "$pfx-b" 2>/dev/null
 	"$CMAPCTL" destroy "$pfx-small" 2>/dev/null
+	"$CMAPCTL" destroy "$pfx-inl" 2>/dev/null
 	"$CMAPCTL" destroy "$pfx-q\"\\x" 2>/dev/null
 }
 
@@ -122,6 +123,7 @@ expect 0 '^cmapctl [0-9]' '' -- version
 expect 0 '^cmap\.ko [0-9]+\.[0-9]+\.[0-9]+[^ ]* \(ABI 1\)$' '' -- version
 expect 0 '^commands: create open destroy list put get delete clear batch iter stats( bench)? version$' '' -- version
 expect 0 '^modes: rcu rwlock spinlock cow racecheck$' '' -- version
+expect 0 '^create flags: inline$' '' -- version
 expect 2 '' 'too many arguments' -- version extra
 
 # -- tables
@@ -251,6 +253,29 @@ for i in 1 2 3 4 5 6 7 8 9 10; do "$CMAPCTL" -t "$pfx-small" put k$i v >/dev/nul
 expect 2 '' "table '$pfx-small' is full" -- -t "$pfx-small" put k11 v
 expect 2 '^  PUT ENOSPC: ' 'operations failed' -- -t "$pfx-small" load --keys 100 --duration 0.2 --threads 1
 expect 0 '^max_entries: 10$' '' -- -t "$pfx-small" stats
+
+# -- inline tables: keys and values of exactly 8 bytes
+expect 0 '^[0-9]+$' '' -- create "$pfx-inl" --inline
+expect 0 "^ +[0-9]+ +$pfx-inl +rcu\\+inline +0 " '' -- ls
+expect 0 "\"inline\": true" '' -- ls --json
+expect 0 '^inline: yes$' '' -- -t "$pfx-inl" stats
+expect 0 '"inline": true' '' -- -t "$pfx-inl" stats --json
+expect 0 '^inline: no$' '' -- -t "$pfx-b" stats
+expect 0 '' '' -- -t "$pfx-inl" --u64 put 42 '8bytes!!'
+expect 0 '^8bytes!!$' '' -- -t "$pfx-inl" --u64 get 42
+expect 0 '' '' -- -t "$pfx-inl" --hex put 0102030405060708 00ff00ff00ff00ff
+expect 0 '^00ff00ff00ff00ff$' '' -- -t "$pfx-inl" --hex get 01:02:03:04:05:06:07:08
+expect 2 '' "^cmapctl: put: table '$pfx-inl' is inline: keys are exactly 8 bytes, this one is 3 " -- -t "$pfx-inl" put abc 12345678
+expect 2 '' "^cmapctl: put: table '$pfx-inl' is inline: values are exactly 8 bytes, this one is 5$" -- -t "$pfx-inl" --u64 put 43 short
+expect 2 '' "^cmapctl: get: table '$pfx-inl' is inline: keys are exactly 8 bytes" -- -t "$pfx-inl" get abc
+expect 2 '' "^cmapctl: del: table '$pfx-inl' is inline: keys are exactly 8 bytes" -- -t "$pfx-inl" del abc
+expect 0 '^entries: 2$' '' -- -t "$pfx-inl" stats
+expect 0 $'^42\t8bytes!!$' '^2 entries$' -- -t "$pfx-inl" --u64 dump
+expect 1 '' '^cmapctl: del: key not found$' -- -t "$pfx-inl" --u64 del 43
+expect 2 '' "is inline: values are exactly 8 bytes \(use --value-size 8\)" -- -t "$pfx-inl" load --value-size 16 --duration 0.1
+expect 0 '^value mismatches: 0$' '' -- -t "$pfx-inl" load --keys 2000 --duration 0.3 --del-pct 10
+expect 0 '^errors: 0$' '' -- -t "$pfx-inl" load --keys 2000 --batch 32 --read-pct 50 --duration 0.3
+expect 0 '' '' -- destroy "$pfx-inl"
 
 # -- destroy
 expect 0 '' '' -- destroy "$t"
