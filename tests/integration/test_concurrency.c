@@ -6,6 +6,8 @@
  *    and of the STATS counters against the calls made;
  *  - ITER dumps while other threads insert enough to force several resizes;
  *  - DESTROY while threads are busy on the table;
+ *  - GETs of an inline table while writers replace, insert and delete
+ *    and the table grows and shrinks;
  *  - racing CREATEs of one name;
  *  - two processes sharing a table by name.
  *
@@ -1416,6 +1418,186 @@ static void test_fork_shared(void **state)
 	close(fd);
 }
 
+/* ============================================ inline tables under writers */
+
+/*
+ * An inline table's GET copies the value out of the bucket, where writers
+ * replace it in place, clear slots and refill them, and migrations copy
+ * it: readers must only ever see a value put under the key they asked for
+ * (never one torn from another key's), and a key present throughout
+ * always found, resizes or not.  Values are the key's tag in the high
+ * half, a sequence number in the low half.
+ */
+#define IL_READERS	2
+#define IL_CHURN_TAG	(1ULL << 40)
+
+static __u32 il_stable, il_churn;
+static char *il_name;
+static int il_done;
+
+static __u32 il_tag(__u64 key)
+{
+	return (__u32)((key * 0x9e3779b97f4a7c15ULL) >> 32);
+}
+
+static __u64 il_val(__u64 key, __u32 seq)
+{
+	return (__u64)il_tag(key) << 32 | seq;
+}
+
+static int il_open(void)
+{
+	int fd = open(CMAP_DEVICE, O_RDWR | O_CLOEXEC), rc;
+
+	if (fd < 0) {
+		terr("open: %s", strerror(errno));
+		return -1;
+	}
+	rc = cmapc_open(fd, il_name, NULL);
+	if (rc) {
+		terr("OPEN %s: %s", il_name, errname(-rc));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* GETs of stable keys (always there) and churn keys (maybe there). */
+static void *il_reader(void *arg)
+{
+	__u64 rng = 0x51ed + (long)arg, k, v;
+	unsigned long gets = 0;
+	int fd = il_open(), rc;
+	__u32 vlen;
+
+	if (fd < 0)
+		return NULL;
+	while (!__atomic_load_n(&il_done, __ATOMIC_ACQUIRE) && !err_count) {
+		bool stable = xorshift(&rng) % 4;
+
+		k = stable ? xorshift(&rng) % il_stable :
+		    IL_CHURN_TAG | xorshift(&rng) % il_churn;
+		vlen = 8;
+		rc = cmapc_get(fd, &k, 8, &v, &vlen);
+		gets++;
+		if (rc == -ENOENT && !stable)
+			continue;
+		if (rc)
+			terr("GET of %s key %#llx: %s", stable ? "stable" : "churn",
+			     (unsigned long long)k, errname(-rc));
+		else if (vlen != 8 || v >> 32 != il_tag(k))
+			terr("GET of key %#llx: %u bytes, %#llx: not a value of this key",
+			     (unsigned long long)k, vlen, (unsigned long long)v);
+	}
+	close(fd);
+	return (void *)gets;
+}
+
+/* Replaces the stable keys' values in place, until the churn ends. */
+static void *il_replacer(void *arg)
+{
+	__u64 rng = 0x7e91, k, v;
+	__u32 seq = 0;
+	int fd = il_open(), rc;
+
+	(void)arg;
+	if (fd < 0)
+		return NULL;
+	while (!__atomic_load_n(&il_done, __ATOMIC_ACQUIRE) && !err_count) {
+		k = xorshift(&rng) % il_stable;
+		v = il_val(k, ++seq);
+		rc = cmapc_put(fd, &k, 8, &v, 8, CMAP_PUT_EXIST);
+		if (rc)
+			terr("PUT EXIST of stable key %#llx: %s",
+			     (unsigned long long)k, errname(-rc));
+	}
+	close(fd);
+	return NULL;
+}
+
+/* @code (PUT or DELETE) on every churn key, in BATCHes: all must succeed. */
+static void il_churn_all(int fd, __u32 code, __u32 seq)
+{
+	static struct cmap_batch_op ops[CMAP_BATCH_MAX];
+	static __u64 keys[CMAP_BATCH_MAX], vals[CMAP_BATCH_MAX];
+	__u32 i, j, m, done;
+	int rc;
+
+	for (i = 0; i < il_churn && !err_count; i += m) {
+		m = il_churn - i < CMAP_BATCH_MAX ? il_churn - i : CMAP_BATCH_MAX;
+		for (j = 0; j < m; j++) {
+			keys[j] = IL_CHURN_TAG | (i + j);
+			vals[j] = il_val(keys[j], seq);
+			cm_bop(&ops[j], code, 0, &keys[j], 8,
+			       code == CMAP_OP_PUT ? &vals[j] : NULL,
+			       code == CMAP_OP_PUT ? 8 : 0);
+		}
+		rc = cmapc_batch(fd, ops, m, &done);
+		if (rc || done != m) {
+			terr("churn BATCH: %s, %u of %u done", errname(-rc), done, m);
+			return;
+		}
+		for (j = 0; j < m; j++)
+			if (ops[j].result)
+				terr("churn op %u on key %#llx: %s", code,
+				     (unsigned long long)keys[j],
+				     errname(-ops[j].result));
+	}
+}
+
+static void test_inline_readers(void **state)
+{
+	pthread_t readers[IL_READERS], replacer;
+	struct cmap_stats st0, st1;
+	unsigned long gets = 0;
+	__u32 i, round, rounds = 3;
+	int fd = cm_dev_open();
+	__u64 k, v;
+	void *r;
+
+	(void)state;
+	il_name = new_table_name("ilr");
+	il_stable = cm_scaled(cow() ? 256 : 2048);
+	il_churn = cm_scaled(cow() ? 512 : 30000);
+	il_done = 0;
+	assert_ok(cm_create_flags(fd, il_name, CMAP_CREATE_INLINE, 0, 0, 0, NULL));
+	for (k = 0; k < il_stable; k++) {
+		v = il_val(k, 0);
+		assert_ok(cmapc_put(fd, &k, 8, &v, 8, CMAP_PUT_NOEXIST));
+	}
+	assert_ok(cmapc_stats(fd, 0, &st0));
+	for (i = 0; i < IL_READERS; i++)
+		assert_int_equal(pthread_create(&readers[i], NULL, il_reader,
+						(void *)(long)i), 0);
+	assert_int_equal(pthread_create(&replacer, NULL, il_replacer, NULL), 0);
+	/* grow and shrink under them: slots cleared, refilled, migrated */
+	for (round = 0; round < rounds && !err_count; round++) {
+		il_churn_all(fd, CMAP_OP_PUT, round);
+		il_churn_all(fd, CMAP_OP_DELETE, 0);
+	}
+	__atomic_store_n(&il_done, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < IL_READERS; i++) {
+		pthread_join(readers[i], &r);
+		gets += (unsigned long)r;
+	}
+	pthread_join(replacer, NULL);
+	err_check();
+	assert_ok(cmapc_stats(fd, 0, &st1));
+	fprintf(stderr, "# %lu GETs under %u rounds of %u inserts and deletes; resizes %llu -> %llu\n",
+		gets, rounds, il_churn, (unsigned long long)st0.resizes,
+		(unsigned long long)st1.resizes);
+	assert_true(st1.resizes > st0.resizes);
+	assert_int_equal(st1.entries, il_stable);
+	for (k = 0; k < il_stable; k++) {
+		__u32 vlen = 8;
+
+		assert_ok(cmapc_get(fd, &k, 8, &v, &vlen));
+		assert_int_equal(v >> 32, il_tag(k));
+	}
+	assert_ok(cmapc_destroy(fd, il_name, NULL));
+	close(fd);
+}
+
 #define M(x) (1U << CMAP_MODE_##x)
 static const struct {
 	const char *name;
@@ -1430,6 +1612,9 @@ static const struct {
 	{ "test_destroy_under_load", test_destroy_under_load,
 	  M(RCU) | M(RWLOCK) | M(SPINLOCK) | M(COW) },
 	{ "test_racecheck_writers", test_racecheck_writers, M(RACECHECK) },
+	/* not RACECHECK: its writers would refuse each other (-EBUSY) */
+	{ "test_inline_readers", test_inline_readers,
+	  M(RCU) | M(RWLOCK) | M(SPINLOCK) | M(COW) },
 	/* independent of the mode */
 	{ "test_create_race", test_create_race, M(RCU) },
 	{ "test_batch_signal", test_batch_signal, M(RCU) },
