@@ -765,7 +765,8 @@ static void test_bench(void)
 	struct cmap_bench tmpl, b;
 	struct req r = {
 		REQ("BENCH", CMAP_IOC_BENCH, tmpl),
-		.flags_ok_mask = CMAP_BENCH_NO_PRELOAD | CMAP_BENCH_GROWTH,
+		.flags_ok_mask = CMAP_BENCH_NO_PRELOAD | CMAP_BENCH_GROWTH |
+				 CMAP_BENCH_INLINE,
 		.rsv = { { offsetof(struct cmap_bench, reserved), 32 } },
 		.nrsv = 1, .writes_back = true,
 	};
