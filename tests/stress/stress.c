@@ -19,9 +19,17 @@
  * At the end: the private models match the table, and after destroy and
  * rcu_barrier() nothing is left allocated and no WARN() fired.
  *
- *   stress [-t threads] [-d seconds] [-m rcu,rwlock,spinlock,cow,racecheck]
+ * Every sync mode runs twice: on a table of elements, and as "<mode>-inline"
+ * on an inline table (CMAP_F_INLINE), where every key and value is 8 bytes.
+ * There a value is a word, (version << 20) | (the key's low 20 bits): the
+ * shared keys are below 2^20, the private keys carry their owner and index
+ * in their low 20 bits (and 0xfeed in their top 16), so a value torn from
+ * another key's or half of another version does not decode to its key.
+ *
+ *   stress [-t threads] [-d seconds] [-m rcu,rwlock,...,rcu-inline,...]
  *          [-s seed] [-k factor: shared keys x factor] [--tap N]
- * The duration is split over the modes.  Exit status 0 when all passed.
+ * The duration is split over the modes (by default all ten: the five sync
+ * modes, then each inline).  Exit status 0 when all passed.
  * STRESS_DEBUG=1 prints the table's size every 10 ms.
  */
 #include <errno.h>
@@ -43,16 +51,34 @@
 struct mode_cfg {
 	const char *name;
 	u32 sync;
+	u32 flags;			/* CMAP_F_INLINE: 8-byte entries */
 	u32 shared_keys;		/* the key count swings up to this */
 };
 
 static const struct mode_cfg modes[] = {
-	{ "rcu",	CMAP_SYNC_RCU,		4000 },
-	{ "rwlock",	CMAP_SYNC_RWLOCK,	4000 },
-	{ "spinlock",	CMAP_SYNC_SPINLOCK,	4000 },
-	{ "cow",	CMAP_SYNC_COW,		800 },	/* writes copy it all */
-	{ "racecheck",	CMAP_SYNC_RACECHECK,	4000 },
-};
+	{ "rcu",		CMAP_SYNC_RCU,		0,		4000 },
+	{ "rwlock",		CMAP_SYNC_RWLOCK,	0,		4000 },
+	{ "spinlock",		CMAP_SYNC_SPINLOCK,	0,		4000 },
+	{ "cow",		CMAP_SYNC_COW,		0,		800 },
+	{ "racecheck",		CMAP_SYNC_RACECHECK,	0,		4000 },
+	{ "rcu-inline",		CMAP_SYNC_RCU,		CMAP_F_INLINE,	4000 },
+	{ "rwlock-inline",	CMAP_SYNC_RWLOCK,	CMAP_F_INLINE,	4000 },
+	{ "spinlock-inline",	CMAP_SYNC_SPINLOCK,	CMAP_F_INLINE,	4000 },
+	{ "cow-inline",		CMAP_SYNC_COW,		CMAP_F_INLINE,	800 },
+	{ "racecheck-inline",	CMAP_SYNC_RACECHECK,	CMAP_F_INLINE,	4000 },
+};	/* (cow: every write copies the whole array) */
+
+/*
+ * Inline values: the version above the key's low KV_TAG_BITS.  Shared keys
+ * stay below KV_SHARED_MAX; private ones are KV_PRIV_TOP | owner << 32 |
+ * KV_SHARED_MAX | thread << 8 | index, so that their low bits differ from
+ * every other key's (at most 256 threads, PRIV_KEYS 256).
+ */
+#define KV_TAG_BITS	20
+#define KV_TAG_MASK	((1ULL << KV_TAG_BITS) - 1)
+#define KV_SHARED_MAX	0xf0000ULL
+#define KV_PRIV_TOP	(0xfeedULL << 48)
+#define KV_MAX_THREADS	256
 
 struct val {
 	u64 key;
@@ -65,6 +91,7 @@ static const struct mode_cfg *cfg;
 static u32 nkeys, nwriters;
 static bool stop;
 static unsigned long failures;
+static bool kv;				/* an inline table */
 static u64 start_ns;
 static unsigned long cycles;		/* writers' fill-and-drain cycles */
 static unsigned int seed0 = 1;
@@ -130,15 +157,40 @@ static void make_val(struct val *v, u64 key, u64 version)
 		v->fill[i] = (u8)(key * 31 + version * 17 + i);
 }
 
+static u64 kv_val(u64 key, u64 version)
+{
+	return version << KV_TAG_BITS | (key & KV_TAG_MASK);
+}
+
+/* Is @v a whole inline value of @key?  Returns its version or 0. */
+static u64 check_kv(u64 key, u64 v)
+{
+	if ((v & KV_TAG_MASK) != (key & KV_TAG_MASK) || !(v >> KV_TAG_BITS)) {
+		failf("key %#llx: torn or foreign value %#llx", key, v);
+		return 0;
+	}
+	return v >> KV_TAG_BITS;
+}
+
 /* Under RCU: is @e a whole value of @key?  Returns its version or 0. */
 static u64 check_elem(const struct cmap_elem *e, u64 key, u32 klen)
 {
 	struct val v, want;
 	u32 vlen = e->vlen;
+	u64 w;
 
 	if (e->klen != klen || memcmp(cmap_elem_key(e), &key, 8)) {
 		failf("lookup of %llu returned another key", key);
 		return 0;
+	}
+	if (kv) {
+		/* An iteration's copy of an inline entry. */
+		if (vlen != 8) {
+			failf("key %llu: inline value of %u bytes", key, vlen);
+			return 0;
+		}
+		memcpy(&w, cmap_elem_value(e), 8);
+		return check_kv(key, w);
 	}
 	if (vlen < 16 || vlen > sizeof(v)) {
 		failf("key %llu: value of %u bytes", key, vlen);
@@ -155,16 +207,21 @@ static u64 check_elem(const struct cmap_elem *e, u64 key, u32 klen)
 	return v.version;
 }
 
-/* racecheck refuses a second writer: try again. */
+/*
+ * Put version @version of @key (@klen bytes at @keybuf; @key is what the
+ * value is derived from).  racecheck refuses a second writer: try again.
+ */
 static int put_retry(u64 key, u32 klen, const void *keybuf, u64 version,
 		     enum cmap_put_mode mode)
 {
 	struct val v;
+	u64 w = kv_val(key, version);
 	int err;
 
 	make_val(&v, key, version);
 	do {
-		err = cmap_put(table, keybuf, klen, &v, vlen_of(key, version),
+		err = kv ? cmap_put(table, keybuf, klen, &w, 8, mode) :
+		      cmap_put(table, keybuf, klen, &v, vlen_of(key, version),
 			       mode);
 	} while (err == -EBUSY && cfg->sync == CMAP_SYNC_RACECHECK);
 	return err;
@@ -264,20 +321,28 @@ static void *reader(void *arg)
 
 	shim_thread_start("reader");
 	while (!stopped()) {
-		u64 k = rand_r(&r->seed) % nkeys, v = 0;
+		u64 k = rand_r(&r->seed) % nkeys, v = 0, w;
 		struct cmap_elem *e;
+		bool found;
 
 		rcu_read_lock();
-		e = cmap_lookup(table, &k, 8);
-		if (e)
-			v = check_elem(e, k, 8);
+		if (kv) {
+			found = cmap_kv_lookup(table, &k, 8, &w);
+			if (found)
+				v = check_kv(k, w);
+		} else {
+			e = cmap_lookup(table, &k, 8);
+			found = e;
+			if (e)
+				v = check_elem(e, k, 8);
+		}
 		rcu_read_unlock();
-		if (!e && k < STABLE)
+		if (!found && k < STABLE)
 			failf("stable key %llu not found", k);
-		if (e && v < seen[k])
+		if (found && v < seen[k])
 			failf("key %llu went back from version %llu to %llu",
 			      k, seen[k], v);
-		if (e)
+		if (found)
 			seen[k] = v;
 		r->ops++;
 	}
@@ -286,11 +351,49 @@ static void *reader(void *arg)
 	return NULL;
 }
 
-/* Private keys: 12 bytes, (thread, index, 0xfeed); an exact model. */
+/*
+ * Private keys: 12 bytes, (thread, index, 0xfeed), or in an inline table
+ * 8 (see KV_PRIV_TOP); an exact model.
+ */
 struct pkey {
 	u64 idx;
 	u32 owner;
 } __attribute__((packed));
+
+static u64 kv_pkey(const struct thr *p, u64 i)
+{
+	return KV_PRIV_TOP | (u64)p->id << 32 | KV_SHARED_MAX |
+	       (u64)(p->id - 1000) << 8 | i;
+}
+
+/* The version of private key @i of @p in the table (~0: a wrong value). */
+static u64 private_lookup(const struct thr *p, u64 i)
+{
+	struct pkey pk = { .idx = i, .owner = p->id };
+	u64 v = 0, key = kv_pkey(p, i), w;
+	struct cmap_elem *e;
+	struct val val;
+
+	rcu_read_lock();
+	if (kv) {
+		if (cmap_kv_lookup(table, &key, 8, &w))
+			v = (w & KV_TAG_MASK) == (key & KV_TAG_MASK) ?
+			    w >> KV_TAG_BITS : ~0ULL;
+	} else {
+		e = cmap_lookup(table, &pk, sizeof(pk));
+		if (e && e->vlen >= 16) {
+			memcpy(&val, cmap_elem_value(e), e->vlen);
+			v = val.version;
+			make_val(&val, i ^ ((u64)p->id << 48), v);
+			if (memcmp(&val, cmap_elem_value(e), e->vlen))
+				v = ~0ULL;
+		} else if (e) {
+			v = ~0ULL;
+		}
+	}
+	rcu_read_unlock();
+	return v;
+}
 
 static void *private(void *arg)
 {
@@ -301,9 +404,9 @@ static void *private(void *arg)
 	while (!stopped()) {
 		int r = rand_r(&p->seed), err, want;
 		struct pkey pk = { .idx = r % PRIV_KEYS, .owner = p->id };
-		u64 i = pk.idx, v;
-		struct cmap_elem *e;
-		struct val val;
+		u64 i = pk.idx, v, key = kv_pkey(p, i);
+		const void *keybuf = kv ? (const void *)&key : &pk;
+		u32 klen = kv ? 8 : sizeof(pk);
 
 		switch (r % 8) {
 		case 0: case 1: case 2: {
@@ -312,8 +415,8 @@ static void *private(void *arg)
 			want = mode == CMAP_INSERT && version[i] ? -EEXIST :
 			       mode == CMAP_REPLACE && !version[i] ? -ENOENT : 0;
 			v = (version[i] ? version[i] : (u64)i << 32) + 1;
-			err = put_retry(i ^ ((u64)p->id << 48), sizeof(pk), &pk,
-					v, mode);
+			err = put_retry(kv ? key : i ^ ((u64)p->id << 48),
+					klen, keybuf, v, mode);
 			if (err != want)
 				failf("private put: %d, want %d", err, want);
 			if (!err)
@@ -323,26 +426,16 @@ static void *private(void *arg)
 		case 3: case 4:
 			if (fill_phase() && r % 3)
 				break;
-			err = del_retry(&pk, sizeof(pk));
+			err = del_retry(keybuf, klen);
 			if (err != (version[i] ? 0 : -ENOENT))
 				failf("private delete: %d", err);
 			version[i] = 0;
 			break;
 		default:
-			rcu_read_lock();
-			e = cmap_lookup(table, &pk, sizeof(pk));
-			v = 0;
-			if (e && e->vlen >= 16) {
-				memcpy(&val, cmap_elem_value(e), e->vlen);
-				v = val.version;
-				make_val(&val, i ^ ((u64)p->id << 48), v);
-				if (memcmp(&val, cmap_elem_value(e), e->vlen))
-					v = ~0ULL;
-			}
-			rcu_read_unlock();
-			if ((e ? v : 0) != version[i])
+			v = private_lookup(p, i);
+			if (v != version[i])
 				failf("private lookup: version %llu, want %llu",
-				      e ? v : 0, version[i]);
+				      v, version[i]);
 			break;
 		}
 		p->ops++;
@@ -372,6 +465,8 @@ static int iter_cb(void *arg, const struct cmap_elem *const *elems,
 		if (e->klen != 8)
 			continue;	/* a private key */
 		memcpy(&k, cmap_elem_key(e), 8);
+		if (kv && (k & KV_PRIV_TOP) == KV_PRIV_TOP)
+			continue;	/* an inline private key */
 		if (k >= nkeys) {
 			failf("iteration returned unknown key %llu", k);
 			continue;
@@ -426,7 +521,7 @@ static void *iterator(void *arg)
 static int run_mode(const struct mode_cfg *m, unsigned int threads,
 		    double seconds)
 {
-	struct cmap_params p = { .id = 1, .sync = m->sync,
+	struct cmap_params p = { .id = 1, .sync = m->sync, .flags = m->flags,
 				 .max_entries = 1 << 24, .max_bytes = 1ULL << 34 };
 	unsigned int nreaders, nprivate, i, n = 0;
 	struct cmap_table_stats st;
@@ -437,9 +532,18 @@ static int run_mode(const struct mode_cfg *m, unsigned int threads,
 	u64 k, ops[4] = {};
 
 	cfg = m;
+	kv = m->flags & CMAP_F_INLINE;
 	nkeys = m->shared_keys * keys_scale;
 	failures = 0;
 	stop = false;
+	/* threads: at least a writer, a reader, a private one, the iterator */
+	threads = max(threads, 4u);
+	if (kv && (nkeys > KV_SHARED_MAX || threads > KV_MAX_THREADS)) {
+		fprintf(stderr, "stress/%s: at most %llu keys (-k %llu) and %u threads\n",
+			m->name, KV_SHARED_MAX, KV_SHARED_MAX / m->shared_keys,
+			KV_MAX_THREADS);
+		return 1;
+	}
 	rcu_barrier();
 	live0 = shim_alloc_live();
 	table = cmap_create(&p);
@@ -447,14 +551,29 @@ static int run_mode(const struct mode_cfg *m, unsigned int threads,
 		fprintf(stderr, "stress: cmap_create: %ld\n", PTR_ERR(table));
 		return 1;
 	}
-	/* threads: at least a writer, a reader, a private one, the iterator */
-	threads = max(threads, 4u);
 	nwriters = max(1u, (threads - 1) / 3);
 	nprivate = max(1u, (threads - 1) / 4);
 	nreaders = threads - 1 - nwriters - nprivate;
 	for (k = 0; k < STABLE; k++)
 		if (put_retry(k, 8, &k, 1, CMAP_INSERT))
 			failf("initial insert of %llu", k);
+	if (kv) {
+		/* Only 8-byte keys and values; no elements to look up. */
+		struct val v = {};
+		u64 w = 0;
+
+		k = 0;
+		if (cmap_put(table, &k, 8, &v, 16, CMAP_UPSERT) != -EINVAL ||
+		    cmap_put(table, &v, 12, &w, 8, CMAP_UPSERT) != -EINVAL ||
+		    cmap_delete(table, &v, 12) != -EINVAL)
+			failf("inline table: other lengths than 8 not refused");
+		rcu_read_lock();
+		if (cmap_lookup(table, &k, 8))
+			failf("inline table: cmap_lookup() found an element");
+		if (!cmap_kv_lookup(table, &k, 8, &w) || check_kv(k, w) != 1)
+			failf("inline table: key 0 not found as put");
+		rcu_read_unlock();
+	}
 	shim_wq_drain();
 	cmap_stats(table, &st);
 	resizes0 = st.resizes;
@@ -523,9 +642,23 @@ static int run_mode(const struct mode_cfg *m, unsigned int threads,
 	return n != 0;
 }
 
+static void usage(FILE *out, const char *prog)
+{
+	unsigned int i;
+
+	fprintf(out, "usage: %s [-t threads] [-d seconds] [-m mode,...] "
+		"[-s seed] [-k key count factor] [--tap first]\n"
+		"modes (default: all, the duration split over them):", prog);
+	for (i = 0; i < ARRAY_SIZE(modes); i++)
+		fprintf(out, " %s", modes[i].name);
+	fputc('\n', out);
+}
+
 int main(int argc, char **argv)
 {
-	const char *mode_list = "rcu,rwlock,spinlock,cow,racecheck";
+	const char *mode_list = "rcu,rwlock,spinlock,cow,racecheck,"
+		"rcu-inline,rwlock-inline,spinlock-inline,cow-inline,"
+		"racecheck-inline";
 	unsigned int threads = 6, nmodes = 0, i, tap = 0, failed = 0;
 	const struct mode_cfg *run[ARRAY_SIZE(modes)];
 	double seconds = 10;
@@ -534,10 +667,11 @@ int main(int argc, char **argv)
 	int c;
 	static const struct option lopts[] = {
 		{ "tap", required_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 
-	while ((c = getopt_long(argc, argv, "t:d:m:s:k:", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:d:m:s:k:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 't': threads = atoi(optarg); break;
 		case 'd': seconds = atof(optarg); break;
@@ -545,21 +679,28 @@ int main(int argc, char **argv)
 		case 's': seed0 = atoi(optarg); break;
 		case 'k': keys_scale = max(1, atoi(optarg)); break;
 		case 'T': tap = atoi(optarg); break;
+		case 'h': usage(stdout, argv[0]); return 0;
 		default:
-			fprintf(stderr, "usage: %s [-t threads] [-d seconds] "
-				"[-m modes] [-s seed] [-k key count factor] "
-				"[--tap first]\n", argv[0]);
+			usage(stderr, argv[0]);
 			return 2;
 		}
 	}
 	list = strdup(mode_list);
-	for (tok = strtok(list, ","); tok; tok = strtok(NULL, ","))
+	for (tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
 		for (i = 0; i < ARRAY_SIZE(modes); i++)
-			if (!strcmp(tok, modes[i].name) && nmodes < ARRAY_SIZE(run))
-				run[nmodes++] = &modes[i];
+			if (!strcmp(tok, modes[i].name))
+				break;
+		if (i == ARRAY_SIZE(modes)) {
+			fprintf(stderr, "stress: unknown mode '%s'\n", tok);
+			usage(stderr, argv[0]);
+			return 2;
+		}
+		if (nmodes < ARRAY_SIZE(run))
+			run[nmodes++] = &modes[i];
+	}
 	free(list);
 	if (!nmodes) {
-		fprintf(stderr, "stress: no known mode in '%s'\n", mode_list);
+		fprintf(stderr, "stress: no mode in '%s'\n", mode_list);
 		return 2;
 	}
 	shim_thread_start("stress");
