@@ -399,6 +399,7 @@ static void *private(void *arg)
 {
 	struct thr *p = arg;
 	u64 *version = calloc(PRIV_KEYS, sizeof(*version));	/* 0: absent */
+	u64 k;
 
 	shim_thread_start("private");
 	while (!stopped()) {
@@ -440,7 +441,20 @@ static void *private(void *arg)
 		}
 		p->ops++;
 	}
-	/* Final check against the table, once everybody stopped writing. */
+	/*
+	 * Final check against the table: nobody else writes these keys, so
+	 * every one must be as this thread left it (unless a failure stopped
+	 * everything, which is reported already).
+	 */
+	for (k = 0; k < PRIV_KEYS; k++) {
+		u64 v = private_lookup(p, k);
+
+		if (__atomic_load_n(&failures, __ATOMIC_RELAXED))
+			break;
+		if (v != version[k])
+			failf("private key %llu at the end: version %llu, want %llu",
+			      k, v, version[k]);
+	}
 	shim_thread_stop();
 	free(version);
 	return NULL;
