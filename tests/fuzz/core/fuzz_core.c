@@ -15,6 +15,13 @@
  * operation.  Keys are 256 byte strings of 1..64 bytes; values 0..4096.
  * Everything is deterministic: the hash key comes from the input.
  *
+ * The first byte picks the sync mode (mod 5) and, above that, the table
+ * kind: (byte / 5) odd is an inline table (CMAP_F_INLINE), whose keys are
+ * 8 bytes but for one in eight and whose values are mostly 8 bytes; a put
+ * or delete of another length must give -EINVAL and change nothing, an
+ * entry is charged 16 bytes, cmap_lookup() finds nothing and
+ * cmap_kv_lookup() copies the value.
+ *
  * Build: mk/userspace.mk (make fuzz); seeds: tests/fuzz/corpus-core/.
  */
 #include <stdio.h>
@@ -40,6 +47,7 @@ struct fz {
 	const u8 *p, *end;
 	struct cmap *t;
 	u32 sync;
+	bool kv;			/* an inline table */
 	u64 max_entries, max_bytes;
 	struct mkey m[NKEYS];
 	u64 n, bytes;
@@ -63,11 +71,18 @@ static u8 next(struct fz *f)
 	return f->p < f->end ? *f->p++ : 0;
 }
 
+/* The current input's table is inline: keys are 8 bytes but for a few. */
+static bool fz_kv;
+
 static u32 klen_of(unsigned int k)
 {
+	u32 len = 1 + (k * 37) % CMAP_KEY_LEN_MAX;
+
+	if (fz_kv)				/* one in eight refused */
+		return k % 8 != 7 ? CMAP_KV_LEN : len != 8 ? len : 9;
 	if (k % 5 == 0)
 		return 8;			/* the 8-byte compare path */
-	return 1 + (k * 37) % CMAP_KEY_LEN_MAX;
+	return len;
 }
 
 static void key_of(unsigned int k, u8 *key)
@@ -89,9 +104,14 @@ static void val_of(u8 seed, u32 vlen, u8 *val)
 		val[i] = seed * 29 + i * 7;
 }
 
-/* The core's own rule: the model checks the sums, not the rule. */
+/*
+ * The core's own rule: the model checks the sums, not the rule.  An inline
+ * entry is charged its key and value.
+ */
 static u64 charge(unsigned int k, u32 vlen)
 {
+	if (fz_kv)
+		return 2 * CMAP_KV_LEN;
 	return cmap_elem_alloc_size(klen_of(k), vlen);
 }
 
@@ -101,6 +121,8 @@ static int model_put(struct fz *f, unsigned int k, u32 vlen, u8 seed,
 {
 	struct mkey *m = &f->m[k];
 
+	if (f->kv && (klen_of(k) != CMAP_KV_LEN || vlen != CMAP_KV_LEN))
+		return -EINVAL;
 	if (m->present && mode == CMAP_INSERT)
 		return -EEXIST;
 	if (!m->present && mode == CMAP_REPLACE)
@@ -149,12 +171,17 @@ static int iter_cb(void *arg, const struct cmap_elem *const *elems,
 	for (i = 0; i < n; i++) {
 		const struct cmap_elem *e = elems[i];
 		unsigned int k = *(const u8 *)cmap_elem_key(e);
-		u8 key[CMAP_KEY_LEN_MAX];
+		u8 key[CMAP_KEY_LEN_MAX], val[CMAP_VALUE_LEN_MAX];
+		struct mkey *m = &s->f->m[k];
 
 		key_of(k, key);
 		check(e->klen == klen_of(k) &&
 		      !memcmp(cmap_elem_key(e), key, e->klen),
 		      "iteration: unknown key");
+		val_of(m->vseed, m->vlen, val);
+		check(m->present && e->vlen == m->vlen &&
+		      !memcmp(cmap_elem_value(e), val, e->vlen),
+		      "iteration: key %u: wrong value", k);
 		check(e->hash == elems[0]->hash, "group of several hashes");
 		check(!s->any || e->hash >= s->last_hash,
 		      "iteration out of hash order");
@@ -165,25 +192,47 @@ static int iter_cb(void *arg, const struct cmap_elem *const *elems,
 	return 0;
 }
 
-/* One key and the counters against the model: after every operation. */
-static void compare_key(struct fz *f, unsigned int k)
+/*
+ * Look key @k up as its table's kind says: whether it is present and, if
+ * the model has it too, that its value is the model's.
+ */
+static bool lookup_key(struct fz *f, unsigned int k)
 {
 	u8 key[CMAP_KEY_LEN_MAX], val[CMAP_VALUE_LEN_MAX];
 	struct mkey *m = &f->m[k];
 	struct cmap_elem *e;
+	bool found;
+	u64 w;
 
 	key_of(k, key);
+	val_of(m->vseed, m->vlen, val);
 	rcu_read_lock();
 	e = cmap_lookup(f->t, key, klen_of(k));
-	check(!e == !m->present, "key %u: %s", k,
-	      e ? "found, absent in the model" : "missing");
-	if (e) {
-		val_of(m->vseed, m->vlen, val);
-		check(e->vlen == m->vlen &&
-		      !memcmp(cmap_elem_value(e), val, m->vlen),
+	if (f->kv) {
+		check(!e, "key %u: an element in an inline table", k);
+		found = cmap_kv_lookup(f->t, key, klen_of(k), &w);
+		check(!found || !m->present ||
+		      (m->vlen == CMAP_KV_LEN && !memcmp(&w, val, CMAP_KV_LEN)),
+		      "key %u: wrong value", k);
+	} else {
+		found = e;
+		check(!e || !m->present ||
+		      (e->vlen == m->vlen &&
+		       !memcmp(cmap_elem_value(e), val, m->vlen)),
 		      "key %u: wrong value", k);
 	}
 	rcu_read_unlock();
+	return found;
+}
+
+/* One key and the counters against the model: after every operation. */
+static void compare_key(struct fz *f, unsigned int k)
+{
+	struct mkey *m = &f->m[k];
+	bool found = lookup_key(f, k);
+
+	check(found == m->present, "key %u: %s", k,
+	      found ? "found, absent in the model" : "missing");
 	check(cmap_nr_entries(f->t) == f->n, "%llu entries, model %llu",
 	      cmap_nr_entries(f->t), f->n);
 	check(cmap_nr_bytes(f->t) == f->bytes, "bytes %llu, model %llu",
@@ -195,27 +244,15 @@ static void compare(struct fz *f)
 {
 	struct iter_state s = { .f = f };
 	struct cmap_table_stats st;
-	u8 key[CMAP_KEY_LEN_MAX], val[CMAP_VALUE_LEN_MAX];
 	unsigned int k, n = 0;
 	u64 cursor = 0;
 	int ret;
 
 	for (k = 0; k < NKEYS; k++) {
-		struct cmap_elem *e;
-		struct mkey *m = &f->m[k];
+		bool found = lookup_key(f, k);
 
-		key_of(k, key);
-		rcu_read_lock();
-		e = cmap_lookup(f->t, key, klen_of(k));
-		check(!e == !m->present, "key %u: %s", k,
-		      e ? "found, absent in the model" : "missing");
-		if (e) {
-			val_of(m->vseed, m->vlen, val);
-			check(e->vlen == m->vlen &&
-			      !memcmp(cmap_elem_value(e), val, m->vlen),
-			      "key %u: wrong value", k);
-		}
-		rcu_read_unlock();
+		check(found == f->m[k].present, "key %u: %s", k,
+		      found ? "found, absent in the model" : "missing");
 	}
 	ret = cmap_iter(f->t, &cursor, iter_cb, &s);
 	check(ret >= 0 && cursor == CMAP_ITER_END, "iteration: %d", ret);
@@ -263,17 +300,13 @@ static void clear_prefix(struct fz *f)
 	unsigned int k;
 
 	for (k = 0; k < NKEYS; k++) {
-		struct cmap_elem *e;
 		u32 h;
 
 		if (!f->m[k].present)
 			continue;
 		key_of(k, key);
 		h = cmap_hash(f->t, key, klen_of(k));
-		rcu_read_lock();
-		e = cmap_lookup(f->t, key, klen_of(k));
-		rcu_read_unlock();
-		if (e) {
+		if (lookup_key(f, k)) {
 			min_kept = min(min_kept, h);
 		} else {
 			gone_any = true;
@@ -321,9 +354,25 @@ static void do_op(struct fz *f)
 	case 0: case 1: case 2: case 3: {	/* put */
 		enum cmap_put_mode mode = op / 10 % 3;
 		u32 vlen = (b & 7) == 7 ? (b >> 3) * 19 : vlens[b & 7];
+		struct cmap_elem *e;
 
+		/* Inline: 8 bytes, but for one in eight of another length. */
+		if (f->kv)
+			vlen = (b & 7) == 7 ? vlens[(b >> 3) & 7] : CMAP_KV_LEN;
 		val_of(b, vlen, val);
-		err = cmap_put(f->t, key, klen_of(k), val, vlen, mode);
+		if (op / 30 % 2) {		/* as an element of ours */
+			e = cmap_elem_alloc(klen_of(k), vlen, GFP_KERNEL);
+			if (IS_ERR_OR_NULL(e)) {
+				err = e ? PTR_ERR(e) : -ENOMEM;
+			} else {
+				memcpy(cmap_elem_kdata(e), key, klen_of(k));
+				memcpy(cmap_elem_kdata(e) + klen_of(k), val,
+				       vlen);
+				err = cmap_put_elem(f->t, e, mode);
+			}
+		} else {
+			err = cmap_put(f->t, key, klen_of(k), val, vlen, mode);
+		}
 		hits = shim_fault_hits();
 		want = model_put(f, k, vlen, b, mode, !hits || !err);
 		break;
@@ -331,7 +380,8 @@ static void do_op(struct fz *f)
 	case 4:	case 5:				/* delete */
 		err = cmap_delete(f->t, key, klen_of(k));
 		hits = shim_fault_hits();
-		want = f->m[k].present ? 0 : -ENOENT;
+		want = f->kv && klen_of(k) != CMAP_KV_LEN ? -EINVAL :
+		       f->m[k].present ? 0 : -ENOENT;
 		if (!want && !(hits && err))
 			model_del(f, k);
 		break;
@@ -408,14 +458,18 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	long live, mem;
 	struct fz *f;
 	u64 seed;
+	u8 kind;
 
 	if (size < 4)
 		return 0;
 	f = calloc(1, sizeof(*f));
 	f->p = data;
 	f->end = data + size;
-	f->sync = next(f) % CMAP_SYNC_COUNT;
+	kind = next(f);
+	f->sync = kind % CMAP_SYNC_COUNT;
+	f->kv = fz_kv = kind / CMAP_SYNC_COUNT % 2;
 	p.sync = f->sync;
+	p.flags = f->kv ? CMAP_F_INLINE : 0;
 	p.size_hint = (u32)next(f) * 4;
 	f->max_entries = p.max_entries = entry_limits[next(f) % 4];
 	f->max_bytes = p.max_bytes = byte_limits[next(f) % 4];
