@@ -632,14 +632,20 @@ static __always_inline bool cmap_kv_bucket_lookup(struct cmap_bucket *b,
 						  u8 tag, u64 key, u64 *val)
 {
 	for (;;) {
-		u64 raw = smp_load_acquire(&b->tagword), m, v;
+		u64 raw = smp_load_acquire(&b->tagword), m, v, w;
 		unsigned int i;
 
-		m = cmap_tag_match(le64_to_cpu((__force __le64)raw), tag) &
-		    CMAP_KV_TAG_BITS;
+		w = le64_to_cpu((__force __le64)raw);
+		m = cmap_tag_match(w, tag) & CMAP_KV_TAG_BITS;
 		for (; m; m &= m - 1) {
 			i = cmap_match_slot(m);
-			if (READ_ONCE(b->kv[i].key) == key)
+			/*
+			 * A match can be false one slot above a true one, and
+			 * an empty slot keeps its old entry: take only a slot
+			 * whose tag is @tag, or a deleted key is found again.
+			 */
+			if ((u8)(w >> (8 * i)) == tag &&
+			    READ_ONCE(b->kv[i].key) == key)
 				break;
 		}
 		if (!m)
