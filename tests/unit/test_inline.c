@@ -1339,8 +1339,10 @@ static void fault_delete_clear(void **state)
  * comes back must be its key's (f(key)), never one of another key that
  * took the slot meanwhile.  (Without the second look at the tag word in
  * cmap_kv_bucket_lookup(), the rcu run sees a few such values a second on
- * two CPUs.  One reader: the writer and it each keep a CPU.)  UT_TORN_MS
- * sets the time.
+ * two CPUs.  One reader: the writer and it each keep a CPU.)  The keys
+ * share their tag too, so that a slot emptied and refilled leaves the
+ * tags as they were: only the count that the clearing bumps
+ * (cmap_slot_clear()) tells the reader.  UT_TORN_MS sets the time.
  */
 #define TORN_KEYS	8
 
@@ -1356,6 +1358,12 @@ struct torn {
 static u64 torn_val(u64 key)
 {
 	return key * GOLDEN;
+}
+
+/* Head bucket *arg at order 8, and tag 0x33. */
+static bool torn_key(u32 hash, void *arg)
+{
+	return has_top8(hash, arg) && cmap_tag(hash) == 0x33;
 }
 
 static void *torn_writer(void *arg)
@@ -1439,7 +1447,7 @@ static void torn_reads(void **state)
 	if (getenv("UT_TORN_MS"))
 		ns = strtoull(getenv("UT_TORN_MS"), NULL, 0) * 1000000ULL;
 	w->t = kv_create(mode, 0);
-	ut_find_keys(w->t, 1, has_top8, &top, w->keys, TORN_KEYS);
+	ut_find_keys(w->t, 1, torn_key, &top, w->keys, TORN_KEYS);
 	for (i = 0; i < TORN_KEYS / 2; i++)
 		assert_int_equal(cmap_put(w->t, &w->keys[i], 8,
 					  &(u64){ torn_val(w->keys[i]) }, 8,
