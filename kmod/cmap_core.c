@@ -662,6 +662,20 @@ static void cmap_ent_drop(struct cmap *t, const struct cmap_ent *x, bool now)
 }
 
 /*
+ * cmap_ent_drop() of full slot @i of @b, in an array nobody writes any
+ * more: only the element matters, so an inline key is not rehashed.
+ */
+static void cmap_slot_drop(struct cmap *t, struct cmap_bucket *b,
+			   unsigned int i, bool now)
+{
+	struct cmap_ent x = {};
+
+	if (!t->kv)
+		x.e = cmap_deref_owned(b->slots[i]);
+	cmap_ent_drop(t, &x, now);
+}
+
+/*
  * A bucket array, for an inline table if @kv: ERR_PTR(-ENOSPC) beyond the
  * module-wide cap, or -ENOMEM.
  */
@@ -698,7 +712,6 @@ static struct cmap_tbl *cmap_tbl_alloc(u32 order, bool kv, gfp_t gfp)
 static void cmap_tbl_free(struct cmap *t, struct cmap_tbl *tbl, bool elems)
 {
 	unsigned int n = cmap_nslots(tbl->kv);
-	struct cmap_ent x;
 	u32 i, s;
 
 	for (i = 0; i < (1U << tbl->order); i++) {
@@ -706,12 +719,9 @@ static void cmap_tbl_free(struct cmap *t, struct cmap_tbl *tbl, bool elems)
 
 		for (; b; b = next) {
 			next = cmap_deref_owned(b->overflow);
-			for (s = 0; elems && s < n; s++) {
-				if (!b->tags[s])
-					continue;
-				cmap_slot_get(t, b, s, &x);
-				cmap_ent_drop(t, &x, true);
-			}
+			for (s = 0; elems && s < n; s++)
+				if (b->tags[s])
+					cmap_slot_drop(t, b, s, true);
 			if (b != &tbl->heads[i].b) {
 				kfree(b);
 				cmap_mem_charge(-(long)sizeof(*b));
@@ -1832,7 +1842,6 @@ static int cmap_cow_clear(struct cmap *t)
 	unsigned int s, n = cmap_nslots(t->kv);
 	struct cmap_tbl *old, *ntbl;
 	struct cmap_bucket *b;
-	struct cmap_ent x;
 	u32 i;
 
 	ntbl = cmap_tbl_alloc(t->min_order, t->kv, GFP_KERNEL_ACCOUNT);
@@ -1856,12 +1865,9 @@ static int cmap_cow_clear(struct cmap *t)
 	rcu_assign_pointer(t->tbl, ntbl);
 	for (i = 0; i < (1U << old->order); i++) {
 		for (b = &old->heads[i].b; b; b = cmap_deref_owned(b->overflow)) {
-			for (s = 0; s < n; s++) {
-				if (!b->tags[s])
-					continue;
-				cmap_slot_get(t, b, s, &x);
-				cmap_ent_drop(t, &x, false);
-			}
+			for (s = 0; s < n; s++)
+				if (b->tags[s])
+					cmap_slot_drop(t, b, s, false);
 		}
 		cmap_free_throttle();
 	}
