@@ -461,50 +461,6 @@ static const enum cmap_put_mode cmap_put_modes[] = {
 };
 
 /*
- * cmap_do_op() on an inline table, its lengths checked: the key and value
- * are words, copied in and out; nothing is allocated.
- */
-static int cmap_do_inline_op(struct cmap_obj *obj, u32 op, u32 flags,
-			     u64 ukey, u64 uvalue, u32 *vlen)
-{
-	struct cmap_op_stats __percpu *ops = obj->ops;
-	u64 key, val;
-	bool found;
-	u32 len;
-
-	if (op == CMAP_OP_PUT) {
-		this_cpu_inc(ops->puts);
-		if (copy_from_user(&key, u64_to_user_ptr(ukey), sizeof(key)) ||
-		    copy_from_user(&val, u64_to_user_ptr(uvalue), sizeof(val)))
-			return -EFAULT;
-		return cmap_put(obj->map, &key, sizeof(key), &val, sizeof(val),
-				cmap_put_modes[flags]);
-	}
-
-	if (copy_from_user(&key, u64_to_user_ptr(ukey), sizeof(key)))
-		return -EFAULT;
-	if (op == CMAP_OP_DELETE) {
-		this_cpu_inc(ops->deletes);
-		return cmap_delete(obj->map, &key, sizeof(key));
-	}
-
-	this_cpu_inc(ops->gets);
-	rcu_read_lock();
-	found = cmap_kv_lookup(obj->map, &key, sizeof(key), &val);
-	rcu_read_unlock();
-	if (!found)
-		return -ENOENT;
-	this_cpu_inc(ops->hits);
-	len = *vlen;
-	*vlen = sizeof(val);
-	if (len < sizeof(val))
-		return -ENOBUFS;
-	if (copy_to_user(u64_to_user_ptr(uvalue), &val, sizeof(val)))
-		return -EFAULT;
-	return 0;
-}
-
-/*
  * One checked PUT, GET or DELETE against @obj; GET updates *vlen to the
  * value's length.
  */
@@ -512,15 +468,24 @@ static int cmap_do_op(struct cmap_obj *obj, u32 op, u32 flags, u64 ukey,
 		      u64 uvalue, u32 klen, u32 *vlen)
 {
 	struct cmap_op_stats __percpu *ops = obj->ops;
+	bool inl = obj->flags & CMAP_CREATE_INLINE;
 	struct cmap_elem *e;
 	u8 key[CMAP_KEY_MAX];
 	u8 small[128], *buf = small;
+	const void *src = NULL;
+	u64 word;
 	u32 len;
 	int err;
 
-	if (obj->flags & CMAP_CREATE_INLINE)
-		return cmap_do_inline_op(obj, op, flags, ukey, uvalue, vlen);
-	if (op == CMAP_OP_PUT) {
+	if (op == CMAP_OP_PUT && inl) {
+		/* The key and value are words: no element to allocate. */
+		this_cpu_inc(ops->puts);
+		if (copy_from_user(key, u64_to_user_ptr(ukey), klen) ||
+		    copy_from_user(&word, u64_to_user_ptr(uvalue), sizeof(word)))
+			return -EFAULT;
+		return cmap_put(obj->map, key, klen, &word, sizeof(word),
+				cmap_put_modes[flags]);
+	} else if (op == CMAP_OP_PUT) {
 		this_cpu_inc(ops->puts);
 		e = cmap_elem_alloc(klen, *vlen, GFP_KERNEL_ACCOUNT);
 		if (IS_ERR_OR_NULL(e))
@@ -542,24 +507,32 @@ static int cmap_do_op(struct cmap_obj *obj, u32 op, u32 flags, u64 ukey,
 	}
 
 	this_cpu_inc(ops->gets);
-	len = min_t(u32, *vlen, CMAP_VALUE_MAX);
+	len = min_t(u32, *vlen, inl ? sizeof(word) : CMAP_VALUE_MAX);
 	if (len > sizeof(small)) {
 		buf = cmap_fault(GFP_KERNEL) ? NULL : kmalloc(len, GFP_KERNEL);
 		if (!buf)
 			return -ENOMEM;
 	}
 	rcu_read_lock();
-	e = cmap_lookup(obj->map, key, klen);
-	err = e ? 0 : -ENOENT;
-	if (e) {
-		len = e->vlen;
-		if (len <= *vlen)
-			memcpy(buf, cmap_elem_value(e), len);
-		else
-			err = -ENOBUFS;
+	if (inl) {
+		if (cmap_kv_lookup(obj->map, key, klen, &word)) {
+			src = &word;
+			len = sizeof(word);
+		}
+	} else {
+		e = cmap_lookup(obj->map, key, klen);
+		if (e) {
+			src = cmap_elem_value(e);
+			len = e->vlen;
+		}
 	}
+	err = src ? 0 : -ENOENT;
+	if (src && len <= *vlen)
+		memcpy(buf, src, len);
+	else if (src)
+		err = -ENOBUFS;
 	rcu_read_unlock();
-	if (e) {
+	if (src) {
 		this_cpu_inc(ops->hits);
 		*vlen = len;
 	}
