@@ -490,52 +490,6 @@ static void size_hint_doubled(void **state)
 	ut_destroy(t);
 }
 
-/* Half-done migrations: the worker stopped by the cond_resched() hook. */
-static unsigned int nr_evacuated(struct cmap *t)
-{
-	struct cmap_tbl *tbl;
-	unsigned int i, n = 0;
-
-	rcu_read_lock();
-	tbl = rcu_dereference(t->tbl);
-	for (i = 0; i < (1U << tbl->order); i++)
-		n += READ_ONCE(tbl->heads[i].evacuated);
-	rcu_read_unlock();
-	return n;
-}
-
-struct mig {
-	struct cmap *t;
-	struct ut_model *m;
-	unsigned int at, calls;
-	void (*fn)(struct mig *mg);
-	bool ran, optional;
-	unsigned int evacuated, old_buckets;
-	u64 arg;
-};
-
-static void mig_hook(void *arg, struct work_struct *work)
-{
-	struct mig *mg = arg;
-
-	if (work != &mg->t->resize_work || ++mg->calls != mg->at)
-		return;
-	mg->ran = true;
-	mg->evacuated = nr_evacuated(mg->t);
-	mg->old_buckets = ut_buckets(mg->t);
-	assert_true(ut_resizing(mg->t));
-	mg->fn(mg);
-}
-
-static void run_migration(struct mig *mg)
-{
-	shim_set_resched_hook(mig_hook, mg);
-	ut_run_work();
-	shim_set_resched_hook(NULL, NULL);
-	assert_true(mg->ran || mg->optional);
-	assert_false(ut_resizing(mg->t));
-}
-
 /* Run @expr with every allocation failing: it must need none. */
 #define NO_ALLOC(expr) do {						\
 	shim_fault_inject(1, SHIM_FAULT_STICKY);			\
@@ -548,7 +502,7 @@ static void run_migration(struct mig *mg)
  * Every kind of operation on a half-migrated table; replacements and
  * deletions with every allocation failing (they need none).
  */
-static void ops_mid_migration(struct mig *mg)
+static void ops_mid_migration(struct ut_mig *mg)
 {
 	struct cmap *t = mg->t;
 	struct ut_model *m = mg->m;
@@ -575,14 +529,14 @@ static void ops_mid_migration(struct mig *mg)
 	/* Still the old array; the migration is not finished. */
 	assert_true(ut_resizing(t));
 	assert_int_equal(ut_buckets(t), mg->old_buckets);
-	assert_true(nr_evacuated(t) > mg->evacuated);
+	assert_true(ut_nr_evacuated(t) > mg->evacuated);
 	kv_check(t, m);
 }
 
 static void grow_half_done(void **state)
 {
 	struct cmap *t = kv_create(MODE(state), 75);	/* 64 buckets */
-	struct mig mg = { .t = t, .at = 20, .fn = ops_mid_migration };
+	struct ut_mig mg = { .t = t, .at = 20, .fn = ops_mid_migration };
 	struct ut_model m;
 
 	ut_model_init(&m);
@@ -590,7 +544,7 @@ static void grow_half_done(void **state)
 	mg.arg = 209;
 	assert_int_equal(ut_buckets(t), 64);
 	put_range(t, &m, 0, 209, 1);		/* > 3.25 * 64: grow */
-	run_migration(&mg);
+	ut_run_migration(&mg);
 	assert_int_equal(mg.old_buckets, 64);
 	assert_int_equal(ut_buckets(t), 128);
 	kv_check(t, &m);
@@ -601,7 +555,7 @@ static void grow_half_done(void **state)
 static void shrink_half_done(void **state)
 {
 	struct cmap *t = kv_create(MODE(state), 0);
-	struct mig mg = { .t = t, .at = 100, .fn = ops_mid_migration };
+	struct ut_mig mg = { .t = t, .at = 100, .fn = ops_mid_migration };
 	struct ut_model m;
 
 	ut_model_init(&m);
@@ -611,7 +565,7 @@ static void shrink_half_done(void **state)
 	assert_int_equal(ut_buckets(t), 256);	/* 420 > 3.25 * 128 */
 	del_range(t, &m, 60, 420);		/* < 256 / 4: shrink */
 	mg.arg = 60;
-	run_migration(&mg);
+	ut_run_migration(&mg);
 	assert_int_equal(mg.old_buckets, 256);
 	assert_int_equal(ut_buckets(t), 64);	/* 60 <= 1.625 * 64 */
 	kv_check(t, &m);
@@ -657,7 +611,7 @@ struct crowd {
 	u64 other, fresh;
 };
 
-static void crowd_mid_migration(struct mig *mg)
+static void crowd_mid_migration(struct ut_mig *mg)
 {
 	struct crowd *c = (struct crowd *)(uintptr_t)mg->arg;
 	int moved = -1, kept = -1;
@@ -710,7 +664,7 @@ static void migration_needs_spares(void **state)
 {
 	struct cmap *t = kv_create(MODE(state), 20);	/* 16 buckets */
 	struct crowd c = {};
-	struct mig mg = { .t = t, .at = 1, .fn = crowd_mid_migration,
+	struct ut_mig mg = { .t = t, .at = 1, .fn = crowd_mid_migration,
 			  .arg = (uintptr_t)&c };
 	u32 top = 0x1a;
 	struct ut_model m;
@@ -735,7 +689,7 @@ static void migration_needs_spares(void **state)
 	/* "other": bucket 3, migrated by its writer, then bucket 1. */
 	top = 0x30;
 	ut_find_keys(t, 1ULL << 50, has_top8, &top, &c.other, 1);
-	run_migration(&mg);
+	ut_run_migration(&mg);
 	assert_int_equal(ut_buckets(t), 32);
 	assert_true(chain_len(t, 3) <= 3);	/* 8 keys left */
 	kv_check(t, &m);
@@ -760,7 +714,7 @@ static bool not_idx4_0(u32 hash, void *arg)
 	return ut_idx(hash, 4) != 0;
 }
 
-static void shrink_crowd_mid(struct mig *mg)
+static void shrink_crowd_mid(struct ut_mig *mg)
 {
 	u64 *b1 = (u64 *)(uintptr_t)mg->arg;
 	unsigned int i, moved = 0;
@@ -793,7 +747,7 @@ static void shrink_needs_spares(void **state)
 	struct cmap *t = kv_create(MODE(state), 0);
 	u64 b0[3], b1[3], fill[60], *all[] = { b0, b1, fill };
 	unsigned int n[] = { 3, 3, 60 }, i, j;
-	struct mig mg = { .t = t, .at = 1, .fn = shrink_crowd_mid,
+	struct ut_mig mg = { .t = t, .at = 1, .fn = shrink_crowd_mid,
 			  .arg = (uintptr_t)b1 };
 	struct ut_model m;
 	u32 idx;
@@ -815,7 +769,7 @@ static void shrink_needs_spares(void **state)
 	assert_int_equal(ut_buckets(t), 32);	/* 66 > 3.25 * 16 */
 	for (j = 0; j < ARRAY_SIZE(fill); j++)
 		assert_int_equal(kv_del(t, &m, fill[j]), 0);
-	run_migration(&mg);
+	ut_run_migration(&mg);
 	assert_int_equal(ut_buckets(t), 4);
 	kv_check(t, &m);
 	ut_model_free(&m);
@@ -823,7 +777,7 @@ static void shrink_needs_spares(void **state)
 }
 
 /* A clear in the middle of a migration empties both arrays. */
-static void clear_mid(struct mig *mg)
+static void clear_mid(struct ut_mig *mg)
 {
 	NO_ALLOC(assert_int_equal(cmap_clear(mg->t), 0));
 	ut_model_clear(mg->m);
@@ -835,7 +789,7 @@ static void clear_mid(struct mig *mg)
 static void clear_half_done(void **state)
 {
 	struct cmap *t = kv_create(MODE(state), 0);
-	struct mig mg = { .t = t, .at = 30, .fn = clear_mid };
+	struct ut_mig mg = { .t = t, .at = 30, .fn = clear_mid };
 	struct ut_model m;
 
 	ut_model_init(&m);
@@ -843,7 +797,7 @@ static void clear_half_done(void **state)
 	put_range(t, &m, 0, 420, 1);
 	ut_run_work();				/* 256 buckets */
 	put_range(t, &m, 420, 850, 1);		/* grow to 512 */
-	run_migration(&mg);
+	ut_run_migration(&mg);
 	kv_check(t, &m);
 	ut_run_work();				/* 10 <= 1.625 * 8 */
 	assert_int_equal(ut_buckets(t), 8);
@@ -1002,7 +956,7 @@ static void iter_step(struct it *it)
 	it->calls++;
 }
 
-static void iter_mid(struct mig *mg)
+static void iter_mid(struct ut_mig *mg)
 {
 	struct it *it = (struct it *)(uintptr_t)mg->arg;
 	unsigned int i;
@@ -1024,7 +978,7 @@ static void iter_across_resizes(void **state)
 	put_range(t, NULL, 0, 150, 1);		/* the stable keys */
 	ut_run_work();
 	for (step = 0; it->cursor != CMAP_ITER_END; step++) {
-		struct mig mg = { .t = t, .at = 3, .fn = iter_mid,
+		struct ut_mig mg = { .t = t, .at = 3, .fn = iter_mid,
 				  .arg = (uintptr_t)it, .optional = true };
 
 		assert_true(step < 100000);
@@ -1037,7 +991,7 @@ static void iter_across_resizes(void **state)
 		case 1:
 		case 4:
 			if (shim_wq_nr_pending())
-				run_migration(&mg);
+				ut_run_migration(&mg);
 			break;
 		case 2:
 			ut_run_work();

@@ -164,58 +164,9 @@ static void size_hint_minimum(void **state)
 	ut_destroy(t);
 }
 
-/* Evacuated flags of the current array. */
-static unsigned int nr_evacuated(struct cmap *t)
-{
-	struct cmap_tbl *tbl;
-	unsigned int i, n = 0;
-
-	rcu_read_lock();
-	tbl = rcu_dereference(t->tbl);
-	for (i = 0; i < (1U << tbl->order); i++)
-		n += READ_ONCE(tbl->heads[i].evacuated);
-	rcu_read_unlock();
-	return n;
-}
-
-/*
- * Stop the resize worker at its @at-th cond_resched() (after it migrated
- * @at buckets) and run @fn there, in the test's thread.
- */
-struct mig {
-	struct cmap *t;
-	struct ut_model *m;
-	unsigned int at, calls;
-	void (*fn)(struct mig *mg);
-	bool ran, optional;
-	unsigned int evacuated, old_buckets;
-	u64 arg;
-};
-
-static void mig_hook(void *arg, struct work_struct *work)
-{
-	struct mig *mg = arg;
-
-	if (work != &mg->t->resize_work || ++mg->calls != mg->at)
-		return;
-	mg->ran = true;
-	mg->evacuated = nr_evacuated(mg->t);
-	mg->old_buckets = ut_buckets(mg->t);
-	assert_true(ut_resizing(mg->t));
-	mg->fn(mg);
-}
-
-static void run_migration(struct mig *mg)
-{
-	shim_set_resched_hook(mig_hook, mg);
-	ut_run_work();
-	shim_set_resched_hook(NULL, NULL);
-	assert_true(mg->ran || mg->optional);
-	assert_false(ut_resizing(mg->t));
-}
 
 /* Every kind of operation on a half-migrated table. */
-static void ops_mid_migration(struct mig *mg)
+static void ops_mid_migration(struct ut_mig *mg)
 {
 	struct cmap *t = mg->t;
 	struct ut_model *m = mg->m;
@@ -246,14 +197,14 @@ static void ops_mid_migration(struct mig *mg)
 	/* Still the old array; the migration is not finished. */
 	assert_true(ut_resizing(t));
 	assert_int_equal(ut_buckets(t), mg->old_buckets);
-	assert_true(nr_evacuated(t) > mg->evacuated);
+	assert_true(ut_nr_evacuated(t) > mg->evacuated);
 	ut_check(t, m);
 }
 
 static void grow_half_done(void **state)
 {
 	struct cmap *t = ut_create(MODE(state), 150);	/* 64 buckets */
-	struct mig mg = { .t = t, .at = 20, .fn = ops_mid_migration };
+	struct ut_mig mg = { .t = t, .at = 20, .fn = ops_mid_migration };
 	struct ut_model m;
 
 	ut_model_init(&m);
@@ -261,7 +212,7 @@ static void grow_half_done(void **state)
 	mg.arg = 417;
 	assert_int_equal(ut_buckets(t), 64);
 	put_range(t, &m, 0, 417, 1);		/* > 6.5 * 64: grow to 128 */
-	run_migration(&mg);
+	ut_run_migration(&mg);
 	assert_int_equal(mg.old_buckets, 64);
 	assert_int_equal(ut_buckets(t), 128);
 	ut_check(t, &m);
@@ -272,7 +223,7 @@ static void grow_half_done(void **state)
 static void shrink_half_done(void **state)
 {
 	struct cmap *t = ut_create(MODE(state), 0);
-	struct mig mg = { .t = t, .at = 100, .fn = ops_mid_migration };
+	struct ut_mig mg = { .t = t, .at = 100, .fn = ops_mid_migration };
 	struct ut_model m;
 
 	ut_model_init(&m);
@@ -282,7 +233,7 @@ static void shrink_half_done(void **state)
 	assert_int_equal(ut_buckets(t), 512);
 	del_range(t, &m, 200, 1665);		/* < 256: shrink to 64 */
 	mg.arg = 200;
-	run_migration(&mg);
+	ut_run_migration(&mg);
 	assert_int_equal(mg.old_buckets, 512);
 	assert_int_equal(ut_buckets(t), 64);	/* 200 <= 3.25 * 64 */
 	ut_check(t, &m);
@@ -290,7 +241,7 @@ static void shrink_half_done(void **state)
 	ut_destroy(t);
 }
 
-static void clear_mid_migration(struct mig *mg)
+static void clear_mid_migration(struct ut_mig *mg)
 {
 	assert_int_equal(cmap_clear(mg->t), 0);
 	ut_model_clear(mg->m);
@@ -302,7 +253,7 @@ static void clear_mid_migration(struct mig *mg)
 static void clear_half_done(void **state)
 {
 	struct cmap *t = ut_create(MODE(state), 0);
-	struct mig mg = { .t = t, .at = 30, .fn = clear_mid_migration };
+	struct ut_mig mg = { .t = t, .at = 30, .fn = clear_mid_migration };
 	struct ut_model m;
 
 	ut_model_init(&m);
@@ -310,7 +261,7 @@ static void clear_half_done(void **state)
 	put_range(t, &m, 0, 417, 1);
 	ut_run_work();				/* 128 buckets */
 	put_range(t, &m, 417, 1665, 1);		/* grow to 256, then 512 */
-	run_migration(&mg);
+	ut_run_migration(&mg);
 	ut_check(t, &m);
 	ut_run_work();				/* 10 entries: shrink */
 	assert_int_equal(ut_buckets(t), 4);
@@ -354,7 +305,7 @@ static void grow_half_done_threaded(void **state)
 	shim_wq_resume();			/* the worker thread starts */
 	sem_wait(&b.stopped);
 	assert_true(ut_resizing(t));
-	assert_int_equal(nr_evacuated(t), 10);
+	assert_int_equal(ut_nr_evacuated(t), 10);
 	ut_check(t, &m);
 	for (k = 0; k < 417; k += 3) {
 		assert_int_equal(ut_del64(t, k), 0);
@@ -419,7 +370,7 @@ static void iter_step(struct it *it)
 	it->calls++;
 }
 
-static void iter_mid_migration(struct mig *mg)
+static void iter_mid_migration(struct ut_mig *mg)
 {
 	struct it *it = (struct it *)(uintptr_t)mg->arg;
 	unsigned int i;
@@ -441,7 +392,7 @@ static void iter_across_resizes(void **state)
 	put_range(t, NULL, 0, 300, 1);		/* the stable keys */
 	ut_run_work();
 	for (step = 0; it->cursor != CMAP_ITER_END; step++) {
-		struct mig mg = { .t = t, .at = 3, .fn = iter_mid_migration,
+		struct ut_mig mg = { .t = t, .at = 3, .fn = iter_mid_migration,
 				  .arg = (uintptr_t)it, .optional = true };
 
 		assert_true(step < 100000);
@@ -454,7 +405,7 @@ static void iter_across_resizes(void **state)
 		case 1:
 			if (!shim_wq_nr_pending())
 				break;
-			run_migration(&mg);
+			ut_run_migration(&mg);
 			break;
 		case 2:
 			ut_run_work();
@@ -467,7 +418,7 @@ static void iter_across_resizes(void **state)
 		case 4:
 			if (!shim_wq_nr_pending())
 				break;
-			run_migration(&mg);
+			ut_run_migration(&mg);
 			break;
 		default:
 			put_range(t, NULL, 0, 300, step);	/* replace */
@@ -555,7 +506,7 @@ struct crowd_ctx {
 };
 
 /* Delete @key with every allocation failing: it needs none. */
-static void crowd_delete(struct mig *mg, u64 key)
+static void crowd_delete(struct ut_mig *mg, u64 key)
 {
 	shim_fault_inject(1, 0);
 	assert_int_equal(ut_del64(mg->t, key), 0);
@@ -570,7 +521,7 @@ static void crowd_delete(struct mig *mg, u64 key)
  * bucket migrates its own bucket and, as its share, bucket 1 (the crowded
  * one) without spare buckets, so it stops half way.
  */
-static void crowd_mid_migration(struct mig *mg)
+static void crowd_mid_migration(struct ut_mig *mg)
 {
 	struct crowd_ctx *c = (struct crowd_ctx *)(uintptr_t)mg->arg;
 	struct cmap_tbl *tbl;
@@ -651,7 +602,7 @@ static void migration_needs_spares(void **state)
 {
 	struct cmap *t = ut_create(MODE(state), 40);	/* 16 buckets */
 	struct crowd_ctx c = {};
-	struct mig mg = { .t = t, .at = 1, .fn = crowd_mid_migration,
+	struct ut_mig mg = { .t = t, .at = 1, .fn = crowd_mid_migration,
 			  .arg = (uintptr_t)&c };
 	struct top8 top = { 0x1a };
 	struct ut_model m;
@@ -664,7 +615,7 @@ static void migration_needs_spares(void **state)
 	/* "other": bucket 3, migrated by its writer before bucket 1. */
 	top.top = 0x30;
 	ut_find_keys(t, 1ULL << 50, has_top8, &top, &c.other, 1);
-	run_migration(&mg);
+	ut_run_migration(&mg);
 	assert_int_equal(c.err, 0);
 	assert_int_equal(ut_buckets(t), 32);
 	assert_int_equal(chain_len(t, 0x1a >> 3), 3);
@@ -681,7 +632,7 @@ static void migration_spares_fail(void **state)
 {
 	struct cmap *t = ut_create(MODE(state), 40);
 	struct crowd_ctx c = { .fail_nth = 2 };	/* 1: the element */
-	struct mig mg = { .t = t, .at = 1, .fn = crowd_mid_migration,
+	struct ut_mig mg = { .t = t, .at = 1, .fn = crowd_mid_migration,
 			  .arg = (uintptr_t)&c };
 	struct top8 top = { 0x30 };
 	struct ut_model m;
@@ -692,7 +643,7 @@ static void migration_spares_fail(void **state)
 	ut_find_keys(t, 1ULL << 50, has_top8, &top, &c.other, 1);
 	top.top = 0x1a;
 	ut_find_keys(t, 1ULL << 52, has_top8, &top, &c.fresh, 1);
-	run_migration(&mg);
+	ut_run_migration(&mg);
 	assert_int_equal(c.err, 0);
 	assert_int_equal(c.err_fresh, -ENOMEM);
 	assert_int_equal(ut_buckets(t), 32);	/* the worker finished */
@@ -748,7 +699,7 @@ static bool bucket1_evacuated(struct cmap *t)
 	return ev;
 }
 
-static void shrink_mid_migration(struct mig *mg)
+static void shrink_mid_migration(struct ut_mig *mg)
 {
 	u64 *b1 = (u64 *)(uintptr_t)mg->arg;
 
@@ -771,7 +722,7 @@ static void shrink_spares_fail(void **state)
 	struct cmap *t = ut_create(MODE(state), 0);
 	u64 b0[7], b1[3], fill[120], *all[] = { b0, b1, fill };
 	unsigned int n[] = { 7, 3, 120 }, i, j;
-	struct mig mg = { .t = t, .at = 1, .fn = shrink_mid_migration,
+	struct ut_mig mg = { .t = t, .at = 1, .fn = shrink_mid_migration,
 			  .arg = (uintptr_t)b1 };
 	struct ut_model m;
 	u32 idx;
@@ -799,7 +750,7 @@ static void shrink_spares_fail(void **state)
 		assert_int_equal(ut_del64(t, fill[j]), 0);
 		ut_model_del(&m, &fill[j], 8);
 	}
-	run_migration(&mg);
+	ut_run_migration(&mg);
 	assert_int_equal(ut_buckets(t), 4);
 	ut_check(t, &m);
 	ut_model_free(&m);

@@ -645,3 +645,38 @@ int ut_run(const char *group, const struct ut_suite *suites, size_t nsuites)
 	free(cases);
 	return ret;
 }
+
+unsigned int ut_nr_evacuated(struct cmap *t)
+{
+	struct cmap_tbl *tbl;
+	unsigned int i, n = 0;
+
+	rcu_read_lock();
+	tbl = rcu_dereference(t->tbl);
+	for (i = 0; i < (1U << tbl->order); i++)
+		n += READ_ONCE(tbl->heads[i].evacuated);
+	rcu_read_unlock();
+	return n;
+}
+
+static void ut_mig_hook(void *arg, struct work_struct *work)
+{
+	struct ut_mig *mg = arg;
+
+	if (work != &mg->t->resize_work || ++mg->calls != mg->at)
+		return;
+	mg->ran = true;
+	mg->evacuated = ut_nr_evacuated(mg->t);
+	mg->old_buckets = ut_buckets(mg->t);
+	assert_true(ut_resizing(mg->t));
+	mg->fn(mg);
+}
+
+void ut_run_migration(struct ut_mig *mg)
+{
+	shim_set_resched_hook(ut_mig_hook, mg);
+	ut_run_work();
+	shim_set_resched_hook(NULL, NULL);
+	assert_true(mg->ran || mg->optional);
+	assert_false(ut_resizing(mg->t));
+}

@@ -127,6 +127,28 @@ static inline u32 ut_idx(u32 hash, u32 order)
 /* The order cmap grows to for @n entries (cmap_order_for() restated). */
 u32 ut_order_for(u64 n);
 
+/* Evacuated flags of the current array. */
+unsigned int ut_nr_evacuated(struct cmap *t);
+
+/*
+ * A half-done migration: ut_run_migration() runs pending work with the
+ * resize worker stopped at its @at-th cond_resched() (after it migrated
+ * @at buckets), where @fn runs in the test's thread; it notes the
+ * evacuated flags and bucket count there.  Unless @optional, the stop
+ * must have happened; the resize must be over at the end.
+ */
+struct ut_mig {
+	struct cmap *t;
+	struct ut_model *m;
+	unsigned int at, calls;
+	void (*fn)(struct ut_mig *mg);
+	bool ran, optional;
+	unsigned int evacuated, old_buckets;
+	u64 arg;
+};
+
+void ut_run_migration(struct ut_mig *mg);
+
 /* Sanitizer reports so far (ASan's, with recovery on). */
 unsigned long ut_sanitizer_reports(void);
 
