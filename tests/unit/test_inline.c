@@ -90,104 +90,13 @@ static void del_range(struct cmap *t, struct ut_model *m, u64 from, u64 to)
 		assert_int_equal(kv_del(t, m, k), 0);
 }
 
-/* Every model entry found by cmap_kv_lookup() with its value. */
-static void kv_check_lookups(struct cmap *t, struct ut_model *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->cap; i++) {
-		struct ut_entry *me = &m->e[i];
-		u64 k, want, v;
-
-		if (!me->used)
-			continue;
-		memcpy(&k, me->key, 8);
-		memcpy(&want, me->val, 8);
-		if (!kv_get(t, k, &v))
-			fail_msg("lookup of key %#llx missed",
-				 (unsigned long long)k);
-		if (v != want)
-			fail_msg("key %#llx: value %#llx, want %#llx",
-				 (unsigned long long)k, (unsigned long long)v,
-				 (unsigned long long)want);
-	}
-}
-
-struct kv_iter {
-	struct cmap *t;
-	struct ut_model *m;
-	bool *seen;
-	size_t count;
-	u32 last_hash;
-	bool any;
-	unsigned int groups_of_2;
-	const char *error;
-};
-
-static int kv_iter_cb(void *arg, const struct cmap_elem *const *elems,
-		      unsigned int n)
-{
-	struct kv_iter *c = arg;
-	unsigned int i;
-
-	if (n == 2)
-		c->groups_of_2++;
-	for (i = 0; i < n && !c->error; i++) {
-		const struct cmap_elem *e = elems[i];
-		struct ut_entry *me = NULL;
-
-		if (e->klen != 8 || e->vlen != 8)
-			c->error = "element lengths are not 8 and 8";
-		else if (e->hash != cmap_hash(c->t, cmap_elem_key(e), 8))
-			c->error = "element with a wrong hash";
-		else if (i && e->hash != elems[0]->hash)
-			c->error = "group of different hashes";
-		else if (c->any && e->hash < c->last_hash)
-			c->error = "iteration not in hash order";
-		else if (c->any && !i && e->hash == c->last_hash)
-			c->error = "one hash value split over two groups";
-		else if (!(me = ut_model_find(c->m, cmap_elem_key(e), 8)))
-			c->error = "iteration returned a key the model lacks";
-		else if (c->seen[me - c->m->e])
-			c->error = "iteration returned a key twice";
-		else if (memcmp(me->val, cmap_elem_value(e), 8))
-			c->error = "iteration returned a wrong value";
-		if (c->error)
-			break;
-		c->seen[me - c->m->e] = true;
-		c->count++;
-		c->last_hash = e->hash;
-		c->any = true;
-	}
-	return 0;
-}
-
-/* A full iteration in one call; returns groups of two (collisions). */
-static unsigned int kv_check_iter(struct cmap *t, struct ut_model *m)
-{
-	struct kv_iter c = { .t = t, .m = m };
-	u64 cursor = 0;
-	int ret;
-
-	c.seen = calloc(m->cap, sizeof(*c.seen));
-	assert_non_null(c.seen);
-	ret = cmap_iter(t, &cursor, kv_iter_cb, &c);
-	free(c.seen);
-	if (c.error)
-		fail_msg("%s", c.error);
-	assert_int_equal(ret, m->n);
-	assert_true(cursor == CMAP_ITER_END);
-	assert_int_equal(c.count, m->n);
-	return c.groups_of_2;
-}
-
 /* The table against the model: lookups, iteration, counters. */
 static void kv_check(struct cmap *t, struct ut_model *m)
 {
 	struct cmap_table_stats st;
 
-	kv_check_lookups(t, m);
-	kv_check_iter(t, m);
+	ut_check_lookups(t, m);
+	ut_check_iter(t, m);
 	cmap_stats(t, &st);
 	assert_int_equal(st.entries, m->n);
 	assert_int_equal(cmap_nr_entries(t), m->n);
@@ -509,7 +418,7 @@ static void ops_mid_migration(struct ut_mig *mg)
 	u64 k, base = mg->arg;
 
 	assert_int_equal(mg->evacuated, mg->at);
-	kv_check_lookups(t, m);
+	ut_check_lookups(t, m);
 	for (k = 0; k < base; k += 5) {
 		NO_ALLOC(assert_int_equal(kv_put(t, m, k, kv_val(k, 2),
 						 CMAP_REPLACE), 0));
@@ -518,12 +427,12 @@ static void ops_mid_migration(struct ut_mig *mg)
 		NO_ALLOC(assert_int_equal(kv_put(t, m, k + 1, kv_val(k, 4),
 						 CMAP_UPSERT), 0));
 	}
-	kv_check_lookups(t, m);
+	ut_check_lookups(t, m);
 	for (k = 2; k < base; k += 7) {
 		NO_ALLOC(assert_int_equal(kv_del(t, m, k), 0));
 		NO_ALLOC(assert_int_equal(kv_del(t, m, k), -ENOENT));
 	}
-	kv_check_lookups(t, m);
+	ut_check_lookups(t, m);
 	put_range(t, m, base, base + 40, 4);
 	assert_int_equal(kv_put(t, m, base + 1000, 1, CMAP_REPLACE), -ENOENT);
 	/* Still the old array; the migration is not finished. */
@@ -630,24 +539,24 @@ static void crowd_mid_migration(struct ut_mig *mg)
 		}
 	}
 	assert_int_equal(n, CMAP_KV_SLOTS);
-	kv_check_lookups(mg->t, mg->m);
+	ut_check_lookups(mg->t, mg->m);
 	NO_ALLOC(assert_int_equal(kv_put(mg->t, mg->m, c->keys[kept], 7,
 					 CMAP_REPLACE), 0));
 	NO_ALLOC(assert_int_equal(kv_put(mg->t, mg->m, c->keys[moved], 8,
 					 CMAP_UPSERT), 0));
-	kv_check_lookups(mg->t, mg->m);
+	ut_check_lookups(mg->t, mg->m);
 	NO_ALLOC(assert_int_equal(kv_del(mg->t, mg->m, c->keys[moved]), 0));
 	NO_ALLOC(assert_int_equal(kv_del(mg->t, mg->m, c->keys[kept]), 0));
 	NO_ALLOC(assert_int_equal(kv_del(mg->t, mg->m, c->keys[9]), 0));
 	assert_false(evacuated(mg->t, 1));
-	kv_check_lookups(mg->t, mg->m);
+	ut_check_lookups(mg->t, mg->m);
 	/* A new key: its bucket must migrate first, with spare buckets. */
 	shim_fault_inject(1, SHIM_FAULT_STICKY);
 	assert_int_equal(cmap_put(mg->t, &c->fresh, 8, &c->fresh, 8,
 				  CMAP_INSERT), -ENOMEM);
 	assert_true(shim_fault_hits() > 0);
 	shim_fault_inject(0, 0);
-	kv_check_lookups(mg->t, mg->m);
+	ut_check_lookups(mg->t, mg->m);
 	assert_false(kv_get(mg->t, c->fresh, NULL));
 	assert_int_equal(kv_put(mg->t, mg->m, c->fresh, 9, CMAP_INSERT), 0);
 	assert_true(evacuated(mg->t, 1));
@@ -728,16 +637,16 @@ static void shrink_crowd_mid(struct ut_mig *mg)
 	for (i = 0; i < 3; i++)
 		moved += in_future_head(mg->t, 0, b1[i]);
 	assert_int_equal(moved, 1);
-	kv_check_lookups(mg->t, mg->m);
+	ut_check_lookups(mg->t, mg->m);
 	for (i = 0; i < 3; i++) {
 		NO_ALLOC(assert_int_equal(kv_put(mg->t, mg->m, b1[i], 6 + i,
 						 CMAP_UPSERT), 0));
-		kv_check_lookups(mg->t, mg->m);
+		ut_check_lookups(mg->t, mg->m);
 	}
 	for (i = 0; i < 3; i++) {
 		NO_ALLOC(assert_int_equal(kv_del(mg->t, mg->m, b1[i]), 0));
 		assert_false(in_future_head(mg->t, 0, b1[i]));
-		kv_check_lookups(mg->t, mg->m);
+		ut_check_lookups(mg->t, mg->m);
 	}
 	kv_check(mg->t, mg->m);
 }
@@ -822,7 +731,7 @@ static void iter_collisions(void **state)
 	ut_find_hash_collision(t, &a, &b);
 	assert_int_equal(kv_put(t, &m, a, 1, CMAP_INSERT), 0);
 	assert_int_equal(kv_put(t, &m, b, 2, CMAP_INSERT), 0);
-	assert_int_equal(kv_check_iter(t, &m), 1);
+	assert_int_equal(ut_check_iter(t, &m), 1);
 	/* 40 keys of one bucket at every order up to 8: a chain of 10 */
 	ut_find_keys(t, 1ULL << 44, has_top8, &top, keys, ARRAY_SIZE(keys));
 	for (i = 0; i < ARRAY_SIZE(keys); i++)
@@ -831,15 +740,15 @@ static void iter_collisions(void **state)
 	kv_check(t, &m);
 	assert_int_equal(ut_buckets(t), 16);	/* 42 <= 3.25 * 16 */
 	assert_true(chain_len(t, top >> 4) >= 10);
-	assert_int_equal(kv_check_iter(t, &m), 1);
+	assert_int_equal(ut_check_iter(t, &m), 1);
 	kv_check(t, &m);
 	/* the pair keeps its group through deletes around it */
 	for (i = 0; i < ARRAY_SIZE(keys); i += 3)
 		assert_int_equal(kv_del(t, &m, keys[i]), 0);
 	assert_int_equal(kv_del(t, &m, a), 0);
-	assert_int_equal(kv_check_iter(t, &m), 0);
+	assert_int_equal(ut_check_iter(t, &m), 0);
 	assert_int_equal(kv_put(t, &m, a, 3, CMAP_INSERT), 0);
-	assert_int_equal(kv_check_iter(t, &m), 1);
+	assert_int_equal(ut_check_iter(t, &m), 1);
 	kv_check(t, &m);
 	ut_model_free(&m);
 	ut_destroy(t);

@@ -436,6 +436,7 @@ struct ut_check_ctx {
 	size_t count;
 	u32 last_hash;
 	bool any;
+	unsigned int groups;	/* of more than one element */
 	const char *error;
 };
 
@@ -445,6 +446,8 @@ static int ut_check_cb(void *arg, const struct cmap_elem *const *elems,
 	struct ut_check_ctx *c = arg;
 	unsigned int i;
 
+	if (n > 1)
+		c->groups++;
 	for (i = 0; i < n && !c->error; i++) {
 		const struct cmap_elem *e = elems[i];
 		struct ut_entry *me = ut_model_find(c->m, cmap_elem_key(e),
@@ -482,31 +485,40 @@ void ut_check_lookups(struct cmap *t, struct ut_model *m)
 	for (i = 0; i < m->cap; i++) {
 		struct ut_entry *me = &m->e[i];
 		struct cmap_elem *e;
-		bool ok;
+		bool ok, found;
 
 		if (!me->used)
 			continue;
 		rcu_read_lock();
-		e = cmap_lookup(t, me->key, me->klen);
-		ok = e && e->klen == me->klen && e->vlen == me->vlen &&
-		     !memcmp(cmap_elem_key(e), me->key, me->klen) &&
-		     !memcmp(cmap_elem_value(e), me->val, me->vlen);
+		if (t->kv) {
+			/* an inline table: a copy of the value, no element */
+			u8 v[CMAP_KV_LEN];
+
+			e = NULL;
+			found = cmap_kv_lookup(t, me->key, me->klen, v);
+			ok = found && me->vlen == CMAP_KV_LEN &&
+			     !memcmp(v, me->val, CMAP_KV_LEN);
+		} else {
+			e = cmap_lookup(t, me->key, me->klen);
+			found = e;
+			ok = e && e->klen == me->klen && e->vlen == me->vlen &&
+			     !memcmp(cmap_elem_key(e), me->key, me->klen) &&
+			     !memcmp(cmap_elem_value(e), me->val, me->vlen);
+		}
 		rcu_read_unlock();
 		if (!ok)
 			fail_msg("lookup of a %u-byte key (first byte %u) %s",
 				 me->klen, me->key[0],
-				 e ? "returned a wrong element" : "missed");
+				 found ? "returned a wrong value" : "missed");
 	}
 }
 
-void ut_check(struct cmap *t, struct ut_model *m)
+unsigned int ut_check_iter(struct cmap *t, struct ut_model *m)
 {
 	struct ut_check_ctx c = { .t = t, .m = m };
-	struct cmap_table_stats st;
 	u64 cursor = 0;
 	int ret;
 
-	ut_check_lookups(t, m);
 	c.seen = calloc(m->cap, sizeof(*c.seen));
 	assert_non_null(c.seen);
 	ret = cmap_iter(t, &cursor, ut_check_cb, &c);
@@ -516,6 +528,15 @@ void ut_check(struct cmap *t, struct ut_model *m)
 	assert_int_equal(ret, m->n);
 	assert_true(cursor == CMAP_ITER_END);
 	assert_int_equal(c.count, m->n);
+	return c.groups;
+}
+
+void ut_check(struct cmap *t, struct ut_model *m)
+{
+	struct cmap_table_stats st;
+
+	ut_check_lookups(t, m);
+	ut_check_iter(t, m);
 	cmap_stats(t, &st);
 	assert_int_equal(st.entries, m->n);
 	assert_int_equal(cmap_nr_entries(t), m->n);

@@ -105,10 +105,16 @@ void ut_val64(u64 key, u64 version, u8 val[16]);
  */
 void ut_check(struct cmap *t, struct ut_model *m);
 /*
- * Only the lookups: unlike an iteration, they do not migrate buckets, so
- * they leave a half-done migration as it is.
+ * Only the lookups (cmap_kv_lookup() in an inline table): unlike an
+ * iteration, they do not migrate buckets, so they leave a half-done
+ * migration as it is.
  */
 void ut_check_lookups(struct cmap *t, struct ut_model *m);
+/*
+ * Only the full iteration, in one call; returns the number of groups of
+ * more than one element (colliding hashes).
+ */
+unsigned int ut_check_iter(struct cmap *t, struct ut_model *m);
 
 /*
  * Keys by hash: fill @out with @n distinct u64 keys from @start up whose
