@@ -386,12 +386,11 @@ static int cmd_ls(void)
 	} else {
 		for (i = 0; i < n; i++) {
 			int l = (int)strnlen(t[i].name, sizeof(t[i].name));
+			char mbuf[CMAPC_MODE_LABEL_MAX];
+			int ml = (int)strlen(cmapc_mode_label(mbuf, sizeof(mbuf),
+							      t[i].mode,
+							      t[i].create_flags));
 
-			const char *mode = cmapc_mode_name(t[i].mode);
-			int ml = mode ? (int)strlen(mode) : 10;
-
-			if (t[i].create_flags & CMAP_CREATE_INLINE)
-				ml += (int)strlen("+inline");
 			if (l > w)
 				w = l;
 			if (ml > mw)
@@ -400,17 +399,11 @@ static int cmd_ls(void)
 		printf("%5s  %-*s  %-*s  %10s  %12s  %5s  %7s  %s\n", "ID", w,
 		       "NAME", mw, "MODE", "ENTRIES", "BYTES", "FILES", "PID", "COMM");
 		for (i = 0; i < n; i++) {
-			const char *mode = cmapc_mode_name(t[i].mode);
-			char mbuf[32];
+			char mbuf[CMAPC_MODE_LABEL_MAX];
+			const char *mode = cmapc_mode_label(mbuf, sizeof(mbuf),
+							    t[i].mode,
+							    t[i].create_flags);
 
-			/* an inline table: its mode, then "+inline" */
-			if (mode)
-				snprintf(mbuf, sizeof(mbuf), "%s", mode);
-			else
-				snprintf(mbuf, sizeof(mbuf), "%u", t[i].mode);
-			if (t[i].create_flags & CMAP_CREATE_INLINE)
-				strcat(mbuf, "+inline");
-			mode = mbuf;
 			printf("%5u  %-*.*s  %-*s  %10llu  %12llu  %5u  %7d  %.*s\n",
 			       t[i].id, w, (int)sizeof(t[i].name), t[i].name, mw, mode,
 			       (unsigned long long)t[i].entries,

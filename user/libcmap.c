@@ -391,6 +391,19 @@ const char *cmapc_mode_name(__u32 mode)
 	return mode < CMAP_MODE_COUNT ? mode_names[mode] : NULL;
 }
 
+const char *cmapc_mode_label(char *buf, size_t len, __u32 mode,
+			     __u32 create_flags)
+{
+	const char *name = cmapc_mode_name(mode);
+	const char *sfx = create_flags & CMAP_CREATE_INLINE ? "+inline" : "";
+
+	if (name)
+		snprintf(buf, len, "%s%s", name, sfx);
+	else
+		snprintf(buf, len, "%u%s", mode, sfx);
+	return buf;
+}
+
 int cmapc_mode_parse(const char *s)
 {
 	for (int i = 0; i < CMAP_MODE_COUNT; i++)

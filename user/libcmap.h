@@ -323,6 +323,20 @@ int cmapc_rec_next(const void *buf, __u32 bytes, __u32 *off,
 const char *cmapc_mode_name(__u32 mode);
 
 /**
+ * cmapc_mode_label() - a table's mode as the tools show it
+ * @buf:          where the label goes
+ * @len:          its size (CMAPC_MODE_LABEL_MAX is always enough)
+ * @mode:         enum cmap_mode
+ * @create_flags: the table's CMAP_CREATE_* flags (LIST, STATS)
+ *
+ * Return: @buf, holding the mode's name (its number if unknown), then
+ * "+inline" for an inline table: "rcu", "rwlock+inline".
+ */
+#define CMAPC_MODE_LABEL_MAX 32
+const char *cmapc_mode_label(char *buf, size_t len, __u32 mode,
+			     __u32 create_flags);
+
+/**
  * cmapc_mode_parse() - a mode by name ("rcu", "rwlock", ...; any case)
  * @s: the name
  *
