@@ -105,6 +105,8 @@ static json_object *json_table(struct table *t)
 	JU(o, "creator_pid", c->creator_pid);
 	JS(o, "creator_comm", c->creator_comm);
 	JS(o, "mode", ms_mode_str(c->mode));
+	json_object_object_add(o, "inline",
+			       json_object_new_boolean(c->create_flags & CMAP_CREATE_INLINE));
 	JU(o, "entries", c->entries);
 	JU(o, "buckets", c->buckets);
 	JU(o, "overflow_buckets", c->overflow_buckets);
@@ -384,8 +386,8 @@ void ms_write_prometheus(void)
 #define M(name) fputs(name, f)
 	PROM_HEAD(f, "cmap_entries", "gauge", "Live entries of a cmap table.");
 	EACH { M("cmap_entries"); TL(&ms_tables.t[i]); fprintf(f, "} %llu\n", (unsigned long long)ms_tables.t[i].cur.entries); }
-	PROM_HEAD(f, "cmap_table_info", "gauge", "1 for each table, with its synchronization mode.");
-	EACH { M("cmap_table_info"); TL(&ms_tables.t[i]); fprintf(f, ",mode=\""); prom_label(f, ms_mode_str(ms_tables.t[i].cur.mode)); fprintf(f, "\"} 1\n"); }
+	PROM_HEAD(f, "cmap_table_info", "gauge", "1 for each table, with its synchronization mode and whether it is inline.");
+	EACH { M("cmap_table_info"); TL(&ms_tables.t[i]); fprintf(f, ",mode=\""); prom_label(f, ms_mode_str(ms_tables.t[i].cur.mode)); fprintf(f, "\",inline=\"%s\"} 1\n", ms_tables.t[i].cur.create_flags & CMAP_CREATE_INLINE ? "true" : "false"); }
 	PROM_HEAD(f, "cmap_max_entries", "gauge", "The table's limit on entries: a put beyond it fails with ENOSPC.");
 	EACH { M("cmap_max_entries"); TL(&ms_tables.t[i]); fprintf(f, "} %llu\n", (unsigned long long)ms_tables.t[i].cur.max_entries); }
 	PROM_HEAD(f, "cmap_bytes", "gauge", "Bytes the table holds (entries as charged against max_bytes, plus bucket arrays).");

@@ -290,12 +290,13 @@ static void report_table(FILE *f, struct view *v, int sel_stack, bool expand,
 {
 	const struct cmap_stats *c = &v->t->cur;
 	char a[32], b[32], d[32], e[32], g[32], kb[160], bb[32];
-	char strip[1100];
+	char strip[1100], mb[CMAPC_MODE_LABEL_MAX];
 	double ratio = v->acq ? 100.0 * v->mcont / v->acq : 0;
 	double div = env.cumulative ? 1 : v->dt;
 
 	fprintf(f, "\nTABLE %u \"%s\"  mode %s  created by %d (%s)\n",
-		v->t->info.id, v->t->info.name, ms_mode_str(c->mode),
+		v->t->info.id, v->t->info.name,
+		cmapc_mode_label(mb, sizeof(mb), c->mode, c->create_flags),
 		c->creator_pid, c->creator_comm);
 	fprintf(f, "  ops/s: put %s  get %s (hit %s)  del %s  iter %s\n",
 		fmt_count(a, sizeof(a), v->puts), fmt_count(b, sizeof(b), v->gets),
@@ -500,7 +501,7 @@ const char *ms_wait_msg(void)
 
 void ms_report(FILE *f, int sel_stack, bool expand, int width)
 {
-	char tb[32], a[32];
+	char tb[32], a[32], mb[CMAPC_MODE_LABEL_MAX];
 	time_t now = time(NULL);
 	size_t shown = 0;
 	__u64 dropped = 0;
@@ -535,7 +536,7 @@ void ms_report(FILE *f, int sel_stack, bool expand, int width)
 		fprintf(f, "%s\n", ms_wait_msg());
 		return;
 	}
-	fprintf(f, "\n%5s %-20s %7s %-15s %-5s %10s %9s %9s %8s\n", "ID", "NAME",
+	fprintf(f, "\n%5s %-20s %7s %-15s %-10s %10s %9s %9s %8s\n", "ID", "NAME",
 		"PID", "COMM", "MODE", "ENTRIES", "OPS/S", "CONT/S", "CONTEND");
 	for (size_t i = 0; i < ms_tables.n; i++) {
 		struct table *t = &ms_tables.t[i];
@@ -550,9 +551,11 @@ void ms_report(FILE *f, int sel_stack, bool expand, int width)
 			cont = (double)(c->lock_contended - p->lock_contended);
 			acq = (double)(c->lock_acquisitions - p->lock_acquisitions);
 		}
-		fprintf(f, "%c%4u %-20.20s %7d %-15.15s %-5s %10llu %9s %9s %7.2f%%\n",
+		fprintf(f, "%c%4u %-20.20s %7d %-15.15s %-10s %10llu %9s %9s %7.2f%%\n",
 			i == ms_selected ? '*' : ' ', t->info.id, t->info.name,
-			t->info.creator_pid, t->info.creator_comm, ms_mode_str(t->info.mode),
+			t->info.creator_pid, t->info.creator_comm,
+			cmapc_mode_label(mb, sizeof(mb), t->info.mode,
+					 t->info.create_flags),
 			(unsigned long long)c->entries, fmt_count(tb, sizeof(tb), ops),
 			fmt_count(a, sizeof(a), dt > 0 ? cont / dt : 0),
 			acq ? 100 * cont / acq : 0.0);
